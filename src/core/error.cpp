@@ -10,6 +10,7 @@ int HttpStatus(ErrorCode code) {
     case ErrorCode::kNotFound: return 404;
     case ErrorCode::kConflict: return 409;
     case ErrorCode::kTooLarge: return 413;
+    case ErrorCode::kUnsupportedMediaType: return 415;
     case ErrorCode::kTooManyRequests: return 429;
     case ErrorCode::kUpstream: return 502;
     case ErrorCode::kUnavailable: return 503;
@@ -26,6 +27,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kNotFound: return "not_found";
     case ErrorCode::kConflict: return "conflict";
     case ErrorCode::kTooLarge: return "too_large";
+    case ErrorCode::kUnsupportedMediaType: return "unsupported_media_type";
     case ErrorCode::kTooManyRequests: return "too_many_requests";
     case ErrorCode::kUpstream: return "upstream_error";
     case ErrorCode::kUnavailable: return "unavailable";

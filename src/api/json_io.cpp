@@ -1,0 +1,81 @@
+#include "api/json_io.hpp"
+
+#include <ctime>
+
+namespace gp::api {
+
+http::Response JsonResponse(int status, const Json& body) {
+  auto response = http::Response::Json(status, body.dump(-1, ' ', false, Json::error_handler_t::replace));
+  response.headers.Set("Cache-Control", "no-store");
+  return response;
+}
+
+http::Response ErrorResponse(const Error& error) {
+  Json inner = {{"code", error.reason.empty() ? ErrorCodeName(error.code) : error.reason},
+                {"message", error.message}};
+  if (!error.field.empty()) inner["field"] = error.field;
+  auto response = JsonResponse(HttpStatus(error.code), Json{{"error", inner}});
+  if (error.code == ErrorCode::kTooManyRequests && error.retry_after_seconds > 0) {
+    response.headers.Set("Retry-After", std::to_string(error.retry_after_seconds));
+  }
+  return response;
+}
+
+Result<Json> ParseJsonObject(const http::Request& request) {
+  if (request.MediaType() != "application/json") {
+    return Fail(ErrorCode::kUnsupportedMediaType,
+                "The request body must be JSON (Content-Type: application/json).");
+  }
+  Json body = Json::parse(request.body, nullptr, false);
+  if (body.is_discarded()) return Fail(ErrorCode::kBadRequest, "invalid_json", "The request body is not valid JSON.");
+  if (!body.is_object()) return Fail(ErrorCode::kBadRequest, "invalid_json", "The request body must be a JSON object.");
+  return body;
+}
+
+Result<std::string> RequireString(const Json& body, const std::string& field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) {
+    return Fail(ErrorCode::kBadRequest, "missing_field", field + ": is required.", field);
+  }
+  if (!it->is_string()) return Fail(ErrorCode::kBadRequest, "invalid_field", field + ": must be a string.", field);
+  return it->get<std::string>();
+}
+
+Result<std::optional<std::string>> OptionalString(const Json& body, const std::string& field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return std::optional<std::string>{};
+  if (!it->is_string()) return Fail(ErrorCode::kBadRequest, "invalid_field", field + ": must be a string.", field);
+  return std::optional<std::string>{it->get<std::string>()};
+}
+
+Result<std::optional<bool>> OptionalBool(const Json& body, const std::string& field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return std::optional<bool>{};
+  if (!it->is_boolean()) return Fail(ErrorCode::kBadRequest, "invalid_field", field + ": must be true or false.", field);
+  return std::optional<bool>{it->get<bool>()};
+}
+
+Result<std::vector<std::string>> RequireStringArray(const Json& body, const std::string& field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) {
+    return Fail(ErrorCode::kBadRequest, "missing_field", field + ": is required.", field);
+  }
+  if (!it->is_array()) return Fail(ErrorCode::kBadRequest, "invalid_field", field + ": must be an array of strings.", field);
+  std::vector<std::string> values;
+  for (const auto& item : *it) {
+    if (!item.is_string()) return Fail(ErrorCode::kBadRequest, "invalid_field", field + ": must be an array of strings.", field);
+    values.push_back(item.get<std::string>());
+  }
+  return values;
+}
+
+std::string IsoTime(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  return std::string(buffer) + ".000Z";
+}
+
+}  // namespace gp::api
