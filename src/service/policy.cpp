@@ -1,0 +1,63 @@
+#include "service/policy.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "domain/policy.hpp"
+
+namespace gp::service {
+
+Policy::Policy(storage::Storage& storage, Spaces& spaces, Audit& audit)
+    : storage_(storage), spaces_(spaces), audit_(audit) {}
+
+Result<std::vector<Pair>> Policy::Pairs() { return storage_.ListPairs(); }
+
+Result<PolicyChange> Policy::Replace(const std::vector<Pair>& pairs, const std::string& actor) {
+  auto guests = storage_.ListGuests();
+  if (!guests) return tl::unexpected(guests.error());
+  std::set<std::string> known;
+  for (const auto& guest : *guests) known.insert(guest.id);
+  auto validated = domain::ValidatePairs(pairs, known);
+  if (!validated) return tl::unexpected(validated.error());
+  auto before = storage_.ListPairs();
+  if (!before) return tl::unexpected(before.error());
+  auto replaced = storage_.ReplacePairs(*validated);
+  if (!replaced) return tl::unexpected(replaced.error());
+
+  PolicyChange change;
+  change.pairs = *validated;
+  auto revoked = domain::RevokedPairs(*before, *validated);
+  for (const auto& [a, b] : revoked) {
+    audit_.Record(actor, "policy.revoke", a + "," + b, "success");
+    auto closed = spaces_.CloseAllWithPair(a, b, actor);
+    if (!closed) return tl::unexpected(closed.error());
+    change.closed_spaces.insert(change.closed_spaces.end(), closed->begin(), closed->end());
+  }
+  for (const auto& pair : *validated) {
+    if (std::find(before->begin(), before->end(), pair) == before->end()) {
+      audit_.Record(actor, "policy.allow", pair.first + "," + pair.second, "success");
+    }
+  }
+  return change;
+}
+
+Result<std::vector<storage::GuestRecord>> Policy::ContactsOf(const std::string& guest_id) {
+  auto pairs = storage_.ListPairs();
+  if (!pairs) return tl::unexpected(pairs.error());
+  std::set<std::string> reachable;
+  for (const auto& [a, b] : *pairs) {
+    if (a == guest_id) reachable.insert(b);
+    if (b == guest_id) reachable.insert(a);
+  }
+  auto guests = storage_.ListGuests();
+  if (!guests) return tl::unexpected(guests.error());
+  std::vector<storage::GuestRecord> contacts;
+  for (const auto& guest : *guests) {
+    if (!guest.disabled && reachable.contains(guest.id)) contacts.push_back(guest);
+  }
+  std::sort(contacts.begin(), contacts.end(),
+            [](const auto& x, const auto& y) { return x.display_name < y.display_name; });
+  return contacts;
+}
+
+}  // namespace gp::service

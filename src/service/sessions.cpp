@@ -1,0 +1,75 @@
+#include "service/sessions.hpp"
+
+#include "core/crypto.hpp"
+#include "core/encoding.hpp"
+
+namespace gp::service {
+namespace {
+
+std::string HashCookie(const std::string& cookie_value) {
+  return HexEncode(crypto::Sha256(cookie_value));
+}
+
+}  // namespace
+
+Sessions::Sessions(storage::Storage& storage, Clock clock, int64_t lifetime_seconds)
+    : storage_(storage), clock_(std::move(clock)), lifetime_seconds_(lifetime_seconds) {}
+
+Result<NewSession> Sessions::Create(std::string role, std::optional<std::string> guest_id,
+                                    std::optional<std::string> admin_email) {
+  NewSession created;
+  created.cookie_value = crypto::RandomToken(32);
+  int64_t now = clock_();
+  storage::SessionRecord record;
+  record.id_hash = HashCookie(created.cookie_value);
+  record.role = role;
+  record.guest_id = guest_id;
+  record.admin_email = admin_email;
+  record.csrf_token = crypto::RandomToken(24);
+  record.created_at = now;
+  record.expires_at = now + lifetime_seconds_;
+  auto stored = storage_.CreateSession(record);
+  if (!stored) return tl::unexpected(stored.error());
+  created.session = Session{std::move(role), std::move(guest_id), std::move(admin_email),
+                            record.csrf_token, record.expires_at};
+  return created;
+}
+
+Result<NewSession> Sessions::CreateForGuest(const std::string& guest_id) {
+  return Create("guest", guest_id, std::nullopt);
+}
+
+Result<NewSession> Sessions::CreateForAdmin(const std::string& email) {
+  return Create("admin", std::nullopt, email);
+}
+
+Result<Session> Sessions::Resolve(const std::string& cookie_value) {
+  if (cookie_value.empty() || cookie_value.size() > 128) {
+    return Fail(ErrorCode::kUnauthorized, "not_signed_in", "You are not signed in.");
+  }
+  auto record = storage_.GetSession(HashCookie(cookie_value));
+  if (!record) {
+    if (record.error().code == ErrorCode::kNotFound) {
+      return Fail(ErrorCode::kUnauthorized, "not_signed_in", "You are not signed in.");
+    }
+    return tl::unexpected(record.error());
+  }
+  if (record->expires_at <= clock_()) {
+    (void)storage_.DeleteSession(record->id_hash);
+    return Fail(ErrorCode::kUnauthorized, "session_expired", "Your session has ended. Please sign in again.");
+  }
+  return Session{record->role, record->guest_id, record->admin_email, record->csrf_token,
+                 record->expires_at};
+}
+
+Result<void> Sessions::End(const std::string& cookie_value) {
+  auto deleted = storage_.DeleteSession(HashCookie(cookie_value));
+  if (!deleted && deleted.error().code != ErrorCode::kNotFound) return tl::unexpected(deleted.error());
+  return {};
+}
+
+Result<void> Sessions::EndAllForGuest(const std::string& guest_id) {
+  return storage_.DeleteSessionsForGuest(guest_id);
+}
+
+}  // namespace gp::service
