@@ -1,0 +1,36 @@
+// Admin console data: /api/v1/admin/status, /api/v1/spaces.
+#include "api/api.hpp"
+#include "api/auth.hpp"
+#include "api/json_views.hpp"
+
+namespace gp::api {
+
+void AddAdminRoutes(http::Router& router, Deps& deps) {
+  router.Add("GET", "/api/v1/admin/status", Wrap([&deps](http::Request& request) -> Result<http::Response> {
+               auto caller = RequireRole(request, deps.sessions, "admin");
+               if (!caller) return tl::unexpected(caller.error());
+               auto status = deps.app_admin.Status();
+               Json app_admin = {{"signedIn", status.signed_in}, {"warning", status.warning}};
+               if (!status.email.empty()) {
+                 app_admin["email"] = status.email;
+                 app_admin["displayName"] = status.display_name;
+                 app_admin["accessExpiresAt"] = IsoTime(status.access_expires_at);
+                 app_admin["refreshExpiresAt"] = IsoTime(status.refresh_expires_at);
+               }
+               return JsonResponse(200, {{"appAdmin", app_admin},
+                                         {"guestProvider", deps.options.guest_provider},
+                                         {"demo", deps.options.demo}});
+             }));
+
+  router.Add("GET", "/api/v1/spaces", Wrap([&deps](http::Request& request) -> Result<http::Response> {
+               auto caller = RequireRole(request, deps.sessions, "admin");
+               if (!caller) return tl::unexpected(caller.error());
+               auto spaces = deps.storage.ListSpaces();
+               if (!spaces) return tl::unexpected(spaces.error());
+               Json items = Json::array();
+               for (const auto& space : *spaces) items.push_back(SpaceJson(space));
+               return JsonResponse(200, {{"items", items}});
+             }));
+}
+
+}  // namespace gp::api

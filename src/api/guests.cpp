@@ -1,0 +1,98 @@
+// Admin guest management: /api/v1/guests and /api/v1/guests/import.
+#include "api/api.hpp"
+#include "api/auth.hpp"
+#include "api/json_views.hpp"
+#include "domain/imports.hpp"
+
+namespace gp::api {
+
+void AddGuestRoutes(http::Router& router, Deps& deps) {
+  router.Add("GET", "/api/v1/guests", Wrap([&deps](http::Request& request) -> Result<http::Response> {
+               auto caller = RequireRole(request, deps.sessions, "admin");
+               if (!caller) return tl::unexpected(caller.error());
+               auto guests = deps.guests.List();
+               if (!guests) return tl::unexpected(guests.error());
+               Json items = Json::array();
+               for (const auto& guest : *guests) items.push_back(GuestJson(guest));
+               return JsonResponse(200, {{"items", items}});
+             }));
+
+  router.Add("POST", "/api/v1/guests", Wrap([&deps](http::Request& request) -> Result<http::Response> {
+               auto caller = RequireRole(request, deps.sessions, "admin");
+               if (!caller) return tl::unexpected(caller.error());
+               auto body = ParseJsonObject(request);
+               if (!body) return tl::unexpected(body.error());
+               auto display_name = RequireString(*body, "displayName");
+               if (!display_name) return tl::unexpected(display_name.error());
+               auto username = RequireString(*body, "username");
+               if (!username) return tl::unexpected(username.error());
+               auto password = RequireString(*body, "password");
+               if (!password) return tl::unexpected(password.error());
+               auto created = deps.guests.Create({*display_name, *username, *password}, caller->actor);
+               if (!created) return tl::unexpected(created.error());
+               return JsonResponse(201, GuestJson(*created));
+             }));
+
+  router.Add("GET", "/api/v1/guests/{id}", Wrap([&deps](http::Request& request) -> Result<http::Response> {
+               auto caller = RequireRole(request, deps.sessions, "admin");
+               if (!caller) return tl::unexpected(caller.error());
+               auto guest = deps.guests.Get(*request.PathParam("id"));
+               if (!guest) return tl::unexpected(guest.error());
+               return JsonResponse(200, GuestJson(*guest));
+             }));
+
+  router.Add("PATCH", "/api/v1/guests/{id}", Wrap([&deps](http::Request& request) -> Result<http::Response> {
+               auto caller = RequireRole(request, deps.sessions, "admin");
+               if (!caller) return tl::unexpected(caller.error());
+               auto body = ParseJsonObject(request);
+               if (!body) return tl::unexpected(body.error());
+               service::GuestChanges changes;
+               auto display_name = OptionalString(*body, "displayName");
+               if (!display_name) return tl::unexpected(display_name.error());
+               auto password = OptionalString(*body, "password");
+               if (!password) return tl::unexpected(password.error());
+               auto disabled = OptionalBool(*body, "disabled");
+               if (!disabled) return tl::unexpected(disabled.error());
+               changes.display_name = *display_name;
+               changes.password = *password;
+               changes.disabled = *disabled;
+               auto updated = deps.guests.Update(*request.PathParam("id"), changes, caller->actor);
+               if (!updated) return tl::unexpected(updated.error());
+               return JsonResponse(200, GuestJson(*updated));
+             }));
+
+  router.Add("DELETE", "/api/v1/guests/{id}", Wrap([&deps](http::Request& request) -> Result<http::Response> {
+               auto caller = RequireRole(request, deps.sessions, "admin");
+               if (!caller) return tl::unexpected(caller.error());
+               auto deleted = deps.guests.Delete(*request.PathParam("id"), caller->actor);
+               if (!deleted) return tl::unexpected(deleted.error());
+               return http::Response::Empty(204);
+             }));
+
+  router.Add("POST", "/api/v1/guests/import", Wrap([&deps](http::Request& request) -> Result<http::Response> {
+               auto caller = RequireRole(request, deps.sessions, "admin");
+               if (!caller) return tl::unexpected(caller.error());
+               std::string type = request.MediaType();
+               Result<domain::ImportPlan> plan = Fail(ErrorCode::kUnsupportedMediaType,
+                   "Send the original guests.json as application/json or a CSV as text/csv.");
+               if (type == "application/json") {
+                 plan = domain::ParseGuestsJson(request.body);
+               } else if (type == "text/csv") {
+                 plan = domain::ParseGuestsCsv(request.body);
+               }
+               if (!plan) return tl::unexpected(plan.error());
+               auto report = deps.guests.Import(*plan, caller->actor);
+               if (!report) return tl::unexpected(report.error());
+               Json skipped = Json::array();
+               for (const auto& entry : report->skipped) {
+                 Json item = {{"entry", entry.entry}, {"reason", entry.reason}};
+                 if (!entry.username.empty()) item["username"] = entry.username;
+                 skipped.push_back(item);
+               }
+               return JsonResponse(200, {{"created", report->created},
+                                         {"pairsAdded", report->pairs_added},
+                                         {"skipped", skipped}});
+             }));
+}
+
+}  // namespace gp::api

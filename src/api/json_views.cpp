@@ -1,0 +1,26 @@
+#include "api/json_views.hpp"
+
+namespace gp::api {
+
+Json GuestJson(const storage::GuestRecord& guest) {
+  Json json = {{"id", guest.id},
+               {"username", guest.username},
+               {"displayName", guest.display_name},
+               {"disabled", guest.disabled},
+               {"createdAt", IsoTime(guest.created_at)}};
+  if (guest.webex_person_id && !guest.webex_person_id->empty()) json["webexPersonId"] = *guest.webex_person_id;
+  return json;
+}
+
+Json SpaceJson(const storage::SpaceRecord& space) {
+  Json json = {{"id", space.id},
+               {"title", space.title},
+               {"memberIds", space.member_ids},
+               {"webexRoomId", space.webex_room_id},
+               {"createdAt", IsoTime(space.created_at)},
+               {"lastActivity", IsoTime(space.last_activity)}};
+  if (space.closed_at) json["closedAt"] = IsoTime(*space.closed_at);
+  return json;
+}
+
+}  // namespace gp::api

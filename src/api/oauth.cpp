@@ -1,0 +1,67 @@
+// Administrator sign-in with Webex: GET /auth/webex/login and /auth/webex/callback.
+#include "api/api.hpp"
+#include "api/auth.hpp"
+#include "api/json_views.hpp"
+
+namespace gp::api {
+namespace {
+
+std::string EscapeHtml(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+http::Response MessagePage(int status, const std::string& title, const std::string& message) {
+  std::string body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + EscapeHtml(title) +
+                     " — Guest Portal</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                     "<link rel=\"stylesheet\" href=\"/static/css/app.css\"></head><body><main class=\"narrow\"><h1>" +
+                     EscapeHtml(title) + "</h1><p role=\"alert\">" + EscapeHtml(message) +
+                     "</p><p><a href=\"/\">Back to the sign-in page</a></p></main></body></html>";
+  return http::Response::Text(status, std::move(body), "text/html; charset=utf-8");
+}
+
+}  // namespace
+
+void AddOAuthRoutes(http::Router& router, Deps& deps) {
+  router.Add("GET", "/auth/webex/login", [&deps](http::Request&) {
+    auto url = deps.admin_auth.Begin();
+    if (!url) return MessagePage(HttpStatus(url.error().code), "Sign-in unavailable", url.error().message);
+    auto response = http::Response::Redirect(*url);
+    response.headers.Set("Cache-Control", "no-store");
+    return response;
+  });
+
+  router.Add("GET", "/auth/webex/callback", [&deps](http::Request& request) {
+    if (auto error = request.Query("error")) {
+      return MessagePage(400, "Sign-in cancelled", "Webex did not complete the sign-in. Please try again.");
+    }
+    auto code = request.Query("code");
+    auto state = request.Query("state");
+    if (!code || !state || code->empty() || state->empty()) {
+      return MessagePage(400, "Sign-in failed", "The sign-in response is incomplete. Please start again.");
+    }
+    auto signed_in = deps.admin_auth.Complete(*code, *state);
+    if (!signed_in) {
+      const Error& error = signed_in.error();
+      std::string title = error.code == ErrorCode::kForbidden ? "Not an administrator" : "Sign-in failed";
+      return MessagePage(HttpStatus(error.code), title, error.message);
+    }
+    auto response = http::Response::Redirect("/admin");
+    response.headers.Set("Cache-Control", "no-store");
+    response.headers.Add("Set-Cookie", SessionCookie(signed_in->session.cookie_value, deps.sessions.lifetime_seconds(),
+                                                     deps.options.secure_cookies));
+    return response;
+  });
+}
+
+}  // namespace gp::api

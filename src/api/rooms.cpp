@@ -1,0 +1,52 @@
+// A guest's spaces: GET/POST /api/v1/rooms.
+#include <map>
+
+#include "api/api.hpp"
+#include "api/auth.hpp"
+#include "api/json_views.hpp"
+
+namespace gp::api {
+
+void AddRoomRoutes(http::Router& router, Deps& deps) {
+  router.Add("GET", "/api/v1/rooms", Wrap([&deps](http::Request& request) -> Result<http::Response> {
+               auto caller = RequireRole(request, deps.sessions, "guest");
+               if (!caller) return tl::unexpected(caller.error());
+               auto spaces = deps.spaces.ListForGuest(caller->session.guest_id.value_or(""));
+               if (!spaces) return tl::unexpected(spaces.error());
+               std::map<std::string, std::string> names;
+               if (!spaces->empty()) {
+                 auto guests = deps.storage.ListGuests();
+                 if (!guests) return tl::unexpected(guests.error());
+                 for (const auto& guest : *guests) names[guest.id] = guest.display_name;
+               }
+               Json items = Json::array();
+               for (const auto& space : *spaces) {
+                 Json item = SpaceJson(space);
+                 Json members = Json::array();
+                 for (const auto& id : space.member_ids) {
+                   auto name = names.find(id);
+                   members.push_back({{"id", id}, {"displayName", name == names.end() ? "" : name->second}});
+                 }
+                 item["members"] = members;
+                 items.push_back(item);
+               }
+               return JsonResponse(200, {{"items", items}});
+             }));
+
+  router.Add("POST", "/api/v1/rooms", Wrap([&deps](http::Request& request) -> Result<http::Response> {
+               auto caller = RequireRole(request, deps.sessions, "guest");
+               if (!caller) return tl::unexpected(caller.error());
+               auto body = ParseJsonObject(request);
+               if (!body) return tl::unexpected(body.error());
+               auto member_ids = RequireStringArray(*body, "memberIds");
+               if (!member_ids) return tl::unexpected(member_ids.error());
+               auto title = OptionalString(*body, "title");
+               if (!title) return tl::unexpected(title.error());
+               service::CreateSpaceRequest create{caller->session.guest_id.value_or(""), *member_ids, *title};
+               auto created = deps.spaces.Create(create);
+               if (!created) return tl::unexpected(created.error());
+               return JsonResponse(created->existing ? 200 : 201, SpaceJson(created->space));
+             }));
+}
+
+}  // namespace gp::api
