@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+// Benchmark of webex-emulator: requests/second for GET /v1/people/me and POST /v1/messages (wrk),
+// then memory (VmRSS) after 100,000 messages. Usage: node bench/emulator/run.mjs PATH/TO/webex-emulator
+// Exits 0 unless something broke (emulator would not start, wrk failed, requests were refused).
+import { spawn, execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TOTAL_MESSAGES = 100_000;
+const TARGET_GET_PER_SECOND = 20_000;
+const TARGET_RSS_MB = 200;
+const WRK_ARGS = ['-t2', '-c64', '-d5s'];
+const here = dirname(fileURLToPath(import.meta.url));
+
+function fail(message) {
+  console.error(`bench/emulator: ${message}`);
+  process.exit(1);
+}
+
+const binary = process.argv[2];
+if (!binary) fail('usage: run.mjs PATH/TO/webex-emulator');
+
+function startEmulator() {
+  const child = spawn(binary, ['--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('emulator did not start within 15 s')), 15000);
+    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/webex-emulator listening on (http:\/\/\S+)\r?\n/);
+      if (m) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve({ child, origin: m[1] });
+      }
+    });
+  });
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+
+function call(origin, method, path, { token, json } = {}) {
+  const body = json === undefined ? undefined : Buffer.from(JSON.stringify(json));
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = body.length;
+  }
+  const url = new URL(path, origin);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers, agent }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed;
+        try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
+        resolve({ status: res.statusCode, json: parsed, text });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function mustOk(origin, method, path, opts, expected = 200) {
+  const r = await call(origin, method, path, opts);
+  if (r.status !== expected) fail(`${method} ${path} answered ${r.status}: ${r.text.slice(0, 200)}`);
+  return r.json;
+}
+
+function rssKiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = status.match(/^VmRSS:\s+(\d+)\s+kB/m);
+  if (!m) fail(`no VmRSS in /proc/${pid}/status`);
+  return Number(m[1]);
+}
+
+function runWrk(args, env = {}) {
+  return new Promise((resolve) => {
+    execFile('wrk', args, { env: { ...process.env, ...env }, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      if (error) fail(`wrk failed: ${error.message}\n${stderr}`);
+      const rps = stdout.match(/Requests\/sec:\s+([\d.]+)/);
+      const total = stdout.match(/(\d+) requests in/);
+      const non2xx = stdout.match(/Non-2xx or 3xx responses:\s+(\d+)/);
+      const socketErrors = stdout.match(/Socket errors:([^\n]+)/);
+      if (!rps || !total) fail(`could not read wrk output:\n${stdout}`);
+      resolve({
+        rps: Number(rps[1]),
+        requests: Number(total[1]),
+        non2xx: non2xx ? Number(non2xx[1]) : 0,
+        socketErrors: socketErrors ? socketErrors[1].trim() : '',
+        latency: (stdout.match(/Latency\s+(\S+)/) || [])[1] || '?',
+      });
+    });
+  });
+}
+
+// Posts messages until `count` more have been accepted, `concurrency` requests at a time.
+async function postMessages(origin, token, roomId, count, concurrency = 32) {
+  let next = 0;
+  let refused = 0;
+  async function worker() {
+    while (next < count) {
+      const i = next++;
+      const r = await call(origin, 'POST', '/v1/messages', { token, json: { roomId, text: `fill message ${i}` } });
+      if (r.status !== 200) refused++;
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return refused;
+}
+
+const mb = (kib) => (kib / 1024).toFixed(1);
+
+async function main() {
+  let emulator;
+  try {
+    emulator = await startEmulator();
+  } catch (e) {
+    fail(e.message);
+  }
+  const { child, origin } = emulator;
+  const pid = child.pid;
+  let exitCode = 0;
+  try {
+    const token = 'bench-token';
+    await mustOk(origin, 'POST', '/_emulator/people', {
+      json: { displayName: 'Bench User', email: 'bench@example.com', licensed: true, accessToken: token },
+    });
+    const room = await mustOk(origin, 'POST', '/v1/rooms', { token, json: { title: 'Benchmark room' } });
+    const rssBefore = rssKiB(pid);
+
+    const get = await runWrk([...WRK_ARGS, '-H', `Authorization: Bearer ${token}`, `${origin}/v1/people/me`]);
+    const post = await runWrk([...WRK_ARGS, '-s', join(here, 'post_messages.lua'), `${origin}/v1/messages`],
+      { ROOM_ID: room.id, TOKEN: token });
+    for (const [name, r] of [['GET /v1/people/me', get], ['POST /v1/messages', post]]) {
+      if (r.non2xx > 0) {
+        console.error(`bench/emulator: ${name}: ${r.non2xx} of ${r.requests} responses were not 2xx`);
+        exitCode = 1;
+      }
+      if (r.socketErrors) console.error(`bench/emulator: ${name}: socket errors: ${r.socketErrors}`);
+    }
+
+    const stats = await mustOk(origin, 'GET', '/_emulator/stats');
+    const postedByWrk = (stats.calls?.['POST /v1/messages'] ?? post.requests) - post.non2xx;
+    const remaining = Math.max(0, TOTAL_MESSAGES - postedByWrk);
+    const fillStart = performance.now();
+    const refused = await postMessages(origin, token, room.id, remaining);
+    const fillSeconds = (performance.now() - fillStart) / 1000;
+    if (refused > 0) {
+      console.error(`bench/emulator: ${refused} of ${remaining} fill messages were refused`);
+      exitCode = 1;
+    }
+    const totalMessages = postedByWrk + remaining - refused;
+    const rssAfter = rssKiB(pid);
+    const perMessageBytes = ((rssAfter - rssBefore) * 1024) / Math.max(1, totalMessages);
+
+    const rows = [
+      ['GET /v1/people/me', `${get.rps.toFixed(0)} req/s`, `latency avg ${get.latency}, ${get.requests} requests`],
+      ['POST /v1/messages', `${post.rps.toFixed(0)} req/s`, `latency avg ${post.latency}, ${post.requests} requests`],
+      ['POST/GET ratio', (post.rps / get.rps).toFixed(2), 'same run'],
+      ['RSS before messages', `${mb(rssBefore)} MB`, 'VmRSS'],
+      [`RSS after ${totalMessages} messages`, `${mb(rssAfter)} MB`, `fill of ${remaining} took ${fillSeconds.toFixed(1)} s`],
+      ['RSS per message', `${perMessageBytes.toFixed(0)} B`, '(after - before) / messages'],
+    ];
+    const w0 = Math.max(...rows.map((r) => r[0].length));
+    const w1 = Math.max(...rows.map((r) => r[1].length));
+    console.log(`webex-emulator benchmark (wrk ${WRK_ARGS.join(' ')})`);
+    for (const [a, b, c] of rows) console.log(`  ${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+    const getOk = get.rps >= TARGET_GET_PER_SECOND;
+    const rssOk = rssAfter / 1024 < TARGET_RSS_MB;
+    console.log('targets');
+    console.log(`  GET /v1/people/me >= ${TARGET_GET_PER_SECOND} req/s: ${getOk ? 'met' : 'NOT met'} (${get.rps.toFixed(0)})`);
+    console.log(`  RSS after ${TOTAL_MESSAGES} messages < ${TARGET_RSS_MB} MB: ${rssOk ? 'met' : 'NOT met'} (${mb(rssAfter)} MB)`);
+  } finally {
+    agent.destroy();
+    child.kill('SIGTERM');
+  }
+  process.exitCode = exitCode;
+}
+
+main().catch((e) => fail(e.stack || String(e)));
