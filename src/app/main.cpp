@@ -1,0 +1,179 @@
+// guest-portal: the server and its command-line tool.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "app/config.hpp"
+#include "app/portal.hpp"
+#include "core/log.hpp"
+#include "domain/imports.hpp"
+#include "domain/policy.hpp"
+
+namespace {
+
+using gp::app::Portal;
+
+int Fail(const std::string& message) {
+  std::cerr << "guest-portal: " << message << "\n";
+  return 1;
+}
+
+// Loads the configuration (environment and .env) and builds the portal; prints one line on error.
+std::unique_ptr<Portal> OpenPortal(int& exit_code) {
+  auto config = gp::app::LoadConfigFromProcess();
+  if (!config) {
+    exit_code = Fail(config.error().message);
+    return nullptr;
+  }
+  gp::log::Configure(config->log_level);
+  auto portal = Portal::Create(*config);
+  if (!portal) {
+    exit_code = Fail(portal.error().message);
+    return nullptr;
+  }
+  return std::move(*portal);
+}
+
+std::string ReadFile(const std::string& path, bool& ok) {
+  std::ifstream in(path, std::ios::binary);
+  ok = static_cast<bool>(in);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+std::optional<std::string> GuestIdByUsername(Portal& portal, const std::string& username) {
+  auto guest = portal.storage().FindGuestByUsername(username);
+  if (!guest) return std::nullopt;
+  return guest->id;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Guest Portal: Webex messaging and meetings for people without a Webex account."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "guest-portal 0.1.0");
+
+  auto* serve = app.add_subcommand("serve", "Start the server (configuration from the environment and .env).");
+  auto* check = app.add_subcommand("check", "Validate the configuration and reach the database and Webex.");
+  auto* migrate = app.add_subcommand("migrate", "Apply database migrations and exit.");
+
+  auto* guests = app.add_subcommand("guests", "Manage guest accounts.");
+  guests->require_subcommand(1);
+  auto* guests_list = guests->add_subcommand("list", "List guests as JSON lines.");
+  auto* guests_add = guests->add_subcommand("add", "Create a guest.");
+  std::string add_username, add_display_name, add_password;
+  guests_add->add_option("--username", add_username, "3-64 of a-z 0-9 . _ -")->required();
+  guests_add->add_option("--display-name", add_display_name, "The name others see")->required();
+  guests_add->add_option("--password", add_password,
+                         "At least 8 characters (read from GP_GUEST_PASSWORD when omitted)")
+      ->envname("GP_GUEST_PASSWORD");
+  auto* guests_remove = guests->add_subcommand("remove", "Delete a guest (ends sessions, closes spaces).");
+  std::string remove_username;
+  guests_remove->add_option("username", remove_username)->required();
+  auto* guests_import = guests->add_subcommand("import", "Import the original guests.json or a CSV file.");
+  std::string import_path;
+  guests_import->add_option("file", import_path, "guests.json or a .csv with username,displayName,password")
+      ->required();
+
+  auto* policy = app.add_subcommand("policy", "Manage who may connect with whom.");
+  policy->require_subcommand(1);
+  auto* policy_list = policy->add_subcommand("list", "List allowed pairs as JSON lines.");
+  auto* policy_allow = policy->add_subcommand("allow", "Allow two guests to connect.");
+  auto* policy_revoke = policy->add_subcommand("revoke", "Revoke a pair; closes their shared spaces.");
+  std::string user_a, user_b;
+  for (auto* sub : {policy_allow, policy_revoke}) {
+    sub->add_option("username_a", user_a)->required();
+    sub->add_option("username_b", user_b)->required();
+  }
+
+  CLI11_PARSE(app, argc, argv);
+
+  int exit_code = 0;
+  auto portal = OpenPortal(exit_code);
+  if (!portal) return exit_code;
+  const std::string actor = "cli";
+
+  if (serve->parsed()) {
+    auto started = portal->Start();
+    if (!started) return Fail(started.error().message);
+    portal->Wait();
+    return 0;
+  }
+  if (migrate->parsed()) {
+    std::cout << "guest-portal: database is up to date\n";
+    return 0;
+  }
+  if (check->parsed()) {
+    auto ping = portal->storage().Ping();
+    if (!ping) return Fail("database: " + ping.error().message);
+    std::cout << "configuration: ok\ndatabase: ok\n";
+    return 0;
+  }
+  if (guests_list->parsed()) {
+    auto list = portal->guests().List();
+    if (!list) return Fail(list.error().message);
+    for (const auto& guest : *list) {
+      std::cout << nlohmann::json{{"id", guest.id}, {"username", guest.username},
+                                  {"displayName", guest.display_name}, {"disabled", guest.disabled}}
+                       .dump()
+                << "\n";
+    }
+    return 0;
+  }
+  if (guests_add->parsed()) {
+    auto created = portal->guests().Create({add_display_name, add_username, add_password}, actor);
+    if (!created) return Fail(created.error().message);
+    std::cout << nlohmann::json{{"id", created->id}, {"username", created->username}}.dump() << "\n";
+    return 0;
+  }
+  if (guests_remove->parsed()) {
+    auto id = GuestIdByUsername(*portal, remove_username);
+    if (!id) return Fail("no guest named '" + remove_username + "'");
+    auto removed = portal->guests().Delete(*id, actor);
+    if (!removed) return Fail(removed.error().message);
+    return 0;
+  }
+  if (guests_import->parsed()) {
+    bool ok = false;
+    std::string text = ReadFile(import_path, ok);
+    if (!ok) return Fail("cannot read " + import_path);
+    bool csv = import_path.size() >= 4 && import_path.substr(import_path.size() - 4) == ".csv";
+    auto plan = csv ? gp::domain::ParseGuestsCsv(text) : gp::domain::ParseGuestsJson(text);
+    if (!plan) return Fail(plan.error().message);
+    auto report = portal->guests().Import(*plan, actor);
+    if (!report) return Fail(report.error().message);
+    std::cout << "created " << report->created.size() << " guests, added " << report->pairs_added << " pairs\n";
+    for (const auto& skipped : report->skipped) {
+      std::cout << "skipped " << skipped.entry << ": " << skipped.reason << "\n";
+    }
+    return 0;
+  }
+  if (policy_list->parsed()) {
+    auto pairs = portal->policy().Pairs();
+    if (!pairs) return Fail(pairs.error().message);
+    for (const auto& [a, b] : *pairs) std::cout << nlohmann::json::array({a, b}).dump() << "\n";
+    return 0;
+  }
+  if (policy_allow->parsed() || policy_revoke->parsed()) {
+    auto a = GuestIdByUsername(*portal, user_a);
+    if (!a) return Fail("no guest named '" + user_a + "'");
+    auto b = GuestIdByUsername(*portal, user_b);
+    if (!b) return Fail("no guest named '" + user_b + "'");
+    auto pairs = portal->policy().Pairs();
+    if (!pairs) return Fail(pairs.error().message);
+    auto normalized = *a < *b ? std::make_pair(*a, *b) : std::make_pair(*b, *a);
+    std::erase(*pairs, normalized);
+    if (policy_allow->parsed()) pairs->push_back(normalized);
+    auto change = portal->policy().Replace(*pairs, actor);
+    if (!change) return Fail(change.error().message);
+    for (const auto& space : change->closed_spaces) std::cout << "closed space " << space << "\n";
+    return 0;
+  }
+  return 0;
+}
