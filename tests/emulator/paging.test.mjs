@@ -127,6 +127,10 @@ test('oversize max is clamped, not rejected', async () => {
   const ada = await em.person('Ada');
   const room = await em.room(ada.accessToken, 'Clamp');
   await em.message(ada.accessToken, room.id, 'x');
+  await em.ok('POST', '/v1/webhooks', {
+    token: ada.accessToken,
+    json: { name: 'one', targetUrl: 'http://127.0.0.1:9/h', resource: 'messages', event: 'created' },
+  });
   for (const path of [
     '/v1/rooms?max=100000',
     `/v1/messages?roomId=${room.id}&max=100000`,

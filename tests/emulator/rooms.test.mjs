@@ -177,6 +177,7 @@ test('sortBy created / lastactivity newest first, default = lastactivity, id sta
   assert.deepEqual(await order(''), ['A', 'C', 'B']);
   const byId = await order('?sortBy=id');
   assert.deepEqual([...byId].sort(), ['A', 'B', 'C']);
+  await em.advanceClock(10);
   await em.message(ada.accessToken, b.id, 'bump B');
   assert.deepEqual(await order('?sortBy=id'), byId, 'sortBy=id must not depend on activity');
   assert.deepEqual(await order('?sortBy=lastactivity'), ['B', 'A', 'C']);
