@@ -1,5 +1,7 @@
 // Shared helpers for the webex-emulator black-box tests. Written from docs/emulator.md and
 // /work/shared/webex-api.md only; nothing here knows how the emulator is implemented.
+// Run one file: WEBEX_EMULATOR=build-emulator/webex-emulator node --test --test-reporter=spec FILE
+// (ctest registers every tests/emulator/*.test.mjs that way). Each file starts its own emulator.
 import { spawn } from 'node:child_process';
 import { createHmac, createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
