@@ -1,0 +1,110 @@
+// Administrator sign-in with Webex OAuth (docs/api.md "Administrator sign-in", SPEC §4.1).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startWorld, stopAll, webexSignIn, sessionCookie, request, show, assertError, Client, ADMIN, OUTSIDER,
+} from '../lib/harness.mjs';
+
+let world;
+before(async () => { world = await startWorld({ signInAdmin: false }); });
+after(stopAll);
+
+test('login redirects to the emulator authorize URL with state and PKCE S256', async () => {
+  const { portal, emulator } = world;
+  const r = await portal.call('GET', '/auth/webex/login');
+  assert.equal(r.status, 302, show(r));
+  const url = new URL(r.headers.get('location'));
+  assert.equal(`${url.origin}${url.pathname}`, `${emulator.apiUrl}/authorize`);
+  assert.equal(url.searchParams.get('client_id'), 'emulator-client-id');
+  assert.equal(url.searchParams.get('response_type'), 'code');
+  assert.equal(url.searchParams.get('redirect_uri'), `${portal.origin}/auth/webex/callback`);
+  assert.ok(url.searchParams.get('scope'), 'no scope');
+  assert.ok((url.searchParams.get('state') || '').length >= 16, 'state is missing or short');
+  assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
+  assert.match(url.searchParams.get('code_challenge') || '', /^[A-Za-z0-9_-]{43}$/);
+  const again = await portal.call('GET', '/auth/webex/login');
+  assert.notEqual(new URL(again.headers.get('location')).searchParams.get('state'), url.searchParams.get('state'),
+    'two logins got the same state');
+});
+
+test('a licensed person not in ADMIN_EMAILS is refused with a 403 page and no session', async () => {
+  const { portal, emulator } = world;
+  const flow = await webexSignIn(portal, emulator, OUTSIDER.email);
+  assert.equal(flow.callback.status, 403, show(flow.callback));
+  assert.match(flow.callback.headers.get('content-type') || '', /text\/html/);
+  assert.ok(!flow.cookie || flow.cookie.value === '', `a session cookie was set: ${flow.cookie?.raw}`);
+  const info = await portal.call('GET', '/api/v1/info');
+  assert.equal(info.status, 200, show(info));
+  assert.equal(info.json.appAdminReady, false, 'the refused person became the AppAdmin');
+});
+
+test('the admin signs in: session cookie flags, role admin, redirect to /admin', async () => {
+  const { portal, emulator, secrets } = world;
+  const flow = await webexSignIn(portal, emulator, ADMIN.email);
+  secrets.add('OAuth code', flow.callbackUrl.searchParams.get('code'));
+  assert.equal(flow.callback.status, 302, show(flow.callback));
+  assert.equal(new URL(flow.callback.headers.get('location'), portal.origin).pathname, '/admin');
+  assert.ok(flow.cookie && flow.cookie.value.length >= 16, `no gp_session cookie: ${show(flow.callback)}`);
+  secrets.add('admin session cookie', flow.cookie.value);
+  const attrs = flow.cookie.raw.split(';').map((s) => s.trim().toLowerCase());
+  assert.ok(attrs.includes('httponly'), `cookie lacks HttpOnly: ${flow.cookie.raw}`);
+  assert.ok(attrs.includes('samesite=lax'), `cookie lacks SameSite=Lax: ${flow.cookie.raw}`);
+  assert.ok(attrs.includes('path=/'), `cookie lacks Path=/: ${flow.cookie.raw}`);
+  assert.ok(!attrs.includes('secure'), `cookie is Secure on plain http: ${flow.cookie.raw}`);
+  const admin = new Client(portal, flow.cookie.value);
+  const session = await admin.refreshCsrf();
+  assert.equal(session.role, 'admin');
+  assert.equal(typeof session.csrfToken, 'string');
+  assert.ok(session.csrfToken.length >= 16);
+  assert.equal(session.admin?.email, ADMIN.email);
+  secrets.add('admin CSRF token', session.csrfToken);
+  world.admin = admin;
+
+  // The code was exchanged with the emulator (PKCE and all) and /people/me was read.
+  const calls = await emulator.stats();
+  assert.ok((calls['POST /v1/access_token'] || 0) >= 1, `no token exchange: ${JSON.stringify(calls)}`);
+  assert.ok((calls['GET /v1/people/me'] || 0) >= 1, `no /people/me: ${JSON.stringify(calls)}`);
+});
+
+test('GET /api/v1/admin/status shows the AppAdmin', async () => {
+  const r = await world.admin.get('/api/v1/admin/status');
+  assert.equal(r.status, 200, show(r));
+  assert.equal(r.json.appAdmin.signedIn, true);
+  assert.equal(r.json.appAdmin.email, ADMIN.email);
+  assert.equal(r.json.appAdmin.displayName, ADMIN.displayName);
+  assert.equal(r.json.appAdmin.warning, 'none');
+  assert.ok(!Number.isNaN(Date.parse(r.json.appAdmin.refreshExpiresAt)), `refreshExpiresAt: ${show(r)}`);
+  assert.equal(r.json.guestProvider, 'service-app');
+  assert.equal(r.json.demo, false);
+  const info = await world.portal.call('GET', '/api/v1/info');
+  assert.equal(info.json.appAdminReady, true, show(info));
+});
+
+test('admin status needs an admin session', async () => {
+  const anonymous = await world.portal.call('GET', '/api/v1/admin/status');
+  assertError(anonymous, 401);
+});
+
+test('an unknown state is refused with 400 and no session', async () => {
+  const { portal } = world;
+  const r = await portal.call('GET', '/auth/webex/callback?code=abc&state=not-a-state-we-issued');
+  assert.equal(r.status, 400, show(r));
+  assert.ok(!sessionCookie(r)?.value, 'a session cookie was set');
+  const missing = await portal.call('GET', '/auth/webex/callback?code=abc');
+  assert.equal(missing.status, 400, show(missing));
+});
+
+test('a reused state (replayed callback) is refused with 400 and no session', async () => {
+  const { portal, emulator, secrets } = world;
+  const flow = await webexSignIn(portal, emulator, ADMIN.email);
+  secrets.add('OAuth code', flow.callbackUrl.searchParams.get('code'));
+  assert.equal(flow.callback.status, 302, show(flow.callback));
+  secrets.add('admin session cookie', flow.cookie?.value);
+  const replay = await request(flow.callbackUrl.toString());
+  assert.equal(replay.status, 400, show(replay));
+  assert.ok(!sessionCookie(replay)?.value, 'the replayed callback set a session cookie');
+});
+
+test('the portal log holds no secret', () => {
+  world.assertLogClean();
+});

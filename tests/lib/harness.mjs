@@ -1,0 +1,506 @@
+// Shared helpers for the black-box suites that drive the real `guest-portal` and `webex-emulator`
+// binaries over HTTP (tests/integration, bench/portal). Node 20 built-ins only.
+//
+// Every process started here is remembered and killed by stopAll() (call it from an `after` hook)
+// and, as a last resort, when the Node process exits.
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants as fsConstants, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const INTEGRATION = { clientId: 'emulator-client-id', clientSecret: 'emulator-client-secret' };
+export const SERVICE_APP = {
+  id: 'emulator-service-app',
+  clientId: 'emulator-sa-client-id',
+  clientSecret: 'emulator-sa-client-secret',
+};
+export const ADMIN = { displayName: 'Alex Admin', email: 'admin@example.com' };
+export const OUTSIDER = { displayName: 'Mallory Licensed', email: 'mallory@example.com' };
+
+const START_TIMEOUT_MS = 15000;
+
+// --- binaries -------------------------------------------------------------------------------------
+
+// Resolves a binary from its environment variable or the default build dir, and fails with one clear
+// message when it is missing (so a test file fails at once instead of hanging).
+export function binary(envName, fileName) {
+  const candidate = process.env[envName] || path.join(REPO_ROOT, 'build', fileName);
+  try {
+    accessSync(candidate, fsConstants.X_OK);
+    if (!statSync(candidate).isFile()) throw new Error('not a file');
+  } catch {
+    throw new Error(
+      `${fileName} not found or not executable at ${candidate}; build it or set ${envName} to its path`,
+    );
+  }
+  return candidate;
+}
+
+export const portalBinary = () => binary('GUEST_PORTAL', 'guest-portal');
+export const emulatorBinary = () => binary('WEBEX_EMULATOR', 'webex-emulator');
+
+// --- process bookkeeping --------------------------------------------------------------------------
+
+const live = new Set();
+const tempDirs = new Set();
+
+process.on('exit', () => {
+  for (const child of live) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function track(child) {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// Stops every process still running and removes the temporary directories.
+export async function stopAll() {
+  await Promise.all([...live].map(stopChild));
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+export function makeTempDir(prefix = 'gp-it-') {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+// Spawns `file args` and resolves with {child, origin, port} once stdout carries `<banner> on URL`.
+function spawnListening(file, args, { env, cwd, banner, name }) {
+  const child = track(spawn(file, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const log = { stdout: '', stderr: '' };
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => {
+    log.stderr += chunk;
+  });
+  child.stdout.setEncoding('utf8');
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not print its listening line within ${START_TIMEOUT_MS} ms; stderr: ${log.stderr}`));
+    }, START_TIMEOUT_MS);
+    const onExit = (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited early (code ${code}, signal ${signal}); stderr: ${log.stderr}`));
+    };
+    child.once('exit', onExit);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} could not be started: ${error.message}`));
+    });
+    const re = new RegExp(`${banner} listening on (http://([^\\s:/]+):(\\d+))\\r?\\n`);
+    child.stdout.on('data', (chunk) => {
+      const before = log.stdout;
+      log.stdout += chunk;
+      if (re.test(before)) return;
+      const match = log.stdout.match(re);
+      if (!match) return;
+      clearTimeout(timer);
+      child.removeListener('exit', onExit);
+      resolve({ child, origin: match[1], port: Number(match[3]), log });
+    });
+  });
+}
+
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+// --- HTTP -----------------------------------------------------------------------------------------
+
+// One HTTP call with fetch; never follows redirects. Options: json (sent as application/json), form,
+// body + contentType (raw), headers, cookie (gp_session value), csrf.
+export async function request(url, method = 'GET', { json, form, body, contentType, headers = {}, cookie, csrf } = {}) {
+  const h = { ...headers };
+  let payload = body;
+  if (json !== undefined) {
+    payload = JSON.stringify(json);
+    h['content-type'] = 'application/json';
+  } else if (form !== undefined) {
+    payload = new URLSearchParams(form).toString();
+    h['content-type'] = 'application/x-www-form-urlencoded';
+  }
+  if (contentType !== undefined) h['content-type'] = contentType;
+  if (cookie !== undefined) h.cookie = cookie.includes('=') ? cookie : `gp_session=${cookie}`;
+  if (csrf !== undefined) h['x-csrf-token'] = csrf;
+  const started = performance.now();
+  const response = await fetch(url, { method, headers: h, body: payload, redirect: 'manual' });
+  const buffer = Buffer.from(await response.arrayBuffer());
+  const elapsedMs = performance.now() - started;
+  const text = buffer.toString('utf8');
+  let parsed;
+  if ((response.headers.get('content-type') || '').includes('json') && text.length > 0) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  return { status: response.status, headers: response.headers, text, json: parsed, elapsedMs, method, url };
+}
+
+// A short description of a response, for assertion messages.
+export function show(r) {
+  return `${r.method} ${r.url} → ${r.status} ${r.text.slice(0, 400)}`;
+}
+
+// Asserts the portal's error shape and status; returns the error object.
+export function assertError(r, status, code) {
+  assert.equal(r.status, status, `expected ${status}: ${show(r)}`);
+  assert.ok(r.json && typeof r.json.error === 'object' && r.json.error !== null, `not an error body: ${show(r)}`);
+  assert.equal(typeof r.json.error.code, 'string', `error.code missing: ${show(r)}`);
+  assert.equal(typeof r.json.error.message, 'string', `error.message missing: ${show(r)}`);
+  assert.ok(r.json.error.message.length > 0, `empty error message: ${show(r)}`);
+  if (code !== undefined) assert.equal(r.json.error.code, code, `error code: ${show(r)}`);
+  return r.json.error;
+}
+
+// The value of the gp_session cookie set by a response, or undefined; `raw` is the whole header.
+export function sessionCookie(r) {
+  const all = typeof r.headers.getSetCookie === 'function' ? r.headers.getSetCookie() : [r.headers.get('set-cookie')];
+  for (const raw of all.filter(Boolean)) {
+    const match = raw.match(/^\s*gp_session=([^;]*)/);
+    if (match) return { value: match[1], raw };
+  }
+  return undefined;
+}
+
+// Polls fn until it returns a truthy value, or fails after timeoutMs.
+export async function waitFor(fn, timeoutMs = 5000, what = 'condition') {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+// --- emulator -------------------------------------------------------------------------------------
+
+export class Emulator {
+  constructor({ child, origin, port, log }) {
+    this.child = child;
+    this.origin = origin;
+    this.port = port;
+    this.apiUrl = `${origin}/v1`;
+    this.log = log;
+  }
+
+  call(method, p, opts) {
+    return request(/^https?:/.test(p) ? p : `${this.origin}${p}`, method, opts);
+  }
+
+  async control(method, p, json, expected = 200) {
+    const r = await this.call(method, p, json === undefined ? {} : { json });
+    assert.equal(r.status, expected, `emulator control call: ${show(r)}`);
+    return r.json;
+  }
+
+  person(displayName, email, licensed = true) {
+    return this.control('POST', '/_emulator/people', { displayName, email, licensed });
+  }
+
+  configure(config) {
+    return this.control('PUT', '/_emulator/config', config);
+  }
+
+  resetFaults() {
+    return this.configure({ latencyMs: 0, faults: { rate429: 0, rate5xx: 0 } });
+  }
+
+  state() {
+    return this.control('GET', '/_emulator/state');
+  }
+
+  async stats() {
+    return (await this.control('GET', '/_emulator/stats')).calls || {};
+  }
+
+  resetStats() {
+    return this.control('DELETE', '/_emulator/stats', undefined, 204);
+  }
+
+  async serviceAppRefreshToken(adminAccessToken) {
+    const r = await this.call('POST', `/v1/applications/${SERVICE_APP.id}/token`, {
+      headers: { authorization: `Bearer ${adminAccessToken}` },
+      json: { clientId: SERVICE_APP.clientId, clientSecret: SERVICE_APP.clientSecret, targetOrgId: 'x' },
+    });
+    assert.equal(r.status, 200, `Service App token: ${show(r)}`);
+    assert.equal(typeof r.json.refresh_token, 'string');
+    return r.json.refresh_token;
+  }
+
+  stop() {
+    return stopChild(this.child);
+  }
+}
+
+export async function startEmulator(extraArgs = []) {
+  const started = await spawnListening(emulatorBinary(), ['--listen', '127.0.0.1:0', ...extraArgs], {
+    env: process.env,
+    banner: 'webex-emulator',
+    name: 'webex-emulator',
+  });
+  return new Emulator(started);
+}
+
+// Sums call counts; `filter` picks keys (a string prefix or a predicate).
+export function totalCalls(calls, filter = () => true) {
+  const pick = typeof filter === 'string' ? (k) => k.startsWith(filter) : filter;
+  return Object.entries(calls).reduce((sum, [k, v]) => (pick(k) ? sum + v : sum), 0);
+}
+
+// --- portal ---------------------------------------------------------------------------------------
+
+// The environment of `guest-portal serve` for a given emulator, per the launch contract.
+export function portalEnv({ dir, port, emulator, refreshToken, extra = {} }) {
+  const env = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    DEMO: 'false',
+    LISTEN_ADDRESS: `127.0.0.1:${port}`,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: `sqlite:${dir}/portal.db`,
+    SECRET_KEY_FILE: `${dir}/secret.key`,
+    WEBEX_API_URL: emulator ? emulator.apiUrl : 'http://127.0.0.1:9/v1',
+    CLIENT_ID: INTEGRATION.clientId,
+    CLIENT_SECRET: INTEGRATION.clientSecret,
+    ADMIN_EMAILS: ADMIN.email,
+    GUEST_PROVIDER: 'service-app',
+    SERVICE_APP_CLIENT_ID: SERVICE_APP.clientId,
+    SERVICE_APP_CLIENT_SECRET: SERVICE_APP.clientSecret,
+    SERVICE_APP_REFRESH_TOKEN: refreshToken ?? 'unused-refresh-token',
+    LOG_LEVEL: 'info',
+  };
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+// Runs a guest-portal command to completion (CLI, config errors); never hangs past timeoutMs.
+export function runPortal(args, env, { cwd = env.HOME, timeoutMs = 20000 } = {}) {
+  const r = spawnSync(portalBinary(), args, { env, cwd, encoding: 'utf8', timeout: timeoutMs });
+  if (r.error) throw new Error(`guest-portal ${args.join(' ')}: ${r.error.message}`);
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+export class Portal {
+  constructor({ child, origin, port, log }, env) {
+    this.child = child;
+    this.origin = origin;
+    this.port = port;
+    this.log = log;
+    this.env = env;
+  }
+
+  url(p) {
+    return `${this.origin}${p}`;
+  }
+
+  call(method, p, opts) {
+    return request(this.url(p), method, opts);
+  }
+
+  stop() {
+    return stopChild(this.child);
+  }
+}
+
+export async function startPortal(options) {
+  const dir = options.dir ?? makeTempDir();
+  const port = await freePort();
+  const env = portalEnv({ ...options, dir, port });
+  const started = await spawnListening(portalBinary(), ['serve'], {
+    env,
+    cwd: dir,
+    banner: 'guest-portal',
+    name: 'guest-portal',
+  });
+  const portal = new Portal(started, env);
+  portal.dir = dir;
+  return portal;
+}
+
+// A signed-in browser-less client: remembers the gp_session cookie and the CSRF token.
+export class Client {
+  constructor(portal, cookie, csrf) {
+    this.portal = portal;
+    this.cookie = cookie;
+    this.csrf = csrf;
+  }
+
+  call(method, p, opts = {}) {
+    const withAuth = { cookie: this.cookie, ...opts };
+    if (method !== 'GET' && method !== 'HEAD' && !('csrf' in opts)) withAuth.csrf = this.csrf;
+    return this.portal.call(method, p, withAuth);
+  }
+
+  get(p, opts) { return this.call('GET', p, opts); }
+  post(p, opts) { return this.call('POST', p, opts); }
+  put(p, opts) { return this.call('PUT', p, opts); }
+  patch(p, opts) { return this.call('PATCH', p, opts); }
+  del(p, opts) { return this.call('DELETE', p, opts); }
+
+  async refreshCsrf() {
+    const r = await this.get('/api/v1/session');
+    assert.equal(r.status, 200, show(r));
+    this.csrf = r.json.csrfToken;
+    return r.json;
+  }
+}
+
+// --- sign-in flows --------------------------------------------------------------------------------
+
+// Runs the OAuth code flow without a browser as the person with `email`. Returns every step's
+// response so tests can assert on them: {login, page, authorize, callback, cookie}.
+export async function webexSignIn(portal, emulator, email) {
+  const login = await portal.call('GET', '/auth/webex/login');
+  assert.equal(login.status, 302, `login: ${show(login)}`);
+  const authorizeUrl = new URL(login.headers.get('location'));
+  assert.equal(`${authorizeUrl.origin}${authorizeUrl.pathname}`, `${emulator.apiUrl}/authorize`,
+    `login redirects to ${authorizeUrl}`);
+  const page = await emulator.call('GET', authorizeUrl.toString());
+  assert.equal(page.status, 200, `authorize page: ${show(page)}`);
+  const state = await emulator.state();
+  const person = state.people.find((p) => (p.emails || []).includes(email));
+  assert.ok(person, `no emulator person with email ${email}`);
+  assert.ok(page.text.includes(person.id), 'the sign-in page does not offer this person');
+  const form = Object.fromEntries(authorizeUrl.searchParams);
+  const authorize = await emulator.call('POST', '/v1/authorize', { form: { ...form, personId: person.id } });
+  assert.equal(authorize.status, 302, `authorize: ${show(authorize)}`);
+  const callbackUrl = new URL(authorize.headers.get('location'));
+  assert.equal(callbackUrl.origin, portal.origin, `authorize redirects to ${callbackUrl}`);
+  const callback = await request(callbackUrl.toString());
+  const cookie = sessionCookie(callback);
+  return { login, page, authorize, callback, callbackUrl, cookie, person };
+}
+
+// Signs the administrator in and returns a Client with the admin session.
+export async function adminClient(portal, emulator, email = ADMIN.email) {
+  const flow = await webexSignIn(portal, emulator, email);
+  assert.equal(flow.callback.status, 302, `callback: ${show(flow.callback)}`);
+  assert.ok(flow.cookie && flow.cookie.value, `no gp_session cookie from the callback: ${show(flow.callback)}`);
+  const client = new Client(portal, flow.cookie.value);
+  client.flow = flow;
+  const session = await client.refreshCsrf();
+  assert.equal(session.role, 'admin', `session after admin sign-in: ${JSON.stringify(session)}`);
+  return client;
+}
+
+export function guestSignInRaw(portal, username, password) {
+  return portal.call('POST', '/api/v1/session', { json: { username, password } });
+}
+
+export async function guestClient(portal, username, password) {
+  const r = await guestSignInRaw(portal, username, password);
+  assert.equal(r.status, 200, `guest sign-in: ${show(r)}`);
+  const cookie = sessionCookie(r);
+  assert.ok(cookie && cookie.value, `no gp_session cookie from guest sign-in: ${show(r)}`);
+  const client = new Client(portal, cookie.value, r.json.csrfToken);
+  if (!client.csrf) await client.refreshCsrf();
+  return client;
+}
+
+// --- a whole world: emulator, AppAdmin, an outsider, a portal, an admin session -------------------
+
+// Records every secret a test run uses so the portal's log can be checked against them.
+export class Secrets {
+  constructor() {
+    this.values = new Map();
+  }
+
+  add(label, value) {
+    if (typeof value === 'string' && value.length >= 6) this.values.set(value, label);
+    return value;
+  }
+
+  // Fails if any recorded secret appears in text.
+  assertAbsentFrom(text, where = 'the portal log') {
+    const leaked = [];
+    for (const [value, label] of this.values) if (text.includes(value)) leaked.push(label);
+    assert.deepEqual(leaked, [], `secrets found in ${where}: ${leaked.join(', ')}`);
+  }
+}
+
+export async function startWorld({ signInAdmin = true, portalExtra = {} } = {}) {
+  const secrets = new Secrets();
+  const emulator = await startEmulator();
+  const admin = await emulator.person(ADMIN.displayName, ADMIN.email, true);
+  const outsider = await emulator.person(OUTSIDER.displayName, OUTSIDER.email, true);
+  secrets.add('admin access token (control API)', admin.accessToken);
+  secrets.add('outsider access token (control API)', outsider.accessToken);
+  const refreshToken = await emulator.serviceAppRefreshToken(admin.accessToken);
+  secrets.add('Service App refresh token', refreshToken);
+  secrets.add('client secret', INTEGRATION.clientSecret);
+  secrets.add('Service App client secret', SERVICE_APP.clientSecret);
+  const portal = await startPortal({ emulator, refreshToken, extra: portalExtra });
+  const world = { emulator, portal, adminPerson: admin, outsiderPerson: outsider, refreshToken, secrets };
+  if (signInAdmin) {
+    world.admin = await adminClient(portal, emulator);
+    secrets.add('admin session cookie', world.admin.cookie);
+    secrets.add('OAuth code', world.admin.flow.callbackUrl.searchParams.get('code'));
+  }
+  // Creates a guest through the admin API; returns {id, username, password, displayName, ...}.
+  world.createGuest = async (username, displayName = username, password = `pw-${username}-Secret1`) => {
+    secrets.add(`password of ${username}`, password);
+    const r = await world.admin.post('/api/v1/guests', { json: { username, displayName, password } });
+    assert.equal(r.status, 201, `create guest: ${show(r)}`);
+    return { ...r.json, password };
+  };
+  world.signIn = async (guest) => {
+    const client = await guestClient(portal, guest.username, guest.password);
+    secrets.add(`session cookie of ${guest.username}`, client.cookie);
+    return client;
+  };
+  world.setPairs = async (pairs) => {
+    const r = await world.admin.put('/api/v1/policy/pairs', { json: { pairs } });
+    assert.equal(r.status, 200, `PUT pairs: ${show(r)}`);
+    return r.json;
+  };
+  // The Webex person id the emulator holds for a guest (after its identity was created).
+  world.webexPersonOf = async (guestId) => {
+    const r = await world.admin.get(`/api/v1/guests/${guestId}`);
+    assert.equal(r.status, 200, show(r));
+    assert.equal(typeof r.json.webexPersonId, 'string', `guest has no webexPersonId: ${show(r)}`);
+    return r.json.webexPersonId;
+  };
+  world.assertLogClean = () => {
+    const log = portal.log.stderr + portal.log.stdout;
+    secrets.assertAbsentFrom(log);
+    assert.doesNotMatch(log, /Bearer\s+\S{8,}/i, 'a bearer token appears in the portal log');
+  };
+  return world;
+}
