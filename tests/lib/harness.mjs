@@ -5,7 +5,7 @@
 // and, as a last resort, when the Node process exits.
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants as fsConstants, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,6 +167,38 @@ export async function request(url, method = 'GET', { json, form, body, contentTy
     }
   }
   return { status: response.status, headers: response.headers, text, json: parsed, elapsedMs, method, url };
+}
+
+// Sends raw bytes (for paths and headers fetch would normalise) and resolves with
+// {status, headers (lower-case keys), text} once the server closes the connection.
+export function rawRequest(port, raw, { timeoutMs = 10000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no complete answer within ${timeoutMs} ms to ${raw.slice(0, 80)}`));
+    }, timeoutMs);
+    socket.on('connect', () => socket.write(raw));
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const text = Buffer.concat(chunks).toString('utf8');
+      const [head, ...rest] = text.split('\r\n\r\n');
+      const lines = head.split('\r\n');
+      const status = Number((lines[0].match(/^HTTP\/1\.[01] (\d{3})/) || [])[1]);
+      const headers = {};
+      for (const line of lines.slice(1)) {
+        const i = line.indexOf(':');
+        if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+      }
+      resolve({ status, headers, text: rest.join('\r\n\r\n'), raw: text });
+    });
+  });
 }
 
 // A short description of a response, for assertion messages.
