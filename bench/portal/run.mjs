@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// Benchmark of guest-portal against webex-emulator. Prints, measured in one run:
+//   1. Webex calls per user action (from /_emulator/stats): warm guest sign-in + first page, and
+//      space creation with N = 2 and N = 5 guests;
+//   2. wrk rates of GET /api/v1/rooms (signed-in guest) vs GET /healthz on the same server, and their ratio;
+//   3. with 50 ms of emulator latency, the median time to create a space with 5 guests vs one Webex call.
+// Usage: node bench/portal/run.mjs PATH/TO/guest-portal PATH/TO/webex-emulator
+// Exits 0 unless something broke (a binary would not start, a request was refused, wrk failed).
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const WRK_ARGS = ['-t1', '-c64', '-d5s'];
+const LATENCY_MS = 50;
+const LATENCY_RUNS = 5;
+const POOL = 10; // guests, all pairs allowed
+
+function fail(message) {
+  console.error(`bench/portal: ${message}`);
+  process.exit(1);
+}
+
+if (process.argv.length !== 4) fail('usage: run.mjs PATH/TO/guest-portal PATH/TO/webex-emulator');
+process.env.GUEST_PORTAL = process.argv[2];
+process.env.WEBEX_EMULATOR = process.argv[3];
+const { startWorld, stopAll, totalCalls, show, request } = await import('../../tests/lib/harness.mjs');
+
+function runWrk(args, env = {}) {
+  return new Promise((resolve) => {
+    execFile('wrk', args, { env: { ...process.env, ...env }, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      if (error) fail(`wrk failed: ${error.message}\n${stderr}`);
+      const rps = stdout.match(/Requests\/sec:\s+([\d.]+)/);
+      const total = stdout.match(/(\d+) requests in/);
+      const non2xx = stdout.match(/Non-2xx or 3xx responses:\s+(\d+)/);
+      const socketErrors = stdout.match(/Socket errors:([^\n]+)/);
+      if (!rps || !total) fail(`could not read wrk output:\n${stdout}`);
+      resolve({
+        rps: Number(rps[1]),
+        requests: Number(total[1]),
+        non2xx: non2xx ? Number(non2xx[1]) : 0,
+        socketErrors: socketErrors ? socketErrors[1].trim() : '',
+        latency: (stdout.match(/Latency\s+(\S+)/) || [])[1] || '?',
+      });
+    });
+  });
+}
+
+const median = (values) => {
+  const s = [...values].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function describe(calls) {
+  return Object.entries(calls).filter(([, v]) => v > 0).map(([k, v]) => `${k} ×${v}`).join(', ') || 'none';
+}
+
+async function expectStatus(r, statuses) {
+  if (!statuses.includes(r.status)) fail(show(r));
+  return r;
+}
+
+async function main() {
+  const world = await startWorld();
+  const { emulator, portal } = world;
+
+  // Guests g0..g9, every pair allowed, each signed in once so their Webex identities exist.
+  const guests = [];
+  for (let i = 0; i < POOL; i++) guests.push(await world.createGuest(`g${i}`, `Guest ${i}`));
+  const pairs = [];
+  for (let i = 0; i < POOL; i++) for (let j = i + 1; j < POOL; j++) pairs.push([guests[i].id, guests[j].id]);
+  await world.setPairs(pairs);
+  const clients = [];
+  for (const g of guests) clients.push(await world.signIn(g));
+  for (const client of clients) await expectStatus(await client.get('/api/v1/rooms'), [200]);
+
+  // 1. Webex calls per user action.
+  await emulator.resetStats();
+  const warm = await world.signIn(guests[0]);
+  await expectStatus(await warm.get('/api/v1/rooms'), [200]);
+  const warmCalls = await emulator.stats();
+
+  const spaceCalls = {};
+  for (const n of [2, 5]) {
+    await emulator.resetStats();
+    const others = guests.slice(1, n).map((g) => g.id);
+    await expectStatus(await clients[0].post('/api/v1/rooms', { json: { memberIds: others } }), [201]);
+    spaceCalls[n] = await emulator.stats();
+  }
+
+  // 2. Throughput: a signed-in guest's room list vs the trivial health check, same server, same run.
+  const cookieScript = join(here, 'cookie.lua');
+  const healthz = await runWrk([...WRK_ARGS, '-s', cookieScript, portal.url('/healthz')], { GP_COOKIE: warm.cookie });
+  const rooms = await runWrk([...WRK_ARGS, '-s', cookieScript, portal.url('/api/v1/rooms')], { GP_COOKIE: warm.cookie });
+  let broken = false;
+  for (const [name, r] of [['GET /healthz', healthz], ['GET /api/v1/rooms', rooms]]) {
+    if (r.non2xx > 0) {
+      console.error(`bench/portal: ${name}: ${r.non2xx} of ${r.requests} responses were not 2xx`);
+      broken = true;
+    }
+    if (r.socketErrors) console.error(`bench/portal: ${name}: socket errors: ${r.socketErrors}`);
+  }
+
+  // 3. Latency: one Webex call vs creating a space with 5 guests (1 room + 5 memberships).
+  await emulator.configure({ latencyMs: LATENCY_MS });
+  const singleCall = [];
+  for (let i = 0; i < LATENCY_RUNS; i++) {
+    const r = await request(`${emulator.apiUrl}/people/me`, 'GET', {
+      headers: { authorization: `Bearer ${world.adminPerson.accessToken}` },
+    });
+    await expectStatus(r, [200]);
+    singleCall.push(r.elapsedMs);
+  }
+  const spaceTimes = [];
+  for (let i = 0; i < LATENCY_RUNS; i++) {
+    // A member set not used before: g(1+i) with four guests after it.
+    const members = [1, 2, 3, 4, 5].map((k) => guests[(i + k) % POOL]);
+    const caller = clients[guests.indexOf(members[0])];
+    const r = await caller.post('/api/v1/rooms', { json: { memberIds: members.slice(1).map((g) => g.id) } });
+    await expectStatus(r, [201]);
+    spaceTimes.push(r.elapsedMs);
+  }
+  await emulator.resetFaults();
+
+  world.assertLogClean();
+  await stopAll();
+
+  const oneCall = median(singleCall);
+  const space5 = median(spaceTimes);
+  const rows = [
+    ['warm sign-in + GET /api/v1/rooms', `${totalCalls(warmCalls)} Webex calls`, `target ≤ 1; ${describe(warmCalls)}`],
+    ['space with N=2 guests', `${totalCalls(spaceCalls[2])} Webex calls`, `target 3; ${describe(spaceCalls[2])}`],
+    ['space with N=5 guests', `${totalCalls(spaceCalls[5])} Webex calls`, `target 6; ${describe(spaceCalls[5])}`],
+    ['GET /healthz', `${healthz.rps.toFixed(0)} req/s`, `target ≥ 30000; latency avg ${healthz.latency}, ${healthz.requests} requests`],
+    ['GET /api/v1/rooms (guest)', `${rooms.rps.toFixed(0)} req/s`, `latency avg ${rooms.latency}, ${rooms.requests} requests`],
+    ['rooms/healthz ratio', (rooms.rps / healthz.rps).toFixed(2), 'target ≥ 0.5; same run'],
+    [`one Webex call (latency ${LATENCY_MS} ms)`, `${oneCall.toFixed(0)} ms`, `median of ${LATENCY_RUNS}`],
+    ['space with 5 guests', `${space5.toFixed(0)} ms`, `median of ${LATENCY_RUNS}: ${spaceTimes.map((t) => t.toFixed(0)).join(', ')}`],
+    ['space / one call', `${(space5 / oneCall).toFixed(2)}×`, 'target < 3× (one call at a time would be ≥ 6×)'],
+  ];
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  console.log(`guest-portal benchmark (wrk ${WRK_ARGS.join(' ')})`);
+  for (const [a, b, c] of rows) console.log(`  ${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+  if (broken) process.exit(1);
+}
+
+main().catch(async (error) => {
+  await stopAll();
+  fail(error.stack || error.message);
+});
