@@ -1,0 +1,72 @@
+#pragma once
+// The portal's configuration: every key of docs/configuration.md, read once from the environment and
+// a .env file, validated, then passed around as a const value. A bad value is one error line naming
+// the key ("PUBLIC_URL: must be an http:// or https:// URL").
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace gp::app {
+
+enum class GuestProvider { kServiceApp, kGuestIssuer };
+enum class MeetingMode { kAdhoc, kSpacePool };
+enum class NotifyMode { kAuto, kWebhook, kPoll };
+
+struct Config {
+  // LISTEN_ADDRESS, split. Port 0 asks the OS for a free port.
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 5000;
+  // PUBLIC_URL without a trailing '/'.
+  std::string public_url = "http://localhost:5000";
+  bool public_url_is_https = false;
+  std::string database_url = "sqlite:data/portal.db";
+  std::string secret_key_file = "data/secret.key";
+  // WEBEX_API_URL without a trailing '/'.
+  std::string webex_api_url = "https://webexapis.com/v1";
+  std::string client_id;
+  std::string client_secret;
+  std::vector<std::string> admin_emails;  // lowercased, de-duplicated, in the order given
+
+  GuestProvider guest_provider = GuestProvider::kServiceApp;
+  // True when every key the selected provider needs is set. It can be false only when GUEST_PROVIDER
+  // and all of that provider's keys are unset, or with DEMO=true; guests then get no Webex token.
+  bool guest_provider_configured = false;
+  std::string service_app_client_id;
+  std::string service_app_client_secret;
+  std::string service_app_refresh_token;
+  std::string guest_issuer_id;
+  std::string guest_shared_secret;  // as configured: base64 (checked to decode); decode before HMAC
+  int64_t guest_token_expiration = 5400;
+
+  MeetingMode meeting_mode = MeetingMode::kAdhoc;
+  std::string large_spaces_file;  // empty: none
+  NotifyMode notify_mode = NotifyMode::kAuto;
+  // notify_mode with kAuto resolved: kWebhook when PUBLIC_URL is https, else kPoll.
+  NotifyMode effective_notify_mode = NotifyMode::kPoll;
+
+  std::string log_level = "info";  // debug, info, warn, error, off
+  int worker_threads = 8;
+  bool demo = false;
+};
+
+// Parses .env text into key -> value. Understands blank lines, '#' comments (whole-line, or after
+// whitespace in an unquoted value), `export KEY=value`, 'single' (literal) and "double" quotes
+// (\n \r \t \" \\ escapes). A later line wins. A malformed line is an error naming its line number.
+Result<std::map<std::string, std::string>> ParseDotenv(const std::string& text);
+
+// Builds the Config from the process environment and the .env text; a key present in `environment`
+// wins over .env, even when empty. Empty values count as unset.
+Result<Config> LoadConfig(const std::map<std::string, std::string>& environment, const std::string& dotenv_text);
+
+// LoadConfig with the real environment and ./.env (a missing .env is fine).
+Result<Config> LoadConfigFromProcess();
+
+const char* GuestProviderName(GuestProvider provider);  // "service-app" | "guest-issuer"
+const char* MeetingModeName(MeetingMode mode);          // "adhoc" | "space-pool"
+const char* NotifyModeName(NotifyMode mode);            // "auto" | "webhook" | "poll"
+
+}  // namespace gp::app
