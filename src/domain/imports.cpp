@@ -253,6 +253,10 @@ Result<std::vector<CsvRecord>> ReadCsv(std::string_view text) {
                 "CSV line " + std::to_string(record.line) + ": a quoted field is not closed");
   }
   if (!field.empty() || quoted || !record.fields.empty()) end_record();
+  if (records.size() > kMaxImportEntries + 1) {
+    return Fail(ErrorCode::kBadRequest, "invalid_import",
+                "CSV: at most " + std::to_string(kMaxImportEntries) + " rows can be imported at once");
+  }
   return records;
 }
 

@@ -1,0 +1,307 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace gp::app {
+namespace {
+
+using Env = std::map<std::string, std::string>;
+
+// The smallest environment that starts outside demo mode.
+Env Production() {
+  return {{"CLIENT_ID", "cid"},
+          {"CLIENT_SECRET", "csecret"},
+          {"ADMIN_EMAILS", "admin@example.com"},
+          {"SERVICE_APP_CLIENT_ID", "sa-id"},
+          {"SERVICE_APP_CLIENT_SECRET", "sa-secret"},
+          {"SERVICE_APP_REFRESH_TOKEN", "sa-refresh"}};
+}
+
+Env With(Env env, const std::string& key, const std::string& value) {
+  env[key] = value;
+  return env;
+}
+
+Env Without(Env env, const std::string& key) {
+  env.erase(key);
+  return env;
+}
+
+std::string ErrorOf(const Env& env, const std::string& dotenv = "") {
+  auto config = LoadConfig(env, dotenv);
+  if (config) return "ok";
+  EXPECT_EQ(config.error().message.find('\n'), std::string::npos);
+  return config.error().message;
+}
+
+TEST(Config, DefaultsInDemoMode) {
+  auto config = LoadConfig({{"DEMO", "true"}}, "");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->listen_host, "127.0.0.1");
+  EXPECT_EQ(config->listen_port, 5000);
+  EXPECT_EQ(config->public_url, "http://localhost:5000");
+  EXPECT_FALSE(config->public_url_is_https);
+  EXPECT_EQ(config->database_url, "sqlite:data/portal.db");
+  EXPECT_EQ(config->secret_key_file, "data/secret.key");
+  EXPECT_EQ(config->webex_api_url, "https://webexapis.com/v1");
+  EXPECT_TRUE(config->client_id.empty());
+  EXPECT_TRUE(config->admin_emails.empty());
+  EXPECT_EQ(config->guest_provider, GuestProvider::kServiceApp);
+  EXPECT_FALSE(config->guest_provider_configured);
+  EXPECT_EQ(config->guest_token_expiration, 5400);
+  EXPECT_EQ(config->meeting_mode, MeetingMode::kAdhoc);
+  EXPECT_TRUE(config->large_spaces_file.empty());
+  EXPECT_EQ(config->notify_mode, NotifyMode::kAuto);
+  EXPECT_EQ(config->effective_notify_mode, NotifyMode::kPoll);
+  EXPECT_EQ(config->log_level, "info");
+  EXPECT_EQ(config->worker_threads, 8);
+  EXPECT_TRUE(config->demo);
+}
+
+TEST(Config, ProductionNeedsOnlyTheWebexKeys) {
+  auto config = LoadConfig(Production(), "");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_FALSE(config->demo);
+  EXPECT_TRUE(config->guest_provider_configured);
+  EXPECT_EQ(config->service_app_refresh_token, "sa-refresh");
+}
+
+TEST(Config, Overrides) {
+  Env env = Production();
+  env["LISTEN_ADDRESS"] = "0.0.0.0:8080";
+  env["PUBLIC_URL"] = "HTTPS://portal.example.org/";
+  env["DATABASE_URL"] = "postgresql://gp:pw@db/gp";
+  env["SECRET_KEY_FILE"] = "/etc/gp/key";
+  env["WEBEX_API_URL"] = "http://127.0.0.1:5001/v1/";
+  env["ADMIN_EMAILS"] = " Admin@Example.com, second@example.org,,admin@example.com ";
+  env["GUEST_TOKEN_EXPIRATION"] = "3600";
+  env["MEETING_MODE"] = "space-pool";
+  env["LARGE_SPACES_FILE"] = "largespaces.json";
+  env["LOG_LEVEL"] = "DEBUG";
+  env["WORKER_THREADS"] = "2";
+  auto config = LoadConfig(env, "");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->listen_host, "0.0.0.0");
+  EXPECT_EQ(config->listen_port, 8080);
+  EXPECT_EQ(config->public_url, "https://portal.example.org");
+  EXPECT_TRUE(config->public_url_is_https);
+  EXPECT_EQ(config->effective_notify_mode, NotifyMode::kWebhook);
+  EXPECT_EQ(config->database_url, "postgresql://gp:pw@db/gp");
+  EXPECT_EQ(config->secret_key_file, "/etc/gp/key");
+  EXPECT_EQ(config->webex_api_url, "http://127.0.0.1:5001/v1");
+  EXPECT_EQ(config->admin_emails, (std::vector<std::string>{"admin@example.com", "second@example.org"}));
+  EXPECT_EQ(config->guest_token_expiration, 3600);
+  EXPECT_EQ(config->meeting_mode, MeetingMode::kSpacePool);
+  EXPECT_EQ(config->large_spaces_file, "largespaces.json");
+  EXPECT_EQ(config->log_level, "debug");
+  EXPECT_EQ(config->worker_threads, 2);
+}
+
+TEST(Config, ListenAddressForms) {
+  auto v6 = LoadConfig(With(Production(), "LISTEN_ADDRESS", "[::1]:0"), "");
+  ASSERT_TRUE(v6) << v6.error().message;
+  EXPECT_EQ(v6->listen_host, "::1");
+  EXPECT_EQ(v6->listen_port, 0);
+  const std::string message = "LISTEN_ADDRESS: must be HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:5000";
+  for (const char* bad : {"5000", ":5000", "localhost", "localhost:", "localhost:65536", "localhost:-1",
+                          "localhost:80x", "::1:5000", "[::1]5000", "local host:80"}) {
+    EXPECT_EQ(ErrorOf(With(Production(), "LISTEN_ADDRESS", bad)), message) << bad;
+  }
+}
+
+TEST(Config, NotifyModes) {
+  auto https = With(Production(), "PUBLIC_URL", "https://portal.example.org");
+  auto poll = LoadConfig(With(https, "NOTIFY_MODE", "poll"), "");
+  ASSERT_TRUE(poll);
+  EXPECT_EQ(poll->notify_mode, NotifyMode::kPoll);
+  EXPECT_EQ(poll->effective_notify_mode, NotifyMode::kPoll);
+  auto webhook = LoadConfig(With(Production(), "NOTIFY_MODE", "webhook"), "");
+  ASSERT_TRUE(webhook);
+  EXPECT_EQ(webhook->effective_notify_mode, NotifyMode::kWebhook);
+  EXPECT_EQ(ErrorOf(With(Production(), "NOTIFY_MODE", "push")), "NOTIFY_MODE: must be auto, webhook or poll, not 'push'");
+}
+
+TEST(Config, EachInvalidValueNamesItsKey) {
+  EXPECT_EQ(ErrorOf(With(Production(), "PUBLIC_URL", "portal.example.org")), "PUBLIC_URL: must be an http:// or https:// URL");
+  EXPECT_EQ(ErrorOf(With(Production(), "PUBLIC_URL", "ftp://x")), "PUBLIC_URL: must be an http:// or https:// URL");
+  EXPECT_EQ(ErrorOf(With(Production(), "PUBLIC_URL", "https://")), "PUBLIC_URL: must be an http:// or https:// URL");
+  EXPECT_EQ(ErrorOf(With(Production(), "PUBLIC_URL", "https://a b")), "PUBLIC_URL: must be an http:// or https:// URL");
+  EXPECT_EQ(ErrorOf(With(Production(), "PUBLIC_URL", "https://x/?a=1")), "PUBLIC_URL: must not have a query or fragment");
+  EXPECT_EQ(ErrorOf(With(Production(), "WEBEX_API_URL", "webexapis.com")), "WEBEX_API_URL: must be an http:// or https:// URL");
+  EXPECT_EQ(ErrorOf(With(Production(), "DATABASE_URL", "mysql://x")),
+            "DATABASE_URL: must be sqlite:PATH or postgresql://USER:PASSWORD@HOST/DATABASE");
+  EXPECT_EQ(ErrorOf(With(Production(), "DATABASE_URL", "sqlite:")),
+            "DATABASE_URL: must be sqlite:PATH or postgresql://USER:PASSWORD@HOST/DATABASE");
+  EXPECT_EQ(ErrorOf(With(Production(), "ADMIN_EMAILS", "admin@example.com, bob")),
+            "ADMIN_EMAILS: 'bob' is not an email address");
+  EXPECT_EQ(ErrorOf(With(Production(), "GUEST_PROVIDER", "magic")),
+            "GUEST_PROVIDER: must be service-app or guest-issuer, not 'magic'");
+  EXPECT_EQ(ErrorOf(With(Production(), "MEETING_MODE", "pool")), "MEETING_MODE: must be adhoc or space-pool, not 'pool'");
+  const std::string expiration = "GUEST_TOKEN_EXPIRATION: must be a whole number of seconds from 1 to 2592000, not ";
+  EXPECT_EQ(ErrorOf(With(Production(), "GUEST_TOKEN_EXPIRATION", "0")), expiration + "'0'");
+  EXPECT_EQ(ErrorOf(With(Production(), "GUEST_TOKEN_EXPIRATION", "-5")), expiration + "'-5'");
+  EXPECT_EQ(ErrorOf(With(Production(), "GUEST_TOKEN_EXPIRATION", "90m")), expiration + "'90m'");
+  EXPECT_EQ(ErrorOf(With(Production(), "GUEST_TOKEN_EXPIRATION", "99999999999999999999")),
+            expiration + "'99999999999999999999'");
+  EXPECT_EQ(ErrorOf(With(Production(), "LOG_LEVEL", "loud")), "LOG_LEVEL: must be debug, info, warn, error or off, not 'loud'");
+  EXPECT_EQ(ErrorOf(With(Production(), "WORKER_THREADS", "0")), "WORKER_THREADS: must be a whole number from 1 to 256, not '0'");
+  EXPECT_EQ(ErrorOf(With(Production(), "WORKER_THREADS", "lots")),
+            "WORKER_THREADS: must be a whole number from 1 to 256, not 'lots'");
+  EXPECT_EQ(ErrorOf(With(Production(), "DEMO", "maybe")), "DEMO: must be true or false, not 'maybe'");
+}
+
+TEST(Config, ErrorsCarryTheKeyAsField) {
+  auto config = LoadConfig(With(Production(), "PUBLIC_URL", "nope"), "");
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "PUBLIC_URL");
+}
+
+TEST(Config, EchoedValuesStayShortAndOnOneLine) {
+  std::string message = ErrorOf(With(Production(), "GUEST_PROVIDER", "x\ny" + std::string(500, 'z')));
+  EXPECT_LT(message.size(), 120u);
+}
+
+TEST(Config, WebexKeysAreRequiredOutsideDemo) {
+  EXPECT_EQ(ErrorOf(Without(Production(), "CLIENT_ID")),
+            "CLIENT_ID: is required unless DEMO=true (the client ID of the Webex Integration)");
+  EXPECT_EQ(ErrorOf(Without(Production(), "CLIENT_SECRET")),
+            "CLIENT_SECRET: is required unless DEMO=true (the client secret of the Webex Integration)");
+  EXPECT_EQ(ErrorOf(Without(Production(), "ADMIN_EMAILS")),
+            "ADMIN_EMAILS: is required unless DEMO=true (comma-separated Webex emails of the administrators)");
+  EXPECT_EQ(ErrorOf(With(Production(), "ADMIN_EMAILS", " , ")),
+            "ADMIN_EMAILS: is required unless DEMO=true (comma-separated Webex emails of the administrators)");
+  EXPECT_EQ(ErrorOf(With(Production(), "CLIENT_ID", "  ")),
+            "CLIENT_ID: is required unless DEMO=true (the client ID of the Webex Integration)");
+  EXPECT_EQ(ErrorOf({}), "CLIENT_ID: is required unless DEMO=true (the client ID of the Webex Integration)");
+  EXPECT_EQ(ErrorOf({{"DEMO", "false"}}), "CLIENT_ID: is required unless DEMO=true (the client ID of the Webex Integration)");
+}
+
+TEST(Config, ServiceAppKeysWhenItIsConfigured) {
+  EXPECT_EQ(ErrorOf(Without(Production(), "SERVICE_APP_REFRESH_TOKEN")),
+            "SERVICE_APP_REFRESH_TOKEN: is required when GUEST_PROVIDER is service-app");
+  // Explicitly selected with none of its keys.
+  Env bare = Production();
+  for (const char* key : {"SERVICE_APP_CLIENT_ID", "SERVICE_APP_CLIENT_SECRET", "SERVICE_APP_REFRESH_TOKEN"}) bare.erase(key);
+  EXPECT_EQ(ErrorOf(With(bare, "GUEST_PROVIDER", "service-app")),
+            "SERVICE_APP_CLIENT_ID: is required when GUEST_PROVIDER is service-app");
+  // Not configured at all: the portal starts; guests get no token until it is.
+  auto unconfigured = LoadConfig(bare, "");
+  ASSERT_TRUE(unconfigured) << unconfigured.error().message;
+  EXPECT_FALSE(unconfigured->guest_provider_configured);
+  // Demo mode never requires them.
+  EXPECT_EQ(ErrorOf({{"DEMO", "true"}, {"GUEST_PROVIDER", "service-app"}, {"SERVICE_APP_CLIENT_ID", "x"}}), "ok");
+}
+
+TEST(Config, GuestIssuerKeys) {
+  Env env = Production();
+  env["GUEST_PROVIDER"] = "guest-issuer";
+  EXPECT_EQ(ErrorOf(env), "GUEST_ISSUER_ID: is required when GUEST_PROVIDER is guest-issuer");
+  env["GUEST_ISSUER_ID"] = "issuer";
+  EXPECT_EQ(ErrorOf(env), "GUEST_SHARED_SECRET: is required when GUEST_PROVIDER is guest-issuer");
+  env["GUEST_SHARED_SECRET"] = "not base64!";
+  EXPECT_EQ(ErrorOf(env), "GUEST_SHARED_SECRET: must be base64 (the secret exactly as Webex shows it)");
+  env["GUEST_SHARED_SECRET"] = "c2VjcmV0LWJ5dGVz";
+  auto config = LoadConfig(env, "");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->guest_provider, GuestProvider::kGuestIssuer);
+  EXPECT_TRUE(config->guest_provider_configured);
+  EXPECT_EQ(config->guest_shared_secret, "c2VjcmV0LWJ5dGVz");
+  // A bad secret is refused even when another provider is selected or in demo mode.
+  EXPECT_EQ(ErrorOf({{"DEMO", "true"}, {"GUEST_SHARED_SECRET", "%%%"}}),
+            "GUEST_SHARED_SECRET: must be base64 (the secret exactly as Webex shows it)");
+}
+
+TEST(Config, DemoAcceptsBooleanSpellings) {
+  for (const char* yes : {"true", "TRUE", "1", "yes", "on"}) EXPECT_EQ(ErrorOf({{"DEMO", yes}}), "ok") << yes;
+  for (const char* no : {"false", "0", "no", "off"}) EXPECT_NE(ErrorOf({{"DEMO", no}}), "ok") << no;
+}
+
+TEST(Config, EnvironmentWinsOverDotenv) {
+  Env env = Production();
+  env["LOG_LEVEL"] = "warn";
+  env["WORKER_THREADS"] = "";  // present but empty: unset, and .env does not fill it in
+  auto config = LoadConfig(env, "LOG_LEVEL=error\nWORKER_THREADS=3\nMEETING_MODE=space-pool\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->log_level, "warn");
+  EXPECT_EQ(config->worker_threads, 8);
+  EXPECT_EQ(config->meeting_mode, MeetingMode::kSpacePool);
+}
+
+TEST(Config, DotenvAloneCanConfigureEverything) {
+  auto config = LoadConfig({}, R"(
+# Webex
+CLIENT_ID=cid
+CLIENT_SECRET="c s"
+ADMIN_EMAILS=a@example.com
+export SERVICE_APP_CLIENT_ID=sa
+SERVICE_APP_CLIENT_SECRET='sa secret'
+SERVICE_APP_REFRESH_TOKEN=rt   # a comment
+)");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->client_secret, "c s");
+  EXPECT_EQ(config->service_app_client_secret, "sa secret");
+  EXPECT_EQ(config->service_app_refresh_token, "rt");
+}
+
+TEST(Config, DotenvErrorsAreReported) {
+  EXPECT_EQ(ErrorOf(Production(), "LOG_LEVEL=loud\n"), "LOG_LEVEL: must be debug, info, warn, error or off, not 'loud'");
+  EXPECT_EQ(ErrorOf(Production(), "OK=1\nthis is not a setting\n"), ".env line 2: expected KEY=VALUE");
+}
+
+TEST(Dotenv, Syntax) {
+  auto values = ParseDotenv(
+      "\xEF\xBB\xBF# comment\r\n"
+      "\n"
+      "   \n"
+      "PLAIN=value\r\n"
+      "SPACED = padded value  \n"
+      "export EXPORTED=yes\n"
+      "export\tTABBED=also\n"
+      "HASH=a#b\n"
+      "COMMENTED=value # note\n"
+      "ONLY_COMMENT= # nothing\n"
+      "EMPTY=\n"
+      "SINGLE='it is #not a comment'\n"
+      "SINGLE2='$HOME \\n stays'\n"
+      "DOUBLE=\"line\\nbreak \\\"quoted\\\" \\\\ tab\\t end\"  # note\n"
+      "DOUBLE_HASH=\"a # b\"\n"
+      "REPEATED=first\n"
+      "REPEATED=second\n"
+      "exporter=lowercase keys are fine\n"
+      "URL=postgresql://u:p@h/db?sslmode=require\n");
+  ASSERT_TRUE(values) << values.error().message;
+  auto& v = *values;
+  EXPECT_EQ(v["PLAIN"], "value");
+  EXPECT_EQ(v["SPACED"], "padded value");
+  EXPECT_EQ(v["EXPORTED"], "yes");
+  EXPECT_EQ(v["TABBED"], "also");
+  EXPECT_EQ(v["HASH"], "a#b");
+  EXPECT_EQ(v["COMMENTED"], "value");
+  EXPECT_EQ(v["ONLY_COMMENT"], "");
+  EXPECT_EQ(v["EMPTY"], "");
+  EXPECT_EQ(v["SINGLE"], "it is #not a comment");
+  EXPECT_EQ(v["SINGLE2"], "$HOME \\n stays");
+  EXPECT_EQ(v["DOUBLE"], "line\nbreak \"quoted\" \\ tab\t end");
+  EXPECT_EQ(v["DOUBLE_HASH"], "a # b");
+  EXPECT_EQ(v["REPEATED"], "second");
+  EXPECT_EQ(v["exporter"], "lowercase keys are fine");
+  EXPECT_EQ(v["URL"], "postgresql://u:p@h/db?sslmode=require");
+  EXPECT_FALSE(v.contains("export"));
+}
+
+TEST(Dotenv, MalformedLinesNameTheirLine) {
+  auto error = [](const std::string& text) {
+    auto values = ParseDotenv(text);
+    return values ? std::string("ok") : values.error().message;
+  };
+  EXPECT_EQ(error("A=1\nB\n"), ".env line 2: expected KEY=VALUE");
+  EXPECT_EQ(error("1A=x\n"), ".env line 1: expected KEY=VALUE");
+  EXPECT_EQ(error("=x\n"), ".env line 1: expected KEY=VALUE");
+  EXPECT_EQ(error("A-B=x\n"), ".env line 1: expected KEY=VALUE");
+  EXPECT_EQ(error("A=\"open\n"), ".env line 1: A: the closing \" is missing");
+  EXPECT_EQ(error("A='open\n"), ".env line 1: A: the closing ' is missing");
+  EXPECT_EQ(error("A=\"x\" y\n"), ".env line 1: A: unexpected text after the quoted value");
+}
+
+}  // namespace
+}  // namespace gp::app
