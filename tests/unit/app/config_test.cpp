@@ -1,5 +1,8 @@
 #include "app/config.hpp"
 
+#include <fstream>
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 namespace gp::app {
@@ -301,6 +304,51 @@ TEST(Dotenv, MalformedLinesNameTheirLine) {
   EXPECT_EQ(error("A=\"open\n"), ".env line 1: A: the closing \" is missing");
   EXPECT_EQ(error("A='open\n"), ".env line 1: A: the closing ' is missing");
   EXPECT_EQ(error("A=\"x\" y\n"), ".env line 1: A: unexpected text after the quoted value");
+}
+
+}  // namespace
+}  // namespace gp::app
+
+namespace gp::app {
+namespace {
+
+std::string ReadEnvDefault() {
+  std::ifstream in(std::string(GP_SOURCE_DIR) + "/.env.default", std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+TEST(EnvDefault, DocumentsEveryKeyWithItsDefault) {
+  std::string text = ReadEnvDefault();
+  ASSERT_FALSE(text.empty());
+  auto values = ParseDotenv(text);
+  ASSERT_TRUE(values) << values.error().message;
+  for (const char* key :
+       {"LISTEN_ADDRESS", "PUBLIC_URL", "DATABASE_URL", "SECRET_KEY_FILE", "WEBEX_API_URL", "CLIENT_ID", "CLIENT_SECRET",
+        "ADMIN_EMAILS", "GUEST_PROVIDER", "SERVICE_APP_CLIENT_ID", "SERVICE_APP_CLIENT_SECRET",
+        "SERVICE_APP_REFRESH_TOKEN", "GUEST_ISSUER_ID", "GUEST_SHARED_SECRET", "GUEST_TOKEN_EXPIRATION", "MEETING_MODE",
+        "LARGE_SPACES_FILE", "NOTIFY_MODE", "LOG_LEVEL", "WORKER_THREADS", "DEMO"}) {
+    EXPECT_TRUE(values->contains(key)) << key;
+  }
+  // Its values are the defaults: loading it in demo mode gives the same Config as loading nothing.
+  auto from_file = LoadConfig({{"DEMO", "true"}}, text);
+  auto defaults = LoadConfig({{"DEMO", "true"}}, "");
+  ASSERT_TRUE(from_file) << from_file.error().message;
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(from_file->listen_port, defaults->listen_port);
+  EXPECT_EQ(from_file->public_url, defaults->public_url);
+  EXPECT_EQ(from_file->database_url, defaults->database_url);
+  EXPECT_EQ(from_file->secret_key_file, defaults->secret_key_file);
+  EXPECT_EQ(from_file->webex_api_url, defaults->webex_api_url);
+  EXPECT_EQ(from_file->guest_provider, defaults->guest_provider);
+  EXPECT_EQ(from_file->guest_token_expiration, defaults->guest_token_expiration);
+  EXPECT_EQ(from_file->meeting_mode, defaults->meeting_mode);
+  EXPECT_EQ(from_file->notify_mode, defaults->notify_mode);
+  EXPECT_EQ(from_file->log_level, defaults->log_level);
+  EXPECT_EQ(from_file->worker_threads, defaults->worker_threads);
+  // Outside demo mode it stops at the first key an administrator must fill in.
+  EXPECT_EQ(LoadConfig({}, text).error().field, "CLIENT_ID");
 }
 
 }  // namespace
