@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/encoding.hpp"
+#include "http/router.hpp"
 
 namespace gp::http {
 namespace {
