@@ -54,6 +54,9 @@ test('invalid usernames and short passwords are refused with 400 and the field',
     [{ username: 'ok.user', displayName: '', password: 'long-enough-1' }, 'displayName'],
     [{ username: 'ok.user', password: 'long-enough-1' }, 'displayName'],
     [{ username: 'ok.user', displayName: 'x' }, 'password'],
+    [{ username: 'ok.user', displayName: 'bell\u0007name', password: 'long-enough-1' }, 'displayName'],
+    [{ username: 'ok.user', displayName: 'x'.repeat(101), password: 'long-enough-1' }, 'displayName'],
+    [{ username: 'ok.user', displayName: 'x', password: 'p'.repeat(1025) }, 'password'],
     [{ displayName: 'x', password: 'long-enough-1' }, 'username'],
   ];
   for (const [json, field] of cases) {
