@@ -1,0 +1,96 @@
+// Shared helpers for the browser end-to-end tests: start a webex-emulator and a guest-portal (through
+// tests/lib/harness.mjs, the same launch contract as the integration suite), drive Debian's
+// chromium with playwright-core, and keep screenshots in test-results/.
+import { accessSync, constants as fsConstants, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { REPO_ROOT, startWorld, stopAll } from '../lib/harness.mjs';
+
+export { REPO_ROOT, stopAll };
+
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
+export const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
+
+// Every wait in these tests is bounded; a page that does not answer fails the test, never hangs it.
+export const STEP_TIMEOUT_MS = 10000;
+
+function requireExecutable(file, what, hint) {
+  try {
+    accessSync(file, fsConstants.X_OK);
+    if (!statSync(file).isFile()) throw new Error('not a file');
+  } catch {
+    throw new Error(`${what} not found or not executable at ${file}; ${hint}`);
+  }
+  return file;
+}
+
+// Fails at once, naming what is missing, before anything is started.
+export function requireBinaries() {
+  requireExecutable(process.env.GUEST_PORTAL || path.join(REPO_ROOT, 'build', 'guest-portal'),
+    'guest-portal binary', 'build it (cmake --build build) or set GUEST_PORTAL to its path');
+  requireExecutable(process.env.WEBEX_EMULATOR || path.join(REPO_ROOT, 'build', 'webex-emulator'),
+    'webex-emulator binary', 'build it (cmake --build build) or set WEBEX_EMULATOR to its path');
+}
+
+export async function launchBrowser() {
+  requireExecutable(CHROMIUM, 'chromium', 'install it with `apt-get install -y chromium` or set CHROMIUM');
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch {
+    throw new Error('playwright-core is not installed; run `npm ci` in the repository root');
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30000 });
+}
+
+// A browser context whose pages fail the test on a script error or a CSP violation (both show up as
+// console errors). Call ctx.assertClean() at the end.
+export async function newContext(browser, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
+  const problems = [];
+  const expected = [];
+  context.on('page', (page) => watchPage(page, problems, expected));
+  context.problems = problems;
+  // Failed requests the test provokes on purpose (a 401 for a wrong password) log a console error
+  // in Chromium; tests list the statuses they expect.
+  context.expectFailedRequests = (...statuses) => expected.push(...statuses);
+  context.assertClean = () => assert.deepEqual(problems, [], `errors in the pages:\n${problems.join('\n')}`);
+  return context;
+}
+
+function watchPage(page, problems, expected) {
+  page.on('pageerror', (error) => problems.push(`${page.url()}: uncaught ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const text = message.text();
+    const status = Number((text.match(/status of (\d{3})/) || [])[1]);
+    if (status && expected.includes(status)) return;
+    // The emulator's pages are not ours to judge.
+    if (!page.url().includes('/v1/')) problems.push(`${page.url()}: ${text}`);
+  });
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+// An emulator with a licensed AppAdmin (Alex Admin, admin@example.com) and a guest-portal configured
+// for it by environment, with no administrator signed in yet. Returns {emulator, portal, ...}.
+export async function startPortalWorld() {
+  requireBinaries();
+  return startWorld({ signInAdmin: false });
+}
