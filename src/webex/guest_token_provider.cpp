@@ -44,7 +44,8 @@ Result<std::string> ServiceAppProvider::AccessToken(const std::string& rejected)
   }
   auto tokens = client_.RefreshToken(client_id_, client_secret_, refresh_token_);
   if (!tokens) {
-    log::warn("Service App token refresh failed: {}", tokens.error().message);
+    // Webex's error text is not logged: the client already logged status and tracking id.
+    log::warn("Service App token refresh failed ({})", ErrorCodeName(tokens.error().code));
     Error error = tokens.error();
     if (error.code == ErrorCode::kBadRequest || error.code == ErrorCode::kUnauthorized) {
       // Webex refused the Service App's own credentials: the portal, not the guest, is at fault.

@@ -1,0 +1,489 @@
+#include "webex/client.hpp"
+
+#include <atomic>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "core/encoding.hpp"
+#include "webex/curl_transport.hpp"
+#include "webex_test_support.hpp"
+
+namespace gp::webex {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::FakeWebex;
+using testing::JsonResponse;
+using testing::LogCapture;
+using testing::RecordingSleeper;
+
+const char* kPerson = R"({"id":"P1","emails":["a@example.com"],"displayName":"Ann","type":"person"})";
+
+http::Response Status(int status, const std::string& retry_after = "") {
+  http::Response response = JsonResponse(status, R"({"message":"busy","trackingId":"T"})", "ROUTER_T");
+  if (!retry_after.empty()) response.headers.Set("Retry-After", retry_after);
+  return response;
+}
+
+class WebexClientTest : public ::testing::Test {
+ protected:
+  Client MakeClient(const FakeWebex& fake, RetryPolicy policy = {}) {
+    return Client(fake.base_url() + "/", transport_, sleeper_.sleeper(), policy);
+  }
+  std::vector<std::chrono::milliseconds> waits() const { return *sleeper_.waits; }
+
+  CurlTransport transport_;
+  RecordingSleeper sleeper_;
+};
+
+TEST_F(WebexClientTest, RetriesAfter429HonouringRetryAfterThenSucceeds) {
+  FakeWebex fake([](const http::Request&, int n) {
+    if (n == 0) return Status(429, "3");
+    if (n == 1) return Status(429, "7");
+    return JsonResponse(200, kPerson);
+  });
+  Client client = MakeClient(fake);
+  auto me = client.GetMe("tok");
+  ASSERT_TRUE(me.has_value()) << me.error().message;
+  EXPECT_EQ(me->id, "P1");
+  EXPECT_EQ(me->emails, std::vector<std::string>{"a@example.com"});
+  EXPECT_EQ(waits(), (std::vector<std::chrono::milliseconds>{3s, 7s}));
+  ASSERT_EQ(fake.Count("GET", "/v1/people/me"), 3);
+  for (const auto& r : fake.requests()) EXPECT_EQ(r.authorization, "Bearer tok");
+}
+
+TEST_F(WebexClientTest, GivesUpAt429WhenRetryAfterExceedsTheCap) {
+  FakeWebex fake([](const http::Request&, int) { return Status(429, "120"); });
+  Client client = MakeClient(fake);
+  auto me = client.GetMe("tok");
+  ASSERT_FALSE(me.has_value());
+  EXPECT_EQ(me.error().code, ErrorCode::kTooManyRequests);
+  EXPECT_EQ(me.error().retry_after_seconds, 120);
+  EXPECT_TRUE(waits().empty());
+  EXPECT_EQ(fake.requests().size(), 1u);
+}
+
+TEST_F(WebexClientTest, Persistent429WithoutRetryAfterWaits15sAndStopsAfterMaxAttempts) {
+  FakeWebex fake([](const http::Request&, int) { return Status(429); });
+  Client client = MakeClient(fake);
+  auto room = client.CreateRoom("tok", "Room");
+  ASSERT_FALSE(room.has_value());
+  EXPECT_EQ(room.error().code, ErrorCode::kTooManyRequests);
+  EXPECT_EQ(room.error().retry_after_seconds, 15);
+  EXPECT_EQ(waits(), (std::vector<std::chrono::milliseconds>{15s, 15s, 15s}));
+  EXPECT_EQ(fake.requests().size(), 4u);
+}
+
+TEST_F(WebexClientTest, RetryAfterBelowOneSecondWaitsOneSecondAnd423IsRetriedLike429) {
+  FakeWebex fake([](const http::Request&, int n) {
+    if (n == 0) return Status(429, "0");
+    if (n == 1) return Status(423, "2");
+    return JsonResponse(200, kPerson);
+  });
+  Client client = MakeClient(fake);
+  ASSERT_TRUE(client.GetMe("tok").has_value());
+  EXPECT_EQ(waits(), (std::vector<std::chrono::milliseconds>{1s, 2s}));
+}
+
+TEST_F(WebexClientTest, BacksOffExponentiallyOn5xxThenSucceeds) {
+  FakeWebex fake([](const http::Request&, int n) {
+    if (n == 0) return Status(503);
+    if (n == 1) return Status(502);
+    if (n == 2) return Status(504);
+    return JsonResponse(200, kPerson);
+  });
+  Client client = MakeClient(fake);
+  ASSERT_TRUE(client.GetMe("tok").has_value());
+  EXPECT_EQ(waits(), (std::vector<std::chrono::milliseconds>{500ms, 1000ms, 2000ms}));
+  EXPECT_EQ(fake.requests().size(), 4u);
+}
+
+TEST_F(WebexClientTest, Persistent503IsUnavailableAfterMaxAttempts) {
+  FakeWebex fake([](const http::Request&, int) { return Status(503); });
+  RetryPolicy policy;
+  policy.max_attempts = 3;
+  Client client = MakeClient(fake, policy);
+  auto me = client.GetMe("tok");
+  ASSERT_FALSE(me.has_value());
+  EXPECT_EQ(me.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(fake.requests().size(), 3u);
+  EXPECT_EQ(waits().size(), 2u);
+}
+
+TEST_F(WebexClientTest, FollowsLinkHeadersVerbatimAcrossThreePages) {
+  std::string origin;
+  FakeWebex fake([&origin](const http::Request& request, int n) {
+    json body{{"items", json::array({{{"id", "R" + std::to_string(n * 2 + 1)}, {"title", "t"}},
+                                     {{"id", "R" + std::to_string(n * 2 + 2)}}})}};
+    http::Response response = JsonResponse(200, body.dump());
+    if (n == 0) {
+      EXPECT_EQ(request.query, "sortBy=lastactivity&max=2");
+      response.headers.Add("Link", "<" + origin + "/v1/rooms?max=2&cursor=Y2lz%3D%3D&sortBy=lastactivity>; rel=\"next\"");
+    } else if (n == 1) {
+      EXPECT_EQ(request.query, "max=2&cursor=Y2lz%3D%3D&sortBy=lastactivity");
+      response.headers.Add("Link", "<" + origin + "/v1/rooms?first>; rel=\"first\", <" + origin +
+                                       "/v1/rooms?page=3>; rel=\"next\"");
+    } else {
+      EXPECT_EQ(request.query, "page=3");
+    }
+    return response;
+  });
+  origin = fake.origin();
+  Client client = MakeClient(fake);
+  auto rooms = client.ListRooms("tok", "lastactivity", 2);
+  ASSERT_TRUE(rooms.has_value()) << rooms.error().message;
+  ASSERT_EQ(rooms->size(), 6u);
+  EXPECT_EQ(rooms->front().id, "R1");
+  EXPECT_EQ(rooms->front().title, "t");
+  EXPECT_EQ(rooms->back().id, "R6");
+  EXPECT_EQ(rooms->back().title, "");
+  auto requests = fake.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  for (const auto& r : requests) EXPECT_EQ(r.authorization, "Bearer tok");
+}
+
+TEST_F(WebexClientTest, ListMembershipsPagesUntilNoLink) {
+  std::string origin;
+  FakeWebex fake([&origin](const http::Request&, int n) {
+    json body{{"items", json::array({{{"id", "M" + std::to_string(n)}, {"personId", "P"}, {"isModerator", n == 0}}})}};
+    http::Response response = JsonResponse(200, body.dump());
+    if (n < 2) response.headers.Add("Link", "<" + origin + "/v1/memberships?roomId=R&after=" + std::to_string(n) + ">; rel=\"next\"");
+    return response;
+  });
+  origin = fake.origin();
+  Client client = MakeClient(fake);
+  auto memberships = client.ListMemberships("tok", "R 1");
+  ASSERT_TRUE(memberships.has_value()) << memberships.error().message;
+  ASSERT_EQ(memberships->size(), 3u);
+  EXPECT_TRUE((*memberships)[0].is_moderator);
+  EXPECT_FALSE((*memberships)[1].is_moderator);
+  EXPECT_EQ(fake.requests().front().query, "roomId=R%201");
+}
+
+TEST_F(WebexClientTest, RefusesToSendTheTokenToAnotherOrigin) {
+  FakeWebex fake([](const http::Request&, int) {
+    http::Response response = JsonResponse(200, R"({"items":[{"id":"R1"}]})");
+    response.headers.Add("Link", "<http://attacker.example/v1/rooms?page=2>; rel=\"next\"");
+    return response;
+  });
+  Client client = MakeClient(fake);
+  auto rooms = client.ListRooms("tok");
+  ASSERT_FALSE(rooms.has_value());
+  EXPECT_EQ(rooms.error().code, ErrorCode::kUpstream);
+  EXPECT_EQ(fake.requests().size(), 1u);
+}
+
+TEST_F(WebexClientTest, StopsAtThePageCap) {
+  std::string origin;
+  FakeWebex fake([&origin](const http::Request&, int n) {
+    http::Response response = JsonResponse(200, R"({"items":[{"id":"W"}]})");
+    response.headers.Add("Link", "<" + origin + "/v1/webhooks?p=" + std::to_string(n + 1) + ">; rel=\"next\"");
+    return response;
+  });
+  origin = fake.origin();
+  RetryPolicy policy;
+  policy.max_pages = 3;
+  Client client = MakeClient(fake, policy);
+  auto hooks = client.ListWebhooks("tok");
+  ASSERT_FALSE(hooks.has_value());
+  EXPECT_EQ(hooks.error().code, ErrorCode::kUpstream);
+  EXPECT_EQ(fake.requests().size(), 3u);
+}
+
+TEST_F(WebexClientTest, ListMessagesReturnsOnePageAndTheNextCursor) {
+  std::string origin;
+  FakeWebex fake([&origin](const http::Request& request, int) {
+    EXPECT_EQ(request.query, "roomId=R1&max=2&beforeMessage=M0");
+    http::Response response = JsonResponse(
+        200, R"({"items":[{"id":"M9","roomId":"R1","text":"hi","files":["https://f/1"]},{"id":"M8","markdown":null}]})");
+    response.headers.Add("Link", "<" + origin + "/v1/messages?roomId=R1&max=2&beforeMessage=M8>; rel=\"next\"");
+    return response;
+  });
+  origin = fake.origin();
+  Client client = MakeClient(fake);
+  auto page = client.ListMessages("tok", "R1", 2, "M0");
+  ASSERT_TRUE(page.has_value()) << page.error().message;
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0].text, "hi");
+  EXPECT_EQ(page->items[0].files, std::vector<std::string>{"https://f/1"});
+  EXPECT_EQ(page->items[1].markdown, "");
+  EXPECT_EQ(page->next_url, origin + "/v1/messages?roomId=R1&max=2&beforeMessage=M8");
+  EXPECT_EQ(page->next_before_message, "M8");
+  EXPECT_EQ(fake.requests().size(), 1u);
+}
+
+TEST_F(WebexClientTest, MapsFailuresAndKeepsWebexMessages) {
+  struct Case {
+    int status;
+    std::string body;
+    ErrorCode code;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {400, R"({"message":"Message too long.","errors":[{"description":"x"}],"trackingId":"T"})",
+       ErrorCode::kBadRequest, "Message too long."},
+      {401, R"({"message":"The request requires a valid access token set in the Authorization request header."})",
+       ErrorCode::kUnauthorized, "The request requires a valid access token set in the Authorization request header."},
+      {403, "", ErrorCode::kForbidden, "Webex does not allow this"},
+      {404, R"({"errors":[{"description":"Could not find a room with provided ID."}]})", ErrorCode::kNotFound,
+       "Could not find a room with provided ID."},
+      {409, R"({"message":"Person is already in the room."})", ErrorCode::kConflict, "Person is already in the room."},
+      {500, "not json", ErrorCode::kUpstream, "Webex answered with an unexpected status (HTTP 500)"},
+  };
+  for (const auto& c : cases) {
+    FakeWebex fake([&c](const http::Request&, int) { return JsonResponse(c.status, c.body); });
+    Client client = MakeClient(fake);
+    auto added = client.AddMembership("tok", "R1", "P1");
+    ASSERT_FALSE(added.has_value()) << c.status;
+    EXPECT_EQ(added.error().code, c.code) << c.status;
+    EXPECT_EQ(added.error().message, c.message) << c.status;
+    EXPECT_EQ(fake.requests().size(), 1u) << c.status;  // not retried
+  }
+  EXPECT_TRUE(waits().empty());
+}
+
+TEST_F(WebexClientTest, LogsFailuresWithTrackingIdButNoSecretsOrBodies) {
+  FakeWebex fake([](const http::Request& request, int) {
+    http::Response response = JsonResponse(
+        request.path == "/v1/access_token" ? 400 : 401,
+        R"({"error":"invalid_grant","error_description":"bad code","message":"echo SECRET-TOKEN-1"})");
+    response.headers.Set("trackingid", "ROUTER_ABC123");
+    return response;
+  });
+  LogCapture capture;
+  Client client = MakeClient(fake);
+  EXPECT_FALSE(client.ListMessages("SECRET-TOKEN-1", "ROOM-ID-Q", 10).has_value());
+  EXPECT_FALSE(client.SendMessage("SECRET-TOKEN-1", "R1", {.text = "private words"}).has_value());
+  EXPECT_FALSE(client.ExchangeCode("cid", "CLIENT-SECRET-2", "AUTH-CODE-3", "https://x/cb", "VERIFIER-4").has_value());
+  EXPECT_FALSE(client.RefreshToken("cid", "CLIENT-SECRET-2", "REFRESH-TOKEN-5").has_value());
+  EXPECT_FALSE(client.LoginWithJwt("JWT-6").has_value());
+  std::string log = capture.text();
+  EXPECT_NE(log.find("GET /v1/messages answered 401"), std::string::npos) << log;
+  EXPECT_NE(log.find("POST /v1/access_token answered 400"), std::string::npos) << log;
+  EXPECT_NE(log.find("ROUTER_ABC123"), std::string::npos) << log;
+  for (const char* secret : {"SECRET-TOKEN", "ROOM-ID-Q", "private words", "CLIENT-SECRET", "AUTH-CODE", "VERIFIER",
+                             "REFRESH-TOKEN", "JWT-6", "Bearer", "bad code"}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in:\n" << log;
+  }
+}
+
+TEST_F(WebexClientTest, ExchangeCodeSendsAFormAndParsesTokens) {
+  FakeWebex fake([](const http::Request&, int) {
+    return JsonResponse(200, R"({"access_token":"AT","expires_in":1209600,"refresh_token":"RT",)"
+                             R"("refresh_token_expires_in":7776000,"token_type":"Bearer"})");
+  });
+  Client client = MakeClient(fake);
+  auto tokens = client.ExchangeCode("client id", "s&e=c+r%t", "the/code", "http://localhost:5000/auth/webex/callback",
+                                    "verifier-1");
+  ASSERT_TRUE(tokens.has_value()) << tokens.error().message;
+  EXPECT_EQ(tokens->access_token, "AT");
+  EXPECT_EQ(tokens->expires_in, 1209600);
+  EXPECT_EQ(tokens->refresh_token, "RT");
+  EXPECT_EQ(tokens->refresh_token_expires_in, 7776000);
+
+  auto requests = fake.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].path, "/v1/access_token");
+  EXPECT_EQ(requests[0].authorization, "");
+  EXPECT_EQ(requests[0].content_type, "application/x-www-form-urlencoded");
+  Params form = ParseParams(requests[0].body);
+  EXPECT_EQ(FindParam(form, "grant_type"), "authorization_code");
+  EXPECT_EQ(FindParam(form, "client_id"), "client id");
+  EXPECT_EQ(FindParam(form, "client_secret"), "s&e=c+r%t");
+  EXPECT_EQ(requests[0].body.find("s&e"), std::string::npos);  // encoded, not raw
+  EXPECT_EQ(FindParam(form, "code"), "the/code");
+  EXPECT_EQ(FindParam(form, "redirect_uri"), "http://localhost:5000/auth/webex/callback");
+  EXPECT_EQ(FindParam(form, "code_verifier"), "verifier-1");
+}
+
+TEST_F(WebexClientTest, RefreshTokenSendsAFormAndToleratesAMissingRefreshToken) {
+  FakeWebex fake([](const http::Request&, int) { return JsonResponse(200, R"({"access_token":"AT2","expires_in":"3600"})"); });
+  Client client = MakeClient(fake);
+  auto tokens = client.RefreshToken("cid", "secret", "RT");
+  ASSERT_TRUE(tokens.has_value()) << tokens.error().message;
+  EXPECT_EQ(tokens->access_token, "AT2");
+  EXPECT_EQ(tokens->expires_in, 3600);
+  EXPECT_EQ(tokens->refresh_token, "");
+  Params form = ParseParams(fake.requests()[0].body);
+  EXPECT_EQ(FindParam(form, "grant_type"), "refresh_token");
+  EXPECT_EQ(FindParam(form, "client_id"), "cid");
+  EXPECT_EQ(FindParam(form, "client_secret"), "secret");
+  EXPECT_EQ(FindParam(form, "refresh_token"), "RT");
+}
+
+TEST_F(WebexClientTest, OAuthErrorsInBothStyles) {
+  {
+    FakeWebex fake([](const http::Request&, int) {
+      return JsonResponse(400, R"({"error":"invalid_grant","error_description":"The code has expired."})");
+    });
+    Client client = MakeClient(fake);
+    auto tokens = client.ExchangeCode("c", "s", "code", "r", "v");
+    ASSERT_FALSE(tokens.has_value());
+    EXPECT_EQ(tokens.error().code, ErrorCode::kBadRequest);
+    EXPECT_EQ(tokens.error().reason, "invalid_grant");
+    EXPECT_EQ(tokens.error().message, "The code has expired.");
+  }
+  {
+    FakeWebex fake([](const http::Request&, int) {
+      return JsonResponse(401, R"({"message":"Invalid client credentials.","errors":[],"trackingId":"T"})");
+    });
+    Client client = MakeClient(fake);
+    auto tokens = client.RefreshToken("c", "s", "rt");
+    ASSERT_FALSE(tokens.has_value());
+    EXPECT_EQ(tokens.error().code, ErrorCode::kUnauthorized);
+    EXPECT_EQ(tokens.error().message, "Invalid client credentials.");
+  }
+  {
+    FakeWebex fake([](const http::Request&, int) { return JsonResponse(400, R"({"error":"invalid_request"})"); });
+    Client client = MakeClient(fake);
+    auto tokens = client.RefreshToken("c", "s", "rt");
+    ASSERT_FALSE(tokens.has_value());
+    EXPECT_EQ(tokens.error().message, "invalid_request");
+  }
+}
+
+TEST_F(WebexClientTest, AuthorizeUrlCarriesPkceS256) {
+  CurlTransport transport;
+  Client client("https://webexapis.com/v1", transport);
+  std::string url = client.AuthorizeUrl("C1", "http://localhost:5000/auth/webex/callback", "spark:all spark:kms",
+                                        "st", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+  const std::string prefix = "https://webexapis.com/v1/authorize?";
+  ASSERT_EQ(url.rfind(prefix, 0), 0u) << url;
+  Params query = ParseParams(url.substr(prefix.size()));
+  EXPECT_EQ(FindParam(query, "client_id"), "C1");
+  EXPECT_EQ(FindParam(query, "response_type"), "code");
+  EXPECT_EQ(FindParam(query, "redirect_uri"), "http://localhost:5000/auth/webex/callback");
+  EXPECT_EQ(FindParam(query, "scope"), "spark:all spark:kms");
+  EXPECT_EQ(FindParam(query, "state"), "st");
+  EXPECT_EQ(FindParam(query, "code_challenge"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+  EXPECT_EQ(FindParam(query, "code_challenge_method"), "S256");
+  EXPECT_NE(url.find("scope=spark%3Aall%20spark%3Akms"), std::string::npos) << url;
+}
+
+TEST_F(WebexClientTest, SendsJsonBodiesForWrites) {
+  FakeWebex fake([](const http::Request& request, int) {
+    if (request.method == "DELETE") return http::Response::Empty(204);
+    if (request.path == "/v1/rooms") return JsonResponse(200, R"({"id":"R1","title":"T","type":"group","isLocked":false})");
+    if (request.path == "/v1/memberships") return JsonResponse(200, R"({"id":"M1","roomId":"R1","personId":"P1","isModerator":true})");
+    if (request.path == "/v1/messages") return JsonResponse(200, R"({"id":"X1","roomId":"R1","markdown":"**b**"})");
+    if (request.path == "/v1/meetings") return JsonResponse(200, R"({"id":"MT","meetingNumber":2551234567,"webLink":"https://w","password":"pw"})");
+    if (request.path == "/v1/meetings/join") return JsonResponse(200, R"({"joinLink":"https://j","startLink":"https://s","expiration":"2030-01-01T00:00:00Z"})");
+    if (request.path == "/v1/webhooks") return JsonResponse(200, R"({"id":"W1","name":"n","status":"active"})");
+    if (request.path == "/v1/guests/token") return JsonResponse(200, R"({"id":"GP","accessToken":"GA","expiresIn":64799})");
+    return JsonResponse(404, "{}");
+  });
+  Client client = MakeClient(fake);
+  ASSERT_TRUE(client.CreateRoom("tok", "T").has_value());
+  auto membership = client.AddMembership("tok", "R1", "P1", true);
+  ASSERT_TRUE(membership.has_value());
+  EXPECT_TRUE(membership->is_moderator);
+  auto message = client.SendMessage("tok", "R1", {.markdown = "**b**"});
+  ASSERT_TRUE(message.has_value());
+  EXPECT_EQ(message->markdown, "**b**");
+  auto meeting = client.CreateAdhocMeeting("tok", "R1");
+  ASSERT_TRUE(meeting.has_value());
+  EXPECT_EQ(meeting->meeting_number, "2551234567");
+  auto join = client.JoinMeeting("tok", "MT", "g@example.com", "Guest");
+  ASSERT_TRUE(join.has_value());
+  EXPECT_EQ(join->join_link, "https://j");
+  auto hook = client.CreateWebhook("tok", {.name = "n", .target_url = "https://p/webhooks/webex", .resource = "all",
+                                           .event = "all", .secret = "whsec"});
+  ASSERT_TRUE(hook.has_value());
+  EXPECT_EQ(hook->status, "active");
+  auto guest = client.CreateGuestToken("sa", "alice", "Alice");
+  ASSERT_TRUE(guest.has_value());
+  EXPECT_EQ(guest->person_id, "GP");
+  EXPECT_EQ(guest->expires_in, 64799);
+  EXPECT_FALSE(guest->email.has_value());
+  EXPECT_TRUE(client.DeleteRoom("tok", "R1").has_value());
+  EXPECT_TRUE(client.DeleteMembership("tok", "M1").has_value());
+
+  auto requests = fake.requests();
+  ASSERT_EQ(requests.size(), 9u);
+  auto body = [&](std::size_t i) { return json::parse(requests[i].body); };
+  EXPECT_EQ(requests[0].content_type, "application/json");
+  EXPECT_EQ(body(0), json({{"title", "T"}}));
+  EXPECT_EQ(body(1), json({{"roomId", "R1"}, {"personId", "P1"}, {"isModerator", true}}));
+  EXPECT_EQ(body(2), json({{"roomId", "R1"}, {"markdown", "**b**"}}));
+  EXPECT_EQ(body(3), json({{"roomId", "R1"}, {"adhoc", true}}));
+  EXPECT_EQ(body(4), json({{"meetingId", "MT"}, {"joinDirectly", false}, {"email", "g@example.com"}, {"displayName", "Guest"}}));
+  EXPECT_EQ(body(5), json({{"name", "n"}, {"targetUrl", "https://p/webhooks/webex"}, {"resource", "all"}, {"event", "all"}, {"secret", "whsec"}}));
+  EXPECT_EQ(body(6), json({{"subject", "alice"}, {"displayName", "Alice"}}));
+  EXPECT_EQ(requests[6].authorization, "Bearer sa");
+  EXPECT_EQ(requests[7].method, "DELETE");
+  EXPECT_EQ(requests[7].path, "/v1/rooms/R1");
+  EXPECT_EQ(requests[8].path, "/v1/memberships/M1");
+}
+
+TEST_F(WebexClientTest, DoesNotFollowRedirects) {
+  FakeWebex fake([](const http::Request&, int) { return http::Response::Redirect("/v1/people/P1", 302); });
+  Client client = MakeClient(fake);
+  auto me = client.GetMe("tok");
+  ASSERT_FALSE(me.has_value());
+  EXPECT_EQ(me.error().code, ErrorCode::kUpstream);
+  EXPECT_EQ(fake.requests().size(), 1u);
+}
+
+TEST_F(WebexClientTest, MalformedSuccessBodiesAreUpstreamErrors) {
+  FakeWebex fake([](const http::Request& request, int) {
+    if (request.path == "/v1/people/me") return JsonResponse(200, "{not json");
+    return JsonResponse(200, R"({"title":"no id"})");
+  });
+  Client client = MakeClient(fake);
+  EXPECT_EQ(client.GetMe("tok").error().code, ErrorCode::kUpstream);
+  EXPECT_EQ(client.GetRoom("tok", "R1").error().code, ErrorCode::kUpstream);
+}
+
+TEST_F(WebexClientTest, UnreachableWebexIsUnavailableAndOnlyIdempotentCallsAreRetried) {
+  std::string base;
+  {
+    FakeWebex fake([](const http::Request&, int) { return JsonResponse(200, "{}"); });
+    base = fake.base_url();
+  }  // stopped: nothing listens on that port now
+  Client client(base, transport_, sleeper_.sleeper());
+  auto me = client.GetMe("tok");
+  ASSERT_FALSE(me.has_value());
+  EXPECT_EQ(me.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(waits().size(), 3u);
+  auto room = client.CreateRoom("tok", "T");
+  ASSERT_FALSE(room.has_value());
+  EXPECT_EQ(room.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(waits().size(), 3u);  // a POST that may have been processed is not repeated
+}
+
+TEST_F(WebexClientTest, TransportServesConcurrentCallers) {
+  FakeWebex fake([](const http::Request&, int) { return JsonResponse(200, kPerson); });
+  Client client = MakeClient(fake);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) ok += client.GetMe("tok").has_value() ? 1 : 0;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(ok.load(), 60);
+  EXPECT_EQ(fake.requests().size(), 60u);
+}
+
+TEST(WebexTypesTest, ParsesDefensively) {
+  auto person = ParsePerson(json::parse(R"({"id":"P","emails":null,"displayName":7,"avatar":null})"));
+  ASSERT_TRUE(person.has_value());
+  EXPECT_TRUE(person->emails.empty());
+  EXPECT_EQ(person->display_name, "");
+  EXPECT_FALSE(ParsePerson(json::parse(R"({"displayName":"x"})")).has_value());
+  EXPECT_FALSE(ParseRoom(json::parse("[]")).has_value());
+  auto guest = ParseGuestToken(json::parse(R"({"id":"P","accessToken":"A","expiresIn":10,"email":"e@x"})"));
+  ASSERT_TRUE(guest.has_value());
+  EXPECT_EQ(guest->email, "e@x");
+  EXPECT_FALSE(ParseGuestToken(json::parse(R"({"id":"P"})")).has_value());
+  auto login = ParseJwtLogin(json::parse(R"({"token":"T","expiresIn":21600})"));
+  ASSERT_TRUE(login.has_value());
+  EXPECT_EQ(login->expires_in, 21600);
+}
+
+}  // namespace
+}  // namespace gp::webex

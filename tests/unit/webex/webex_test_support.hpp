@@ -1,0 +1,116 @@
+#pragma once
+// Test helpers for the Webex client: a tiny fake Webex served in-process on port 0 that records
+// every request, a sleeper that records waits instead of sleeping, and a log capture.
+
+#include <utility>
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+#include "http/server.hpp"
+#include "webex/client.hpp"
+
+namespace gp::webex::testing {
+
+struct Recorded {
+  std::string method;
+  std::string path;
+  std::string query;
+  std::string authorization;
+  std::string content_type;
+  std::string body;
+};
+
+class FakeWebex {
+ public:
+  // `handler` sees each request and the number of earlier requests to the same method and path.
+  using Handler = std::function<http::Response(const http::Request&, int previous_calls)>;
+
+  explicit FakeWebex(Handler handler)
+      : handler_(std::move(handler)),
+        server_(http::ServerOptions{.port = 0, .access_log = false},
+                [this](http::Request& request) { return Handle(request); }) {
+    auto started = server_.Start();
+    EXPECT_TRUE(started.has_value());
+  }
+  ~FakeWebex() { server_.Stop(); }
+
+  std::string origin() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
+  std::string base_url() const { return origin() + "/v1"; }
+  void Stop() { server_.Stop(); }
+
+  std::vector<Recorded> requests() const {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+  int Count(const std::string& method, const std::string& path) const {
+    std::lock_guard lock(mutex_);
+    int n = 0;
+    for (const auto& r : requests_) n += r.method == method && r.path == path ? 1 : 0;
+    return n;
+  }
+
+ private:
+  http::Response Handle(http::Request& request) {
+    int previous = 0;
+    {
+      std::lock_guard lock(mutex_);
+      previous = 0;
+      for (const auto& r : requests_) previous += r.method == request.method && r.path == request.path ? 1 : 0;
+      requests_.push_back({request.method, request.path, request.query,
+                           std::string(request.headers.Get("Authorization").value_or("")),
+                           std::string(request.headers.Get("Content-Type").value_or("")), request.body});
+    }
+    return handler_(request, previous);
+  }
+
+  Handler handler_;
+  mutable std::mutex mutex_;
+  std::vector<Recorded> requests_;
+  http::Server server_;
+};
+
+// Records the waits the client asks for; never sleeps.
+struct RecordingSleeper {
+  std::shared_ptr<std::vector<std::chrono::milliseconds>> waits =
+      std::make_shared<std::vector<std::chrono::milliseconds>>();
+  Sleeper sleeper() const {
+    auto target = waits;
+    return [target](std::chrono::milliseconds wait) { target->push_back(wait); };
+  }
+};
+
+// Routes spdlog's default logger into a string for the lifetime of the object.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
+    auto logger = std::make_shared<spdlog::logger>("capture", sink);
+    logger->set_level(spdlog::level::trace);
+    spdlog::set_default_logger(logger);
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  std::string text() const { return stream_.str(); }
+
+ private:
+  std::ostringstream stream_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+inline http::Response JsonResponse(int status, const std::string& body, const std::string& tracking = "") {
+  http::Response response = http::Response::Json(status, body);
+  if (!tracking.empty()) response.headers.Set("Trackingid", tracking);
+  return response;
+}
+
+}  // namespace gp::webex::testing
