@@ -1,6 +1,8 @@
 #include "webex/guest_token_provider.hpp"
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -157,6 +159,21 @@ TEST_F(WebexServiceAppTest, RefreshesItsOwnTokenOnceAndCachesIt) {
   EXPECT_EQ(FindParam(form, "refresh_token"), "sa-refresh");
   EXPECT_EQ(requests[1].authorization, "Bearer sa-1");
   EXPECT_EQ(json::parse(requests[1].body), json({{"subject", "guest-1"}, {"displayName", "Guest One"}}));
+}
+
+TEST_F(WebexServiceAppTest, ConcurrentFirstCallsShareOneRefresh) {
+  accepted_ = {"sa-1"};
+  Serve();
+  ServiceAppProvider provider(*client_, "c", "s", "r", clock_);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] { ok += provider.Issue("g" + std::to_string(t), "G").has_value() ? 1 : 0; });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(ok.load(), 6);
+  EXPECT_EQ(fake_->Count("POST", "/v1/access_token"), 1);
+  EXPECT_EQ(fake_->Count("POST", "/v1/guests/token"), 6);
 }
 
 TEST_F(WebexServiceAppTest, RefreshesAheadOfExpiry) {
