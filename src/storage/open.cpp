@@ -1,0 +1,45 @@
+#include "storage/open.hpp"
+
+#include <filesystem>
+#include <string_view>
+#include <system_error>
+
+#include "storage/sqlite/sqlite_storage.hpp"
+
+namespace gp::storage {
+
+namespace {
+
+bool StartsWith(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+Result<std::unique_ptr<Storage>> OpenSqlite(std::string path) {
+  if (path.empty()) return Fail(ErrorCode::kBadRequest, "sqlite: URL names no file (use sqlite:PATH)");
+  if (path != ":memory:") {
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return Fail(ErrorCode::kUnavailable, "cannot create the directory '" + parent.string() + "': " + ec.message());
+    }
+  }
+  auto opened = sqlite::SqliteStorage::Open(path);
+  if (!opened) return tl::unexpected(opened.error());
+  return std::unique_ptr<Storage>(std::move(*opened));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Storage>> OpenStorage(const std::string& database_url) {
+  std::string_view url = database_url;
+  if (url == "sqlite::memory:") return OpenSqlite(":memory:");
+  // "sqlite:///abs/path" and "sqlite://rel/path" are accepted as well as the plain "sqlite:path".
+  if (StartsWith(url, "sqlite://")) return OpenSqlite(std::string(url.substr(9)));
+  if (StartsWith(url, "sqlite:")) return OpenSqlite(std::string(url.substr(7)));
+  if (StartsWith(url, "postgresql://") || StartsWith(url, "postgres://")) {
+    return Fail(ErrorCode::kUnavailable, "PostgreSQL backend is not available in this build");
+  }
+  return Fail(ErrorCode::kBadRequest,
+              "unsupported database URL (expected sqlite:PATH, sqlite::memory: or postgresql://...)");
+}
+
+}  // namespace gp::storage

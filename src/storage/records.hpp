@@ -1,0 +1,99 @@
+#pragma once
+// Plain rows exchanged with the storage layer. Ids are opaque strings chosen by callers; times are Unix
+// seconds except the audit log's milliseconds.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gp::storage {
+
+struct GuestRecord {
+  std::string id;
+  std::string username;
+  std::string display_name;
+  std::string password_hash;
+  bool disabled = false;
+  std::optional<std::string> webex_person_id;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+// An allowed pair of guest ids. Stored and returned normalised (first < second).
+using PairRecord = std::pair<std::string, std::string>;
+
+struct SpaceRecord {
+  std::string id;
+  std::string webex_room_id;
+  std::string title;
+  // The sorted guest ids joined by ','; at most one open space exists per key.
+  std::string member_key;
+  // In the order the space was created with.
+  std::vector<std::string> member_ids;
+  // Guest id -> Webex membership id, for the members whose membership id is known.
+  std::map<std::string, std::string> membership_ids;
+  std::string created_by;
+  int64_t created_at = 0;
+  int64_t last_activity = 0;
+  std::optional<int64_t> closed_at;
+};
+
+struct SessionRecord {
+  std::string id_hash;  // a hash of the cookie value; the cookie itself is never stored
+  std::string role;     // "guest" or "admin"
+  std::optional<std::string> guest_id;
+  std::optional<std::string> admin_email;
+  std::string csrf_token;
+  int64_t created_at = 0;
+  int64_t expires_at = 0;
+};
+
+// The one licensed account the portal acts as. The *_enc fields are opaque ciphertext bytes.
+struct AppAdminRecord {
+  std::string person_id;
+  std::string email;
+  std::string display_name;
+  std::string access_token_enc;
+  int64_t access_expires_at = 0;
+  std::string refresh_token_enc;
+  int64_t refresh_expires_at = 0;
+  int64_t updated_at = 0;
+};
+
+struct GuestTokenRecord {
+  std::string guest_id;
+  std::string token_enc;  // opaque ciphertext bytes
+  int64_t expires_at = 0;
+};
+
+struct OAuthStateRecord {
+  std::string state;
+  std::string code_verifier;
+  int64_t created_at = 0;
+  int64_t expires_at = 0;
+};
+
+struct AuditRecord {
+  int64_t seq = 0;  // assigned by AppendAudit; increases with every record
+  int64_t at_ms = 0;
+  std::string actor;
+  std::string action;
+  std::string target;
+  std::string outcome;  // "success", "failure", ...
+  std::string detail;
+};
+
+struct AuditFilter {
+  static constexpr int kMaxLimit = 500;
+
+  std::optional<std::string> action;
+  std::optional<std::string> actor;
+  std::optional<int64_t> since_ms;    // at_ms >= since_ms
+  std::optional<int64_t> before_seq;  // seq < before_seq: the next page after the last seq seen
+  int limit = 100;                    // clamped to 1..kMaxLimit
+};
+
+}  // namespace gp::storage

@@ -1,0 +1,153 @@
+#pragma once
+// Every SQL statement the SQLite backend runs, by name. Schema changes go in migrations/sqlite/.
+
+#include "storage/sqlite/connection.hpp"
+
+namespace gp::storage::sqlite::sql {
+
+// Migrations.
+inline constexpr Statement kCreateMigrationsTable{
+    "create_migrations_table",
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"};
+inline constexpr Statement kSchemaVersion{"schema_version",
+                                          "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"};
+inline constexpr Statement kRecordMigration{
+    "record_migration",
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, CAST(strftime('%s', 'now') AS INTEGER))"};
+inline constexpr Statement kPing{"ping", "SELECT 1"};
+
+// Guests.
+#define GP_GUEST_COLUMNS "id, username, display_name, password_hash, disabled, webex_person_id, created_at, updated_at"
+inline constexpr Statement kInsertGuest{
+    "insert_guest", "INSERT INTO guests (" GP_GUEST_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"};
+inline constexpr Statement kGetGuest{"get_guest", "SELECT " GP_GUEST_COLUMNS " FROM guests WHERE id = ?1"};
+inline constexpr Statement kFindGuestByUsername{"find_guest_by_username",
+                                                "SELECT " GP_GUEST_COLUMNS " FROM guests WHERE username = ?1"};
+inline constexpr Statement kListGuests{"list_guests", "SELECT " GP_GUEST_COLUMNS " FROM guests ORDER BY username"};
+inline constexpr Statement kUpdateGuest{
+    "update_guest",
+    "UPDATE guests SET display_name = ?2, password_hash = ?3, disabled = ?4, webex_person_id = ?5, updated_at = ?6"
+    " WHERE id = ?1"};
+inline constexpr Statement kDeleteGuest{"delete_guest", "DELETE FROM guests WHERE id = ?1"};
+#undef GP_GUEST_COLUMNS
+
+// Allowed pairs.
+inline constexpr Statement kListPairs{"list_pairs",
+                                      "SELECT guest_a, guest_b FROM allowed_pairs ORDER BY guest_a, guest_b"};
+inline constexpr Statement kDeleteAllPairs{"delete_all_pairs", "DELETE FROM allowed_pairs"};
+inline constexpr Statement kGuestExists{"guest_exists", "SELECT 1 FROM guests WHERE id = ?1"};
+inline constexpr Statement kInsertPair{
+    "insert_pair", "INSERT INTO allowed_pairs (guest_a, guest_b) VALUES (?1, ?2) ON CONFLICT DO NOTHING"};
+inline constexpr Statement kPairExists{"pair_exists",
+                                       "SELECT 1 FROM allowed_pairs WHERE guest_a = ?1 AND guest_b = ?2"};
+
+// Spaces. Lists share one column list and one order.
+#define GP_SPACE_COLUMNS \
+  "s.id, s.webex_room_id, s.title, s.member_key, s.created_by, s.created_at, s.last_activity, s.closed_at"
+#define GP_SPACE_ORDER " ORDER BY s.last_activity DESC, s.created_at DESC, s.id"
+inline constexpr Statement kInsertSpace{
+    "insert_space",
+    "INSERT INTO spaces (id, webex_room_id, title, member_key, created_by, created_at, last_activity, closed_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"};
+inline constexpr Statement kInsertSpaceMember{
+    "insert_space_member",
+    "INSERT INTO space_members (space_id, guest_id, position, webex_membership_id) VALUES (?1, ?2, ?3, ?4)"};
+inline constexpr Statement kGetSpace{"get_space", "SELECT " GP_SPACE_COLUMNS " FROM spaces s WHERE s.id = ?1"};
+inline constexpr Statement kFindOpenSpaceByMemberKey{
+    "find_open_space_by_member_key",
+    "SELECT " GP_SPACE_COLUMNS " FROM spaces s WHERE s.member_key = ?1 AND s.closed_at IS NULL"};
+inline constexpr Statement kListSpacesForGuest{
+    "list_spaces_for_guest",
+    "SELECT " GP_SPACE_COLUMNS " FROM spaces s JOIN space_members m ON m.space_id = s.id"
+    " WHERE m.guest_id = ?1 AND (?2 OR s.closed_at IS NULL)" GP_SPACE_ORDER};
+inline constexpr Statement kListOpenSpacesContaining{
+    "list_open_spaces_containing",
+    "SELECT " GP_SPACE_COLUMNS " FROM spaces s"
+    " JOIN space_members a ON a.space_id = s.id AND a.guest_id = ?1"
+    " JOIN space_members b ON b.space_id = s.id AND b.guest_id = ?2"
+    " WHERE s.closed_at IS NULL" GP_SPACE_ORDER};
+inline constexpr Statement kListSpaces{"list_spaces", "SELECT " GP_SPACE_COLUMNS " FROM spaces s" GP_SPACE_ORDER};
+inline constexpr Statement kListSpaceMembers{
+    "list_space_members",
+    "SELECT guest_id, webex_membership_id FROM space_members WHERE space_id = ?1 ORDER BY position"};
+inline constexpr Statement kCloseSpace{"close_space",
+                                       "UPDATE spaces SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL"};
+inline constexpr Statement kSpaceExists{"space_exists", "SELECT 1 FROM spaces WHERE id = ?1"};
+inline constexpr Statement kTouchSpace{
+    "touch_space", "UPDATE spaces SET last_activity = MAX(last_activity, ?2) WHERE webex_room_id = ?1"};
+inline constexpr Statement kSetMembershipId{
+    "set_membership_id",
+    "UPDATE space_members SET webex_membership_id = ?3 WHERE space_id = ?1 AND guest_id = ?2"};
+inline constexpr Statement kDeleteSpaceMember{"delete_space_member",
+                                              "DELETE FROM space_members WHERE space_id = ?1 AND guest_id = ?2"};
+#undef GP_SPACE_COLUMNS
+#undef GP_SPACE_ORDER
+
+// Sessions.
+inline constexpr Statement kInsertSession{
+    "insert_session",
+    "INSERT INTO sessions (id_hash, role, guest_id, admin_email, csrf_token, created_at, expires_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"};
+inline constexpr Statement kGetSession{
+    "get_session",
+    "SELECT id_hash, role, guest_id, admin_email, csrf_token, created_at, expires_at FROM sessions WHERE id_hash = ?1"};
+inline constexpr Statement kDeleteSession{"delete_session", "DELETE FROM sessions WHERE id_hash = ?1"};
+inline constexpr Statement kDeleteSessionsForGuest{"delete_sessions_for_guest",
+                                                   "DELETE FROM sessions WHERE guest_id = ?1"};
+inline constexpr Statement kDeleteExpiredSessions{"delete_expired_sessions",
+                                                  "DELETE FROM sessions WHERE expires_at <= ?1"};
+
+// The AppAdmin (a single row, id 1).
+inline constexpr Statement kGetAppAdmin{
+    "get_app_admin",
+    "SELECT person_id, email, display_name, access_token_enc, access_expires_at, refresh_token_enc,"
+    " refresh_expires_at, updated_at FROM app_admin WHERE id = 1"};
+inline constexpr Statement kSaveAppAdmin{
+    "save_app_admin",
+    "INSERT INTO app_admin (id, person_id, email, display_name, access_token_enc, access_expires_at,"
+    " refresh_token_enc, refresh_expires_at, updated_at) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    " ON CONFLICT (id) DO UPDATE SET person_id = excluded.person_id, email = excluded.email,"
+    " display_name = excluded.display_name, access_token_enc = excluded.access_token_enc,"
+    " access_expires_at = excluded.access_expires_at, refresh_token_enc = excluded.refresh_token_enc,"
+    " refresh_expires_at = excluded.refresh_expires_at, updated_at = excluded.updated_at"};
+inline constexpr Statement kDeleteAppAdmin{"delete_app_admin", "DELETE FROM app_admin"};
+
+// Guest tokens.
+inline constexpr Statement kGetGuestToken{"get_guest_token",
+                                          "SELECT guest_id, token_enc, expires_at FROM guest_tokens WHERE guest_id = ?1"};
+inline constexpr Statement kSaveGuestToken{
+    "save_guest_token",
+    "INSERT INTO guest_tokens (guest_id, token_enc, expires_at) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (guest_id) DO UPDATE SET token_enc = excluded.token_enc, expires_at = excluded.expires_at"};
+inline constexpr Statement kDeleteGuestToken{"delete_guest_token", "DELETE FROM guest_tokens WHERE guest_id = ?1"};
+
+// OAuth states.
+inline constexpr Statement kInsertOAuthState{
+    "insert_oauth_state",
+    "INSERT INTO oauth_states (state, code_verifier, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)"};
+inline constexpr Statement kDeleteOAuthStateReturning{
+    "delete_oauth_state_returning",
+    "DELETE FROM oauth_states WHERE state = ?1 RETURNING state, code_verifier, created_at, expires_at"};
+inline constexpr Statement kDeleteExpiredOAuthStates{"delete_expired_oauth_states",
+                                                     "DELETE FROM oauth_states WHERE expires_at <= ?1"};
+
+// Audit.
+inline constexpr Statement kInsertAudit{
+    "insert_audit",
+    "INSERT INTO audit_log (at_ms, actor, action, target, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"};
+// A NULL parameter switches its condition off, so one statement serves every filter.
+inline constexpr Statement kListAudit{
+    "list_audit",
+    "SELECT seq, at_ms, actor, action, target, outcome, detail FROM audit_log"
+    " WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR actor = ?2)"
+    " AND (?3 IS NULL OR at_ms >= ?3) AND (?4 IS NULL OR seq < ?4)"
+    " ORDER BY seq DESC LIMIT ?5"};
+
+// Settings.
+inline constexpr Statement kGetSetting{"get_setting", "SELECT value FROM settings WHERE key = ?1"};
+inline constexpr Statement kPutSetting{
+    "put_setting",
+    "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"};
+
+}  // namespace gp::storage::sqlite::sql
