@@ -71,13 +71,19 @@ export async function newContext(browser, options = {}) {
 
 function watchPage(page, problems, expected) {
   page.on('pageerror', (error) => problems.push(`${page.url()}: uncaught ${error.message}`));
+  // Failed loads are judged from the responses below (with their URLs); other console errors, such
+  // as CSP violations, are problems as they are.
   page.on('console', (message) => {
-    if (message.type() !== 'error') return;
-    const text = message.text();
-    const status = Number((text.match(/status of (\d{3})/) || [])[1]);
-    if (status && expected.includes(status)) return;
-    // The emulator's pages are not ours to judge.
-    if (!page.url().includes('/v1/')) problems.push(`${page.url()}: ${text}`);
+    if (message.type() !== 'error' || message.text().startsWith('Failed to load resource')) return;
+    problems.push(`${page.url()}: ${message.text()}`);
+  });
+  page.on('response', (response) => {
+    const url = new URL(response.url());
+    // The emulator's pages and the browser's own favicon probe are not ours to judge.
+    if (url.pathname.startsWith('/v1/') || url.pathname === '/favicon.ico') return;
+    if (response.status() >= 400 && !expected.includes(response.status())) {
+      problems.push(`${response.request().method()} ${response.url()} → ${response.status()}`);
+    }
   });
 }
 

@@ -13,7 +13,7 @@ import { REPO_ROOT, launchBrowser, newContext, screenshot } from './lib.mjs';
 const WEB = path.join(REPO_ROOT, 'web');
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
   "connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
-const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.svg': 'image/svg+xml' };
 const PAGES = { '/': 'index.html', '/guest': 'guest.html', '/admin': 'admin.html' };
 
 let server;

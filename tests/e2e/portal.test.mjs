@@ -62,9 +62,9 @@ describe('guest portal in the browser', () => {
     await page.locator('#appadmin-text').getByText('admin@example.com').waitFor();
 
     for (const guest of Object.values(GUESTS)) {
-      await page.getByLabel('Display name').fill(guest.displayName);
-      await page.getByLabel('Username', { exact: true }).fill(guest.username);
-      await page.getByLabel('Password', { exact: true }).fill(guest.password);
+      await page.locator('#add-guest-form').getByLabel('Display name').fill(guest.displayName);
+      await page.locator('#add-guest-form').getByLabel('Username').fill(guest.username);
+      await page.locator('#add-guest-form').getByLabel('Password').fill(guest.password);
       await page.getByRole('button', { name: 'Add guest' }).click();
       await page.locator(`#guests-table tr[data-username="${guest.username}"]`).waitFor();
       guest.id = await page.locator(`#guests-table tr[data-username="${guest.username}"]`).getAttribute('data-guest-id');
@@ -158,6 +158,7 @@ describe('guest portal in the browser', () => {
     await page.getByText('Unsaved changes').waitFor();
     await page.getByRole('button', { name: 'Save pairs' }).click();
     await page.locator('#pairs-status').getByText('Closed 1 space').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Save pairs' }).isDisabled(), true, 'nothing left to save');
     await page.locator('#spaces-table tbody tr td:nth-child(3)').getByText(/^Closed/).waitFor();
     assert.deepEqual(await pairRows(page), [`${GUESTS.b.displayName} – ${GUESTS.c.displayName}`]);
     await screenshot(page, 'admin-pair-revoked');

@@ -347,6 +347,7 @@ function wirePairs() {
   });
 
   const save = byId('save-pairs');
+  // busy() re-enables the button; renderPairs() then disables it again when nothing is left to save.
   save.addEventListener('click', () => busy(save, async () => {
     const titles = new Map(state.spaces.map((s) => [s.id, spaceTitle(s)]));
     try {
@@ -368,9 +369,8 @@ function wirePairs() {
       announce(status, message, 'success');
     } catch (error) {
       if (!handleFatal(error)) announce(status, `Not saved: ${error.message}`, 'error');
-      renderPairs();
     }
-  }));
+  }).then(renderPairs));
 
   window.addEventListener('beforeunload', (event) => {
     if (dirty()) event.preventDefault();
