@@ -191,6 +191,9 @@ describe('guest page', () => {
     assert.equal(await items.first().getAttribute('class'), 'space selected');
     assert.equal(await page.evaluate(() => document.activeElement.closest('li')?.dataset.spaceId), 'r-new');
     await screenshot(page, 'mock-guest-page');
+    await page.setViewportSize({ width: 390, height: 800 });
+    await screenshot(page, 'mock-guest-page-narrow');
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     refuse = true;
     await page.getByLabel(HOSTILE, { exact: true }).check();
@@ -253,6 +256,9 @@ describe('admin console', () => {
     assert.equal(await page.locator('#injected').count(), 0, 'a name was rendered as HTML');
     await page.locator('#spaces-table tbody tr').first().waitFor();
     await screenshot(page, 'mock-admin-console');
+    await page.setViewportSize({ width: 390, height: 800 });
+    await screenshot(page, 'mock-admin-console-narrow');
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     // Edit in the dialog.
     await page.getByRole('button', { name: 'Edit Ben (ben)' }).click();
