@@ -2,6 +2,7 @@
 // JSON shapes of the portal's records, as documented in docs/api.md.
 
 #include "api/json_io.hpp"
+#include "http/router.hpp"
 #include "storage/records.hpp"
 
 namespace gp::api {
