@@ -70,52 +70,52 @@ for (const [key, value] of BAD_VALUES) {
 test('CLI: guests add/list/remove and policy allow/list/revoke against one database', () => {
   const env = portalEnv({ dir: makeTempDir(), port: 1 });
   const password = 'u-one-password-1';
-  let r = runPortal(['guests', 'add', '--username', 'u1', '--display-name', 'U One', '--password', password], env);
+  let r = runPortal(['guests', 'add', '--username', 'user1', '--display-name', 'U One', '--password', password], env);
   assert.equal(r.status, 0, output(r));
   assert.ok(!r.stdout.includes(password) && !r.stderr.includes(password), 'the password is printed');
-  r = runPortal(['guests', 'add', '--username', 'u2', '--display-name', 'U Two'], { ...env, GP_GUEST_PASSWORD: 'u-two-password-2' });
+  r = runPortal(['guests', 'add', '--username', 'user2', '--display-name', 'U Two'], { ...env, GP_GUEST_PASSWORD: 'u-two-password-2' });
   assert.equal(r.status, 0, `password from GP_GUEST_PASSWORD: ${output(r)}`);
 
-  const dup = runPortal(['guests', 'add', '--username', 'u1', '--display-name', 'Again', '--password', password], env);
+  const dup = runPortal(['guests', 'add', '--username', 'user1', '--display-name', 'Again', '--password', password], env);
   assert.notEqual(dup.status, 0, `duplicate username: ${output(dup)}`);
   assert.equal(dup.stderr.trim().split('\n').length, 1, output(dup));
   const bad = runPortal(['guests', 'add', '--username', 'No Way', '--display-name', 'X', '--password', password], env);
   assert.notEqual(bad.status, 0, `invalid username: ${output(bad)}`);
   assert.match(bad.stderr, /username/i, output(bad));
-  const short = runPortal(['guests', 'add', '--username', 'u3', '--display-name', 'X', '--password', 'short'], env);
+  const short = runPortal(['guests', 'add', '--username', 'user3', '--display-name', 'X', '--password', 'short'], env);
   assert.notEqual(short.status, 0, `short password: ${output(short)}`);
 
   r = runPortal(['guests', 'list'], env);
   assert.equal(r.status, 0, output(r));
   const guests = r.stdout.trim().split('\n').map((line) => JSON.parse(line));
-  assert.deepEqual(guests.map((g) => g.username), ['u1', 'u2']);
+  assert.deepEqual(guests.map((g) => g.username), ['user1', 'user2']);
   assert.deepEqual(guests.map((g) => g.displayName), ['U One', 'U Two']);
   assert.ok(!r.stdout.includes(password) && !/argon2/i.test(r.stdout), 'list shows a password or hash');
   const ids = Object.fromEntries(guests.map((g) => [g.username, g.id]));
 
-  r = runPortal(['policy', 'allow', 'u1', 'u2'], env);
+  r = runPortal(['policy', 'allow', 'user1', 'user2'], env);
   assert.equal(r.status, 0, output(r));
   r = runPortal(['policy', 'list'], env);
   assert.equal(r.status, 0, output(r));
   const pairs = r.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
   assert.equal(pairs.length, 1, output(r));
-  assert.deepEqual([...pairs[0]].sort(), [ids.u1, ids.u2].sort());
+  assert.deepEqual([...pairs[0]].sort(), [ids.user1, ids.user2].sort());
 
-  const unknown = runPortal(['policy', 'allow', 'u1', 'ghost'], env);
+  const unknown = runPortal(['policy', 'allow', 'user1', 'ghost'], env);
   assert.notEqual(unknown.status, 0, output(unknown));
   assert.match(unknown.stderr, /ghost/, output(unknown));
-  const self = runPortal(['policy', 'allow', 'u1', 'u1'], env);
+  const self = runPortal(['policy', 'allow', 'user1', 'user1'], env);
   assert.notEqual(self.status, 0, `a self-pair was accepted: ${output(self)}`);
 
-  r = runPortal(['policy', 'revoke', 'u1', 'u2'], env);
+  r = runPortal(['policy', 'revoke', 'user1', 'user2'], env);
   assert.equal(r.status, 0, output(r));
   r = runPortal(['policy', 'list'], env);
   assert.equal(r.stdout.trim(), '', output(r));
 
-  r = runPortal(['guests', 'remove', 'u2'], env);
+  r = runPortal(['guests', 'remove', 'user2'], env);
   assert.equal(r.status, 0, output(r));
   r = runPortal(['guests', 'list'], env);
-  assert.deepEqual(r.stdout.trim().split('\n').map((line) => JSON.parse(line).username), ['u1']);
+  assert.deepEqual(r.stdout.trim().split('\n').map((line) => JSON.parse(line).username), ['user1']);
 
   const key = statSync(env.SECRET_KEY_FILE);
   assert.equal(key.mode & 0o777, 0o600, `SECRET_KEY_FILE mode ${(key.mode & 0o777).toString(8)}`);

@@ -29,7 +29,8 @@ const START_TIMEOUT_MS = 15000;
 // Resolves a binary from its environment variable or the default build dir, and fails with one clear
 // message when it is missing (so a test file fails at once instead of hanging).
 export function binary(envName, fileName) {
-  const candidate = process.env[envName] || path.join(REPO_ROOT, 'build', fileName);
+  // Absolute, because the portal runs with its temporary directory as the working directory.
+  const candidate = path.resolve(process.env[envName] || path.join(REPO_ROOT, 'build', fileName));
   try {
     accessSync(candidate, fsConstants.X_OK);
     if (!statSync(candidate).isFile()) throw new Error('not a file');
