@@ -1,5 +1,8 @@
 // guest-portal: the server and its command-line tool.
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -62,6 +65,7 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "Start the server (configuration from the environment and .env).");
   auto* check = app.add_subcommand("check", "Validate the configuration and reach the database and Webex.");
   auto* migrate = app.add_subcommand("migrate", "Apply database migrations and exit.");
+  auto* demo = app.add_subcommand("demo", "Start the demo: a seeded webex-emulator and the portal on localhost:5000.");
 
   auto* guests = app.add_subcommand("guests", "Manage guest accounts.");
   guests->require_subcommand(1);
@@ -94,6 +98,16 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
+  if (demo->parsed()) {
+    // The demo wiring (emulator, seed, Service App token) lives in one script shared with `make run`.
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    std::string build_dir = ec ? std::string("build") : exe.parent_path().string();
+    std::string script = std::string(GP_SOURCE_DIR) + "/scripts/run-demo";
+    execl("/bin/bash", "bash", script.c_str(), build_dir.c_str(), "--demo", static_cast<char*>(nullptr));
+    return Fail("cannot run " + script);
+  }
+
   int exit_code = 0;
   auto portal = OpenPortal(exit_code);
   if (!portal) return exit_code;
@@ -113,6 +127,9 @@ int main(int argc, char** argv) {
     auto ping = portal->storage().Ping();
     if (!ping) return Fail("database: " + ping.error().message);
     std::cout << "configuration: ok\ndatabase: ok\n";
+    auto webex = portal->CheckWebex();
+    if (!webex) return Fail("WEBEX_API_URL: " + webex.error().message);
+    std::cout << *webex << "\n";
     return 0;
   }
   if (guests_list->parsed()) {

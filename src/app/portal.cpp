@@ -187,6 +187,23 @@ void Portal::Stop() {
   if (impl_->refresher.joinable()) impl_->refresher.join();
 }
 
+Result<std::string> Portal::CheckWebex() {
+  Impl& p = *impl_;
+  if (p.app_admin->Ready()) {
+    auto token = p.app_admin->AccessToken();
+    if (!token) return tl::unexpected(token.error());
+    auto me = p.webex->GetMe(*token);
+    if (!me) return tl::unexpected(me.error());
+    return "Webex: reachable as the AppAdmin " + p.app_admin->Status().email;
+  }
+  auto anonymous = p.webex->GetMe("");
+  if (!anonymous && anonymous.error().code == ErrorCode::kUnauthorized) {
+    return std::string("Webex: reachable (no administrator has signed in yet)");
+  }
+  if (!anonymous) return tl::unexpected(anonymous.error());
+  return Fail(ErrorCode::kUpstream, "Webex answered a request without a token: is WEBEX_API_URL right?");
+}
+
 storage::Storage& Portal::storage() { return *impl_->storage; }
 service::Guests& Portal::guests() { return *impl_->guests; }
 service::Policy& Portal::policy() { return *impl_->policy; }

@@ -25,6 +25,10 @@ class Portal {
   void Wait();
   void Stop();
 
+  // Reaches Webex: as the AppAdmin when one is signed in, else anonymously (a 401 proves the API
+  // answers). Returns a line describing what was reached.
+  Result<std::string> CheckWebex();
+
   storage::Storage& storage();
   service::Guests& guests();
   service::Policy& policy();
