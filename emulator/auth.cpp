@@ -71,7 +71,10 @@ Person* GuestPerson(State& state, std::unordered_map<std::string, Uuid>& index, 
                     const std::string& display_name) {
   if (auto it = index.find(key); it != index.end()) {
     if (Person* existing = state.FindPerson(it->second)) {
-      existing->display_name = display_name;
+      if (existing->display_name != display_name) {
+        existing->display_name = display_name;
+        existing->json_cache.clear();
+      }
       return existing;
     }
   }

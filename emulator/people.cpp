@@ -27,10 +27,15 @@ bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
 }  // namespace
 
 http::Response GetMe(Call& call) {
-  auto lock = call.state.Lock();
-  const Person* me = call.state.FindPerson(call.caller.person);
-  if (!me) return call.Fail(ErrorCode::kNotFound, "Person not found.");
-  return call.Ok(PersonJson(call.state, *me));
+  std::string body;
+  {
+    auto lock = call.state.Lock();
+    Person* me = call.state.FindPerson(call.caller.person);
+    if (!me) return call.Fail(ErrorCode::kNotFound, "Person not found.");
+    if (me->json_cache.empty()) me->json_cache = Dump(PersonJson(call.state, *me));
+    body = me->json_cache;
+  }
+  return http::Response::Json(200, std::move(body));
 }
 
 http::Response GetPerson(Call& call) {

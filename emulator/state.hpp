@@ -53,6 +53,8 @@ struct Person {
   int64_t created = 0;
   std::unordered_set<Uuid, UuidHash> rooms;
   std::vector<Uuid> webhooks;  // in creation order
+  // The serialised person, kept because GET /v1/people/me is the hottest call; cleared on change.
+  std::string json_cache;
 };
 
 struct Member {
