@@ -122,7 +122,7 @@ async function main() {
   }
   await emulator.resetFaults();
 
-  world.assertLogClean();
+  await world.assertLogClean();
   await stopAll();
 
   const oneCall = median(singleCall);

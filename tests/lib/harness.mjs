@@ -64,12 +64,19 @@ process.on('exit', () => {
 function track(child) {
   live.add(child);
   child.once('exit', () => live.delete(child));
+  child.closed = new Promise((resolve) => child.once('close', resolve));
   return child;
 }
 
+// Resolves once the process has exited and its output streams are drained ('close'), so a log read
+// afterwards is complete.
 async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const closed = child.closed ?? new Promise((resolve) => child.once('close', resolve));
+  if (child.exitCode !== null || child.signalCode !== null) {
+    await closed;
+    return;
+  }
+  const exited = closed;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
   await exited;
@@ -530,7 +537,9 @@ export async function startWorld({ signInAdmin = true, portalExtra = {} } = {}) 
     assert.equal(typeof r.json.webexPersonId, 'string', `guest has no webexPersonId: ${show(r)}`);
     return r.json.webexPersonId;
   };
-  world.assertLogClean = () => {
+  // Stops the portal first so that every line it wrote is in the log, then checks it.
+  world.assertLogClean = async () => {
+    await portal.stop();
     const log = portal.log.stderr + portal.log.stdout;
     secrets.assertAbsentFrom(log);
     assert.doesNotMatch(log, /Bearer\s+\S{8,}/i, 'a bearer token appears in the portal log');
