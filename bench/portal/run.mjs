@@ -64,9 +64,9 @@ async function main() {
   const world = await startWorld();
   const { emulator, portal } = world;
 
-  // Guests g0..g9, every pair allowed, each signed in once so their Webex identities exist.
+  // Guests guest0..guest9, every pair allowed, each signed in once so their Webex identities exist.
   const guests = [];
-  for (let i = 0; i < POOL; i++) guests.push(await world.createGuest(`g${i}`, `Guest ${i}`));
+  for (let i = 0; i < POOL; i++) guests.push(await world.createGuest(`guest${i}`, `Guest ${i}`));
   const pairs = [];
   for (let i = 0; i < POOL; i++) for (let j = i + 1; j < POOL; j++) pairs.push([guests[i].id, guests[j].id]);
   await world.setPairs(pairs);
