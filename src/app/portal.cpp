@@ -158,8 +158,13 @@ Result<void> Portal::Start() {
   http::ServerOptions options;
   options.host = p.config.listen_host;
   options.port = p.config.listen_port;
-  options.io_threads = 2;
+  options.io_threads = 1;
   options.worker_threads = p.config.worker_threads;
+  // Reads answer from SQLite alone (microseconds) and stay on the I/O threads; anything that may call
+  // Webex, hash a password or write runs on the workers.
+  options.run_inline = [](const http::Request& request) {
+    return (request.method == "GET" || request.method == "HEAD") && !request.path.starts_with("/auth/");
+  };
   p.server = std::make_unique<http::Server>(options, api::BuildHandler(*p.deps));
   auto started = p.server->Start();
   if (!started) return Fail(started.error().code, "LISTEN_ADDRESS: " + started.error().message);

@@ -135,7 +135,7 @@ struct Server::Impl {
       auto started = std::chrono::steady_clock::now();
       ++in_flight;
       Response response;
-      if (workers) {
+      if (workers && !(options.run_inline && options.run_inline(request))) {
         co_await asio::post(workers->get_executor(), asio::use_awaitable);
         response = Invoke(request);
         co_await asio::post(stream.get_executor(), asio::use_awaitable);

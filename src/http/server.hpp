@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,9 @@ struct ServerOptions {
   int io_threads = 1;
   // 0 runs handlers on the I/O threads (they must not block); N > 0 runs them on N workers.
   int worker_threads = 0;
+  // With workers: requests for which this returns true still run on the I/O threads, saving two
+  // thread hand-offs. Only for handlers that never wait on the network or on slow work.
+  std::function<bool(const Request&)> run_inline;
   // Log one line per request at info level (off: at debug level).
   bool access_log = true;
 };
