@@ -7,10 +7,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { startEmulator, startReceiver, jwtGuest, DEFAULT_GUEST_ISSUER } from './lib.mjs';
 
 const SPEC_CANDIDATES = [
   process.env.WEBEX_OPENAPI_SUBSET,
+  // shared/ sits beside the repository's checkout.
+  fileURLToPath(new URL('../../../shared/webex-openapi/webex-subset.json', import.meta.url)),
   '/work/shared/webex-openapi/webex-subset.json',
 ].filter(Boolean);
 const specPath = SPEC_CANDIDATES.find((p) => existsSync(p));
