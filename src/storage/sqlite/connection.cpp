@@ -182,6 +182,12 @@ Result<Transaction> Transaction::Begin(Connection& connection) {
   return Transaction(connection);
 }
 
+Result<Transaction> Transaction::BeginRead(Connection& connection) {
+  auto begun = connection.Execute("BEGIN DEFERRED", "begin");
+  if (!begun) return tl::unexpected(begun.error());
+  return Transaction(connection);
+}
+
 Transaction::Transaction(Transaction&& other) noexcept
     : connection_(std::exchange(other.connection_, nullptr)) {}
 

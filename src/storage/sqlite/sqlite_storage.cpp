@@ -333,10 +333,19 @@ Result<SpaceRecord> SqliteStorage::FindOpenSpaceByMemberKey(const std::string& m
 
 Result<std::vector<SpaceRecord>> SqliteStorage::ListSpacesForGuest(const std::string& guest_id, bool include_closed) {
   Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kListSpacesForGuest);
-  if (!q) return tl::unexpected(q.error());
-  q->BindAll(guest_id, include_closed);
-  return ListSpacesLocked(*q);
+  auto tx = Transaction::BeginRead(*connection_);
+  if (!tx) return tl::unexpected(tx.error());
+  Result<std::vector<SpaceRecord>> spaces;
+  {
+    auto q = connection_->Prepare(sql::kListSpacesForGuest);
+    if (!q) return tl::unexpected(q.error());
+    q->BindAll(guest_id, include_closed);
+    spaces = ListSpacesLocked(*q);
+  }
+  if (!spaces) return spaces;
+  auto committed = tx->Commit();
+  if (!committed) return tl::unexpected(committed.error());
+  return spaces;
 }
 
 Result<std::vector<SpaceRecord>> SqliteStorage::ListOpenSpacesContaining(const std::string& guest_a,
