@@ -37,11 +37,17 @@ App::App(std::shared_ptr<Clock> clock)
   Routes();
 }
 
-App::~App() { Stop(); }
+App::~App() {
+  Stop();
+}
 
-void App::Start() { dispatcher_.Start(); }
+void App::Start() {
+  dispatcher_.Start();
+}
 
-void App::Stop() { dispatcher_.Stop(); }
+void App::Stop() {
+  dispatcher_.Stop();
+}
 
 Result<void> App::ApplySeed(const Json& seed) {
   auto lock = state_.Lock();
@@ -70,47 +76,53 @@ http::Response App::Run(Call& call, const CallHandler& handler) {
   return response;
 }
 
-void App::AddV1(const std::string& method, const std::string& pattern, Auth auth, CallHandler handler) {
+void App::AddV1(const std::string& method, const std::string& pattern, Auth auth,
+                CallHandler handler) {
   std::string key = method + " " + pattern;
   std::atomic<uint64_t>* counter = stats_.Register(key);
-  router_.Add(method, pattern, [this, key, counter, auth, handler = std::move(handler)](http::Request& request) {
-    counter->fetch_add(1, std::memory_order_relaxed);
-    Call call{request, state_, tracking_.Next(), {}, {}};
-    std::optional<http::Response> early;
-    int64_t latency = 0;
-    {
-      auto lock = state_.Lock();
-      latency = state_.config.latency_ms;
-      const FaultConfig& faults = state_.config.faults;
-      if ((faults.rate429 > 0 || faults.rate5xx > 0) && (faults.endpoint.empty() || faults.endpoint == key) &&
-          (!faults.limit || state_.faults_injected < *faults.limit)) {
-        double draw = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
-        if (draw < faults.rate429) {
-          Error error{ErrorCode::kTooManyRequests, "Too many requests; retry after the given time."};
-          error.retry_after_seconds = static_cast<int>(faults.retry_after);
-          early = call.Fail(error);
-        } else if (draw < faults.rate429 + faults.rate5xx) {
-          early = call.Fail(ErrorCode::kUnavailable, "Service unavailable; try again later.");
+  router_.Add(
+      method, pattern,
+      [this, key, counter, auth, handler = std::move(handler)](http::Request& request) {
+        counter->fetch_add(1, std::memory_order_relaxed);
+        Call call{request, state_, tracking_.Next(), {}, {}};
+        std::optional<http::Response> early;
+        int64_t latency = 0;
+        {
+          auto lock = state_.Lock();
+          latency = state_.config.latency_ms;
+          const FaultConfig& faults = state_.config.faults;
+          if ((faults.rate429 > 0 || faults.rate5xx > 0) &&
+              (faults.endpoint.empty() || faults.endpoint == key) &&
+              (!faults.limit || state_.faults_injected < *faults.limit)) {
+            double draw = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+            if (draw < faults.rate429) {
+              Error error{ErrorCode::kTooManyRequests,
+                          "Too many requests; retry after the given time."};
+              error.retry_after_seconds = static_cast<int>(faults.retry_after);
+              early = call.Fail(error);
+            } else if (draw < faults.rate429 + faults.rate5xx) {
+              early = call.Fail(ErrorCode::kUnavailable, "Service unavailable; try again later.");
+            }
+            if (early) ++state_.faults_injected;
+          }
+          if (!early && auth != Auth::kNone) {
+            auto token = BearerToken(request);
+            auto holder = token ? state_.Authenticate(*token) : std::nullopt;
+            if (!holder) {
+              early = call.Fail(ErrorCode::kUnauthorized, std::string(kInvalidTokenMessage));
+            } else if (auth == Auth::kPerson && holder->kind != TokenKind::kPerson) {
+              early = call.Fail(ErrorCode::kForbidden,
+                                "This endpoint needs a person's token, not a Service App's.");
+            } else {
+              call.caller = Caller{holder->kind, holder->person};
+            }
+          }
         }
-        if (early) ++state_.faults_injected;
-      }
-      if (!early && auth != Auth::kNone) {
-        auto token = BearerToken(request);
-        auto holder = token ? state_.Authenticate(*token) : std::nullopt;
-        if (!holder) {
-          early = call.Fail(ErrorCode::kUnauthorized, std::string(kInvalidTokenMessage));
-        } else if (auth == Auth::kPerson && holder->kind != TokenKind::kPerson) {
-          early = call.Fail(ErrorCode::kForbidden, "This endpoint needs a person's token, not a Service App's.");
-        } else {
-          call.caller = Caller{holder->kind, holder->person};
-        }
-      }
-    }
-    http::Response response = early ? std::move(*early) : Run(call, handler);
-    response.headers.Set("Trackingid", call.tracking_id);
-    response.delay = std::chrono::milliseconds(latency);
-    return response;
-  });
+        http::Response response = early ? std::move(*early) : Run(call, handler);
+        response.headers.Set("Trackingid", call.tracking_id);
+        response.delay = std::chrono::milliseconds(latency);
+        return response;
+      });
 }
 
 void App::AddControl(const std::string& method, const std::string& pattern, CallHandler handler) {

@@ -16,28 +16,42 @@ std::string HtmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
 }
 
 http::Response Page(int status, const std::string& title, const std::string& content) {
-  std::string html = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + HtmlEscape(title) +
-                     "</title><style>body{font-family:sans-serif;max-width:36em;margin:3em auto}"
-                     "button{display:block;width:100%;margin:.4em 0;padding:.6em;font-size:1em;text-align:left}"
-                     "</style></head><body><h1>" +
-                     HtmlEscape(title) + "</h1>\n" + content + "</body></html>\n";
+  std::string html =
+      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" +
+      HtmlEscape(title) +
+      "</title><style>body{font-family:sans-serif;max-width:36em;margin:3em auto}"
+      "button{display:block;width:100%;margin:.4em 0;padding:.6em;font-size:1em;text-align:left}"
+      "</style></head><body><h1>" +
+      HtmlEscape(title) + "</h1>\n" + content + "</body></html>\n";
   return http::Response::Text(status, std::move(html), "text/html; charset=utf-8");
 }
 
 http::Response OAuthError(int status, const std::string& error, const std::string& description) {
-  return http::Response::Json(status, Dump(Json{{"error", error}, {"error_description", description}}));
+  return http::Response::Json(status,
+                              Dump(Json{{"error", error}, {"error_description", description}}));
 }
 
 Json TokenResponse(const std::string& access, int64_t expires_in, const std::string& refresh,
@@ -49,26 +63,29 @@ Json TokenResponse(const std::string& access, int64_t expires_in, const std::str
               {"token_type", "Bearer"}};
 }
 
-constexpr const char* kAuthorizeParams[] = {"client_id", "response_type", "redirect_uri", "scope",
-                                            "state", "code_challenge", "code_challenge_method"};
+constexpr const char* kAuthorizeParams[] = {
+    "client_id", "response_type",  "redirect_uri",         "scope",
+    "state",     "code_challenge", "code_challenge_method"};
 
 // Checks the authorize parameters common to the page and the form submission.
 std::optional<std::string> AuthorizeProblem(const Params& params, const Config& config) {
   auto client = FindParam(params, "client_id");
   if (!client || *client != config.integration_client_id) return "Unknown client_id.";
-  if (FindParam(params, "response_type").value_or("") != "code") return "response_type must be code.";
+  if (FindParam(params, "response_type").value_or("") != "code")
+    return "response_type must be code.";
   auto redirect = FindParam(params, "redirect_uri");
   if (!redirect || !(redirect->starts_with("http://") || redirect->starts_with("https://"))) {
     return "redirect_uri must be an http or https URL.";
   }
   auto challenge = FindParam(params, "code_challenge");
   auto method = FindParam(params, "code_challenge_method");
-  if (challenge && method && *method != "S256") return "Only code_challenge_method=S256 is supported.";
+  if (challenge && method && *method != "S256")
+    return "Only code_challenge_method=S256 is supported.";
   return std::nullopt;
 }
 
-Person* GuestPerson(State& state, std::unordered_map<std::string, Uuid>& index, const std::string& key,
-                    const std::string& display_name) {
+Person* GuestPerson(State& state, std::unordered_map<std::string, Uuid>& index,
+                    const std::string& key, const std::string& display_name) {
   if (auto it = index.find(key); it != index.end()) {
     if (Person* existing = state.FindPerson(it->second)) {
       if (existing->display_name != display_name) {
@@ -88,7 +105,8 @@ Person* GuestPerson(State& state, std::unordered_map<std::string, Uuid>& index, 
 
 std::optional<std::string> BearerToken(const http::Request& request) {
   auto header = request.headers.Get("Authorization");
-  if (!header || header->size() < 8 || !EqualsIgnoreCase(header->substr(0, 7), "Bearer ")) return std::nullopt;
+  if (!header || header->size() < 8 || !EqualsIgnoreCase(header->substr(0, 7), "Bearer "))
+    return std::nullopt;
   std::string_view token = header->substr(7);
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
@@ -105,7 +123,8 @@ http::Response AuthorizePage(Call& call) {
   std::string hidden;
   for (const char* name : kAuthorizeParams) {
     if (auto value = FindParam(params, name)) {
-      hidden += "<input type=\"hidden\" name=\"" + std::string(name) + "\" value=\"" + HtmlEscape(*value) + "\">";
+      hidden += "<input type=\"hidden\" name=\"" + std::string(name) + "\" value=\"" +
+                HtmlEscape(*value) + "\">";
     }
   }
   std::string content = "<p>Webex emulator: choose who signs in.</p>\n";
@@ -115,8 +134,9 @@ http::Response AuthorizePage(Call& call) {
     if (!person || person->guest) continue;
     std::string person_id = EncodeId("PEOPLE", person->id);
     content += "<form method=\"post\" action=\"/v1/authorize\">" + hidden +
-               "<input type=\"hidden\" name=\"personId\" value=\"" + person_id + "\"><button type=\"submit\">" +
-               HtmlEscape(person->display_name) + " &lt;" + HtmlEscape(person->email) + "&gt;</button></form>\n";
+               "<input type=\"hidden\" name=\"personId\" value=\"" + person_id +
+               "\"><button type=\"submit\">" + HtmlEscape(person->display_name) + " &lt;" +
+               HtmlEscape(person->email) + "&gt;</button></form>\n";
     ++shown;
   }
   if (shown == 0) content += "<p>No people are seeded.</p>\n";
@@ -148,7 +168,8 @@ http::Response AuthorizeSubmit(Call& call) {
 
 http::Response AccessTokenGrant(Call& call) {
   if (call.request.MediaType() != "application/x-www-form-urlencoded") {
-    return call.Fail(ErrorCode::kUnsupportedMediaType, "Content type must be application/x-www-form-urlencoded.");
+    return call.Fail(ErrorCode::kUnsupportedMediaType,
+                     "Content type must be application/x-www-form-urlencoded.");
   }
   Params params = ParseParams(call.request.body);
   std::string grant = FindParam(params, "grant_type").value_or("");
@@ -161,32 +182,41 @@ http::Response AccessTokenGrant(Call& call) {
                      crypto::ConstantTimeEquals(client_secret, config.integration_client_secret);
   bool service_app = client_id == config.service_app_client_id &&
                      crypto::ConstantTimeEquals(client_secret, config.service_app_client_secret);
-  if (!integration && !service_app) return OAuthError(401, "invalid_client", "Unknown client or wrong secret.");
+  if (!integration && !service_app)
+    return OAuthError(401, "invalid_client", "Unknown client or wrong secret.");
   int64_t now = state.Now();
 
   if (grant == "authorization_code") {
     std::string code = FindParam(params, "code").value_or("");
     auto it = state.codes.find(code);
-    if (it == state.codes.end()) return OAuthError(400, "invalid_grant", "Unknown or used authorization code.");
+    if (it == state.codes.end())
+      return OAuthError(400, "invalid_grant", "Unknown or used authorization code.");
     AuthorizationCode grant_code = it->second;
     state.codes.erase(it);  // single use, even when the exchange fails
-    if (grant_code.expires <= now) return OAuthError(400, "invalid_grant", "The authorization code has expired.");
-    if (grant_code.client_id != client_id) return OAuthError(400, "invalid_grant", "The code was issued to another client.");
+    if (grant_code.expires <= now)
+      return OAuthError(400, "invalid_grant", "The authorization code has expired.");
+    if (grant_code.client_id != client_id)
+      return OAuthError(400, "invalid_grant", "The code was issued to another client.");
     if (FindParam(params, "redirect_uri").value_or("") != grant_code.redirect_uri) {
-      return OAuthError(400, "invalid_grant", "redirect_uri does not match the authorization request.");
+      return OAuthError(400, "invalid_grant",
+                        "redirect_uri does not match the authorization request.");
     }
     if (!grant_code.code_challenge.empty()) {
       auto verifier = FindParam(params, "code_verifier");
-      if (!verifier || !crypto::ConstantTimeEquals(crypto::PkceChallengeS256(*verifier), grant_code.code_challenge)) {
+      if (!verifier || !crypto::ConstantTimeEquals(crypto::PkceChallengeS256(*verifier),
+                                                   grant_code.code_challenge)) {
         return OAuthError(400, "invalid_grant", "code_verifier does not match the code challenge.");
       }
     }
-    if (!state.FindPerson(grant_code.person)) return OAuthError(400, "invalid_grant", "The person no longer exists.");
-    std::string access = state.IssueAccessToken(TokenKind::kPerson, grant_code.person, config.access_token_lifetime);
+    if (!state.FindPerson(grant_code.person))
+      return OAuthError(400, "invalid_grant", "The person no longer exists.");
+    std::string access =
+        state.IssueAccessToken(TokenKind::kPerson, grant_code.person, config.access_token_lifetime);
     std::string refresh = crypto::RandomToken(48);
     state.refresh_tokens[refresh] = RefreshToken{TokenKind::kPerson, grant_code.person, client_id,
                                                  now + config.refresh_token_lifetime * 1000};
-    return call.Ok(TokenResponse(access, config.access_token_lifetime, refresh, config.refresh_token_lifetime));
+    return call.Ok(TokenResponse(access, config.access_token_lifetime, refresh,
+                                 config.refresh_token_lifetime));
   }
   if (grant == "refresh_token") {
     std::string refresh = FindParam(params, "refresh_token").value_or("");
@@ -195,13 +225,15 @@ http::Response AccessTokenGrant(Call& call) {
       return OAuthError(400, "invalid_grant", "Unknown or expired refresh token.");
     }
     const RefreshToken& token = it->second;
-    if (token.client_id != client_id) return OAuthError(400, "invalid_grant", "The refresh token belongs to another client.");
+    if (token.client_id != client_id)
+      return OAuthError(400, "invalid_grant", "The refresh token belongs to another client.");
     int64_t lifetime = token.kind == TokenKind::kServiceApp ? config.service_app_token_lifetime
                                                             : config.access_token_lifetime;
     std::string access = state.IssueAccessToken(token.kind, token.person, lifetime);
     return call.Ok(TokenResponse(access, lifetime, refresh, (token.expires - now) / 1000));
   }
-  return OAuthError(400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token.");
+  return OAuthError(400, "unsupported_grant_type",
+                    "grant_type must be authorization_code or refresh_token.");
 }
 
 http::Response JwtLogin(Call& call) {
@@ -210,11 +242,13 @@ http::Response JwtLogin(Call& call) {
   auto lock = call.state.Lock();
   State& state = call.state;
   auto key = Base64Decode(state.config.guest_issuer_secret);
-  auto claims = VerifyGuestJwt(*jwt, key ? *key : state.config.guest_issuer_secret, state.config.guest_issuer_id,
-                               state.Now() / 1000);
+  auto claims = VerifyGuestJwt(*jwt, key ? *key : state.config.guest_issuer_secret,
+                               state.config.guest_issuer_id, state.Now() / 1000);
   if (!claims) return call.Fail(claims.error());
-  Person* guest = GuestPerson(state, state.guests_by_jwt, claims->iss + "\n" + claims->sub, claims->name);
-  std::string token = state.IssueAccessToken(TokenKind::kPerson, guest->id, state.config.jwt_token_lifetime);
+  Person* guest =
+      GuestPerson(state, state.guests_by_jwt, claims->iss + "\n" + claims->sub, claims->name);
+  std::string token =
+      state.IssueAccessToken(TokenKind::kPerson, guest->id, state.config.jwt_token_lifetime);
   return call.Ok(Json{{"token", token}, {"expiresIn", state.config.jwt_token_lifetime}});
 }
 
@@ -224,7 +258,8 @@ http::Response ApplicationToken(Call& call) {
   auto client_id = OptString(*body, "clientId");
   auto client_secret = OptString(*body, "clientSecret");
   auto org = OptString(*body, "targetOrgId");
-  if (!client_id || !client_secret || !org) return call.Fail(ErrorCode::kBadRequest, "Invalid request body.");
+  if (!client_id || !client_secret || !org)
+    return call.Fail(ErrorCode::kBadRequest, "Invalid request body.");
   if (!*client_id || !*client_secret) {
     return call.Fail(ErrorCode::kBadRequest, "clientId and clientSecret are required.");
   }
@@ -239,11 +274,14 @@ http::Response ApplicationToken(Call& call) {
       !crypto::ConstantTimeEquals(**client_secret, config.service_app_client_secret)) {
     return call.Fail(ErrorCode::kUnauthorized, "Invalid clientId or clientSecret.");
   }
-  std::string access = state.IssueAccessToken(TokenKind::kServiceApp, Uuid{}, config.service_app_token_lifetime);
+  std::string access =
+      state.IssueAccessToken(TokenKind::kServiceApp, Uuid{}, config.service_app_token_lifetime);
   std::string refresh = crypto::RandomToken(48);
-  state.refresh_tokens[refresh] = RefreshToken{TokenKind::kServiceApp, Uuid{}, config.service_app_client_id,
-                                               state.Now() + config.refresh_token_lifetime * 1000};
-  return call.Ok(TokenResponse(access, config.service_app_token_lifetime, refresh, config.refresh_token_lifetime));
+  state.refresh_tokens[refresh] =
+      RefreshToken{TokenKind::kServiceApp, Uuid{}, config.service_app_client_id,
+                   state.Now() + config.refresh_token_lifetime * 1000};
+  return call.Ok(TokenResponse(access, config.service_app_token_lifetime, refresh,
+                               config.refresh_token_lifetime));
 }
 
 http::Response GuestToken(Call& call) {
@@ -257,13 +295,15 @@ http::Response GuestToken(Call& call) {
   auto display_name = ReqString(*body, "displayName");
   if (!display_name) return call.Fail(display_name.error());
   if (subject->size() > 256 || display_name->size() > 256) {
-    return call.Fail(ErrorCode::kBadRequest, "subject and displayName are limited to 256 characters.");
+    return call.Fail(ErrorCode::kBadRequest,
+                     "subject and displayName are limited to 256 characters.");
   }
   auto lock = call.state.Lock();
   State& state = call.state;
-  Person* guest = GuestPerson(state, state.guests_by_subject, state.config.service_app_id + "\n" + *subject,
-                              *display_name);
-  std::string token = state.IssueAccessToken(TokenKind::kPerson, guest->id, state.config.guest_token_lifetime);
+  Person* guest = GuestPerson(state, state.guests_by_subject,
+                              state.config.service_app_id + "\n" + *subject, *display_name);
+  std::string token =
+      state.IssueAccessToken(TokenKind::kPerson, guest->id, state.config.guest_token_lifetime);
   return call.Ok(Json{{"id", EncodeId("PEOPLE", guest->id)},
                       {"subject", *subject},
                       {"displayName", guest->display_name},

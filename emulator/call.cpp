@@ -7,13 +7,21 @@
 
 namespace gp::emulator {
 
-std::string Dump(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string Dump(const Json& json) {
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
-http::Response Call::Ok(const Json& body) const { return http::Response::Json(200, Dump(body)); }
+http::Response Call::Ok(const Json& body) const {
+  return http::Response::Json(200, Dump(body));
+}
 
-http::Response Call::NoContent() const { return http::Response::Empty(204); }
+http::Response Call::NoContent() const {
+  return http::Response::Empty(204);
+}
 
-http::Response Call::Fail(const Error& error) const { return WebexError(error, tracking_id); }
+http::Response Call::Fail(const Error& error) const {
+  return WebexError(error, tracking_id);
+}
 
 http::Response Call::Fail(ErrorCode code, std::string message) const {
   return WebexError(Error{code, std::move(message)}, tracking_id);
@@ -25,8 +33,8 @@ std::string Call::Origin() const {
   // A Host header is echoed into URLs: keep only characters a host:port can hold.
   std::string clean;
   for (char c : value) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-              c == '-' || c == ':' || c == '[' || c == ']';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
     if (ok) clean.push_back(c);
   }
   if (clean.empty()) clean = "localhost";
@@ -50,21 +58,24 @@ Result<Json> JsonBody(const http::Request& request) {
 Result<std::optional<std::string>> OptString(const Json& object, const char* key) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::optional<std::string>{};
-  if (!it->is_string()) return Fail(ErrorCode::kBadRequest, std::string(key) + " must be a string.");
+  if (!it->is_string())
+    return Fail(ErrorCode::kBadRequest, std::string(key) + " must be a string.");
   return std::optional<std::string>(it->get<std::string>());
 }
 
 Result<std::optional<bool>> OptBool(const Json& object, const char* key) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::optional<bool>{};
-  if (!it->is_boolean()) return Fail(ErrorCode::kBadRequest, std::string(key) + " must be a boolean.");
+  if (!it->is_boolean())
+    return Fail(ErrorCode::kBadRequest, std::string(key) + " must be a boolean.");
   return std::optional<bool>(it->get<bool>());
 }
 
 Result<std::string> ReqString(const Json& object, const char* key) {
   auto value = OptString(object, key);
   if (!value) return tl::unexpected(value.error());
-  if (!*value || (*value)->empty()) return Fail(ErrorCode::kBadRequest, std::string(key) + " is required.");
+  if (!*value || (*value)->empty())
+    return Fail(ErrorCode::kBadRequest, std::string(key) + " is required.");
   return **value;
 }
 
@@ -79,7 +90,8 @@ std::optional<std::size_t> ParseCount(const std::string& text) {
 
 }  // namespace
 
-Result<PageRequest> ParsePage(const http::Request& request, std::size_t default_max, std::size_t cap) {
+Result<PageRequest> ParsePage(const http::Request& request, std::size_t default_max,
+                              std::size_t cap) {
   PageRequest page;
   page.max = default_max;
   if (auto max = request.Query("max")) {

@@ -64,7 +64,8 @@ struct PageRequest {
   std::size_t offset = 0;  // from the opaque "cursor" parameter
 };
 // Reads max (clamped to `cap`; not a positive integer: 400) and cursor.
-Result<PageRequest> ParsePage(const http::Request& request, std::size_t default_max, std::size_t cap);
+Result<PageRequest> ParsePage(const http::Request& request, std::size_t default_max,
+                              std::size_t cap);
 // The request's own URL with `param` set to `value`, absolute, for a Link rel="next" header.
 std::string NextUrl(const Call& call, std::string_view param, const std::string& value);
 void SetNextLink(http::Response& response, const std::string& url);

@@ -44,7 +44,8 @@ std::optional<int64_t> ParseIso(std::string_view text) {
   auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2), hour = digits(11, 2),
        minute = digits(14, 2), second = digits(17, 2);
   if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
-  if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 60) {
+  if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 ||
+      *second > 60) {
     return std::nullopt;
   }
   int millis = 0;

@@ -11,9 +11,12 @@ namespace {
 
 constexpr int64_t kMaxLatencyMs = 600000;
 
-tl::unexpected<Error> Bad(std::string message) { return Fail(ErrorCode::kBadRequest, std::move(message)); }
+tl::unexpected<Error> Bad(std::string message) {
+  return Fail(ErrorCode::kBadRequest, std::move(message));
+}
 
-Result<void> OnlyKeys(const Json& object, std::initializer_list<const char*> keys, const std::string& where) {
+Result<void> OnlyKeys(const Json& object, std::initializer_list<const char*> keys,
+                      const std::string& where) {
   if (!object.is_object()) return Bad(where + " must be an object.");
   for (const auto& [key, value] : object.items()) {
     bool known = false;
@@ -31,7 +34,8 @@ Result<int64_t> NonNegativeInteger(const Json& value, const std::string& name, i
 }
 
 Result<double> Rate(const Json& value, const std::string& name) {
-  if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1 || std::isnan(value.get<double>())) {
+  if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1 ||
+      std::isnan(value.get<double>())) {
     return Bad(name + " must be a number from 0 to 1.");
   }
   return value.get<double>();
@@ -55,28 +59,31 @@ Json ConfigJson(const Config& config) {
                  {"rate5xx", config.faults.rate5xx}};
   if (!config.faults.endpoint.empty()) faults["endpoint"] = config.faults.endpoint;
   if (config.faults.limit) faults["limit"] = *config.faults.limit;
-  return Json{{"latencyMs", config.latency_ms},
-              {"faults", faults},
-              {"guestIssuer", {{"id", config.guest_issuer_id}, {"secret", config.guest_issuer_secret}}},
-              {"serviceApp",
-               {{"id", config.service_app_id},
-                {"clientId", config.service_app_client_id},
-                {"clientSecret", config.service_app_client_secret}}},
-              {"integration",
-               {{"clientId", config.integration_client_id}, {"clientSecret", config.integration_client_secret}}},
-              {"g2g", config.g2g},
-              {"tokenLifetimes",
-               {{"accessToken", config.access_token_lifetime},
-                {"refreshToken", config.refresh_token_lifetime},
-                {"serviceApp", config.service_app_token_lifetime},
-                {"guest", config.guest_token_lifetime},
-                {"jwt", config.jwt_token_lifetime}}}};
+  return Json{
+      {"latencyMs", config.latency_ms},
+      {"faults", faults},
+      {"guestIssuer", {{"id", config.guest_issuer_id}, {"secret", config.guest_issuer_secret}}},
+      {"serviceApp",
+       {{"id", config.service_app_id},
+        {"clientId", config.service_app_client_id},
+        {"clientSecret", config.service_app_client_secret}}},
+      {"integration",
+       {{"clientId", config.integration_client_id},
+        {"clientSecret", config.integration_client_secret}}},
+      {"g2g", config.g2g},
+      {"tokenLifetimes",
+       {{"accessToken", config.access_token_lifetime},
+        {"refreshToken", config.refresh_token_lifetime},
+        {"serviceApp", config.service_app_token_lifetime},
+        {"guest", config.guest_token_lifetime},
+        {"jwt", config.jwt_token_lifetime}}}};
 }
 
 Result<void> ApplyConfig(const Json& changes, Config& config) {
   Config next = config;
-  if (auto ok = OnlyKeys(changes, {"latencyMs", "faults", "guestIssuer", "serviceApp", "integration", "g2g",
-                                   "tokenLifetimes"},
+  if (auto ok = OnlyKeys(changes,
+                         {"latencyMs", "faults", "guestIssuer", "serviceApp", "integration", "g2g",
+                          "tokenLifetimes"},
                          "config");
       !ok) {
     return ok;
@@ -88,7 +95,10 @@ Result<void> ApplyConfig(const Json& changes, Config& config) {
   }
   if (auto it = changes.find("faults"); it != changes.end()) {
     // The fault settings are replaced as a whole, so an old endpoint or limit never lingers.
-    if (auto ok = OnlyKeys(*it, {"rate429", "retryAfter", "rate5xx", "endpoint", "limit"}, "faults"); !ok) return ok;
+    if (auto ok =
+            OnlyKeys(*it, {"rate429", "retryAfter", "rate5xx", "endpoint", "limit"}, "faults");
+        !ok)
+      return ok;
     FaultConfig faults;
     if (auto f = it->find("rate429"); f != it->end()) {
       auto value = Rate(*f, "faults.rate429");
@@ -100,14 +110,16 @@ Result<void> ApplyConfig(const Json& changes, Config& config) {
       if (!value) return tl::unexpected(value.error());
       faults.rate5xx = *value;
     }
-    if (faults.rate429 + faults.rate5xx > 1) return Bad("faults.rate429 + faults.rate5xx must not exceed 1.");
+    if (faults.rate429 + faults.rate5xx > 1)
+      return Bad("faults.rate429 + faults.rate5xx must not exceed 1.");
     if (auto f = it->find("retryAfter"); f != it->end()) {
       auto value = NonNegativeInteger(*f, "faults.retryAfter", 86400);
       if (!value) return tl::unexpected(value.error());
       faults.retry_after = *value;
     }
     if (auto f = it->find("endpoint"); f != it->end() && !f->is_null()) {
-      if (!f->is_string()) return Bad("faults.endpoint must be a string such as \"POST /v1/memberships\".");
+      if (!f->is_string())
+        return Bad("faults.endpoint must be a string such as \"POST /v1/memberships\".");
       faults.endpoint = f->get<std::string>();
     }
     if (auto f = it->find("limit"); f != it->end() && !f->is_null()) {
@@ -127,19 +139,23 @@ Result<void> ApplyConfig(const Json& changes, Config& config) {
     if (auto ok = OnlyKeys(*it, {"id", "clientId", "clientSecret"}, "serviceApp"); !ok) return ok;
     if (auto ok = Text(*it, "id", next.service_app_id, "serviceApp"); !ok) return ok;
     if (auto ok = Text(*it, "clientId", next.service_app_client_id, "serviceApp"); !ok) return ok;
-    if (auto ok = Text(*it, "clientSecret", next.service_app_client_secret, "serviceApp"); !ok) return ok;
+    if (auto ok = Text(*it, "clientSecret", next.service_app_client_secret, "serviceApp"); !ok)
+      return ok;
   }
   if (auto it = changes.find("integration"); it != changes.end()) {
     if (auto ok = OnlyKeys(*it, {"clientId", "clientSecret"}, "integration"); !ok) return ok;
     if (auto ok = Text(*it, "clientId", next.integration_client_id, "integration"); !ok) return ok;
-    if (auto ok = Text(*it, "clientSecret", next.integration_client_secret, "integration"); !ok) return ok;
+    if (auto ok = Text(*it, "clientSecret", next.integration_client_secret, "integration"); !ok)
+      return ok;
   }
   if (auto it = changes.find("g2g"); it != changes.end()) {
     if (!it->is_boolean()) return Bad("g2g must be true or false.");
     next.g2g = it->get<bool>();
   }
   if (auto it = changes.find("tokenLifetimes"); it != changes.end()) {
-    if (auto ok = OnlyKeys(*it, {"accessToken", "refreshToken", "serviceApp", "guest", "jwt"}, "tokenLifetimes"); !ok) {
+    if (auto ok = OnlyKeys(*it, {"accessToken", "refreshToken", "serviceApp", "guest", "jwt"},
+                           "tokenLifetimes");
+        !ok) {
       return ok;
     }
     std::pair<const char*, int64_t*> fields[] = {{"accessToken", &next.access_token_lifetime},
@@ -151,7 +167,8 @@ Result<void> ApplyConfig(const Json& changes, Config& config) {
       auto f = it->find(key);
       if (f == it->end()) continue;
       auto value = NonNegativeInteger(*f, std::string("tokenLifetimes.") + key, 10LL * 365 * 86400);
-      if (!value || *value == 0) return Bad(std::string("tokenLifetimes.") + key + " must be a positive integer.");
+      if (!value || *value == 0)
+        return Bad(std::string("tokenLifetimes.") + key + " must be a positive integer.");
       *target = *value;
     }
   }
@@ -161,7 +178,8 @@ Result<void> ApplyConfig(const Json& changes, Config& config) {
 
 Result<Json> AddPersonFromJson(State& state, const Json& body) {
   if (!body.is_object()) return Bad("A person must be a JSON object.");
-  if (auto ok = OnlyKeys(body, {"displayName", "email", "licensed", "accessToken"}, "person"); !ok) {
+  if (auto ok = OnlyKeys(body, {"displayName", "email", "licensed", "accessToken"}, "person");
+      !ok) {
     return tl::unexpected(ok.error());
   }
   auto name = ReqString(body, "displayName");
@@ -174,8 +192,10 @@ Result<Json> AddPersonFromJson(State& state, const Json& body) {
   auto token = OptString(body, "accessToken");
   if (!token) return tl::unexpected(token.error());
   if (*token && (*token)->empty()) return Bad("accessToken must not be empty.");
-  if (state.FindPersonByEmail(*email)) return Fail(ErrorCode::kConflict, "A person with that email exists.");
-  if (*token && state.tokens.contains(**token)) return Fail(ErrorCode::kConflict, "That access token is taken.");
+  if (state.FindPersonByEmail(*email))
+    return Fail(ErrorCode::kConflict, "A person with that email exists.");
+  if (*token && state.tokens.contains(**token))
+    return Fail(ErrorCode::kConflict, "That access token is taken.");
   Person& person = state.AddPerson(*name, *email, licensed->value_or(true), false);
   std::string access;
   if (*token) {
@@ -232,7 +252,8 @@ http::Response ControlClock(Call& call) {
   auto body = JsonBody(call.request);
   if (!body) return call.Fail(body.error());
   auto it = body->find("advanceSeconds");
-  if (it == body->end() || !it->is_number() || it->get<double>() < 0 || it->get<double>() > 100.0 * 365 * 86400) {
+  if (it == body->end() || !it->is_number() || it->get<double>() < 0 ||
+      it->get<double>() > 100.0 * 365 * 86400) {
     return call.Fail(ErrorCode::kBadRequest, "advanceSeconds must be a non-negative number.");
   }
   call.state.clock().Advance(static_cast<int64_t>(std::llround(it->get<double>() * 1000)));
@@ -252,8 +273,9 @@ http::Response ControlState(Call& call) {
   auto lock = call.state.Lock();
   State& state = call.state;
   std::string origin = call.Origin();
-  Json people = Json::array(), rooms = Json::array(), memberships = Json::array(), messages = Json::array(),
-       webhooks = Json::array(), meetings = Json::array(), deliveries = Json::array();
+  Json people = Json::array(), rooms = Json::array(), memberships = Json::array(),
+       messages = Json::array(), webhooks = Json::array(), meetings = Json::array(),
+       deliveries = Json::array();
   for (const Uuid& id : state.people_order) {
     if (const Person* person = state.FindPerson(id)) {
       Json json = PersonJson(state, *person);
@@ -285,7 +307,8 @@ http::Response ControlState(Call& call) {
     auto it = state.webhooks.find(id);
     if (it != state.webhooks.end()) webhooks.push_back(WebhookJson(state, it->second));
   }
-  for (const Uuid& id : state.meetings_order) meetings.push_back(MeetingJson(state, state.meetings.at(id)));
+  for (const Uuid& id : state.meetings_order)
+    meetings.push_back(MeetingJson(state, state.meetings.at(id)));
   for (const auto& record : state.deliveries) {
     deliveries.push_back(Json{{"webhookId", EncodeId("WEBHOOK", record.webhook)},
                               {"targetUrl", record.target_url},

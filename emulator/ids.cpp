@@ -21,7 +21,8 @@ int HexValue(char c) {
 std::optional<std::string> DecodedRest(std::string_view type, std::string_view id) {
   if (id.empty() || id.size() > 200) return std::nullopt;
   for (char c : id) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_';
     if (!ok) return std::nullopt;
   }
   auto decoded = Base64Decode(id);
@@ -29,7 +30,8 @@ std::optional<std::string> DecodedRest(std::string_view type, std::string_view i
   std::string_view text = *decoded;
   if (!text.starts_with(kPrefix)) return std::nullopt;
   text.remove_prefix(kPrefix.size());
-  if (!text.starts_with(type) || text.size() <= type.size() || text[type.size()] != '/') return std::nullopt;
+  if (!text.starts_with(type) || text.size() <= type.size() || text[type.size()] != '/')
+    return std::nullopt;
   return std::string(text.substr(type.size() + 1));
 }
 
@@ -40,7 +42,7 @@ Uuid NewUuid() {
   Uuid uuid;
   std::memcpy(&uuid.hi, bytes.data(), 8);
   std::memcpy(&uuid.lo, bytes.data() + 8, 8);
-  uuid.hi = (uuid.hi & ~0xF000ULL) | 0x4000ULL;                      // version 4
+  uuid.hi = (uuid.hi & ~0xF000ULL) | 0x4000ULL;                         // version 4
   uuid.lo = (uuid.lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
   return uuid;
 }

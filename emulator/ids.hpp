@@ -20,7 +20,9 @@ struct Uuid {
 };
 
 struct UuidHash {
-  std::size_t operator()(const Uuid& u) const noexcept { return std::hash<uint64_t>{}(u.hi ^ (u.lo * 0x9e3779b97f4a7c15ULL)); }
+  std::size_t operator()(const Uuid& u) const noexcept {
+    return std::hash<uint64_t>{}(u.hi ^ (u.lo * 0x9e3779b97f4a7c15ULL));
+  }
 };
 
 // A random (version 4) uuid.

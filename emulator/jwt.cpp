@@ -60,11 +60,13 @@ Result<GuestClaims> VerifyGuestJwt(std::string_view jwt, std::string_view key,
   GuestClaims result;
   auto text_claim = [&](const char* name, std::string& out) {
     auto it = claims->find(name);
-    if (it == claims->end() || !it->is_string() || it->get_ref<const std::string&>().empty()) return false;
+    if (it == claims->end() || !it->is_string() || it->get_ref<const std::string&>().empty())
+      return false;
     out = it->get<std::string>();
     return true;
   };
-  if (!text_claim("iss", result.iss) || result.iss != expected_issuer) return Refuse("unknown issuer.");
+  if (!text_claim("iss", result.iss) || result.iss != expected_issuer)
+    return Refuse("unknown issuer.");
   if (!text_claim("sub", result.sub)) return Refuse("missing sub.");
   if (!text_claim("name", result.name)) return Refuse("missing name.");
   auto exp_it = claims->find("exp");

@@ -6,8 +6,8 @@
 #include <iostream>
 #include <sstream>
 
-#include <CLI/CLI.hpp>
 #include <curl/curl.h>
+#include <CLI/CLI.hpp>
 
 #include "core/log.hpp"
 #include "emulator/app.hpp"
@@ -25,7 +25,8 @@ std::optional<ListenAddress> ParseListen(const std::string& text) {
   if (colon == std::string::npos || colon == 0 || colon + 1 >= text.size()) return std::nullopt;
   ListenAddress address;
   address.host = text.substr(0, colon);
-  if (address.host.front() == '[' && address.host.back() == ']') address.host = address.host.substr(1, address.host.size() - 2);
+  if (address.host.front() == '[' && address.host.back() == ']')
+    address.host = address.host.substr(1, address.host.size() - 2);
   if (address.host == "localhost") address.host = "127.0.0.1";
   std::string_view port = std::string_view(text).substr(colon + 1);
   unsigned value = 0;
@@ -48,9 +49,11 @@ int main(int argc, char** argv) {
   std::string seed_file;
   int64_t latency_ms = -1;
   std::string log_level = "info";
-  cli.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free port")->capture_default_str();
+  cli.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free port")
+      ->capture_default_str();
   cli.add_option("--seed", seed_file, "JSON seed file: {\"config\": {...}, \"people\": [...]}");
-  cli.add_option("--latency-ms", latency_ms, "added latency for every /v1 response, in milliseconds")
+  cli.add_option("--latency-ms", latency_ms,
+                 "added latency for every /v1 response, in milliseconds")
       ->check(CLI::Range(int64_t{0}, int64_t{600000}));
   cli.add_option("--log-level", log_level, "debug logs every request; info, warn, error, off")
       ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}))
@@ -83,7 +86,8 @@ int main(int argc, char** argv) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   auto app = std::make_unique<gp::emulator::App>(std::make_shared<gp::emulator::Clock>());
   if (!seed_file.empty()) {
-    if (auto ok = app->ApplySeed(seed); !ok) return Refuse("seed file " + seed_file + ": " + ok.error().message);
+    if (auto ok = app->ApplySeed(seed); !ok)
+      return Refuse("seed file " + seed_file + ": " + ok.error().message);
   }
   if (latency_ms >= 0) app->SetLatency(latency_ms);
 
@@ -94,10 +98,12 @@ int main(int argc, char** argv) {
   options.worker_threads = 0;
   options.access_log = false;
   options.body_limit = 110 * 1024 * 1024;  // Webex accepts files up to 100 MB
-  gp::http::Server server(options, [&app](gp::http::Request& request) { return app->Handle(request); });
+  gp::http::Server server(options,
+                          [&app](gp::http::Request& request) { return app->Handle(request); });
   if (auto started = server.Start(); !started) return Refuse(started.error().message);
   app->Start();
-  std::cout << "webex-emulator listening on http://" << address->host << ":" << server.port() << std::endl;
+  std::cout << "webex-emulator listening on http://" << address->host << ":" << server.port()
+            << std::endl;
   server.Wait();
   app->Stop();
   curl_global_cleanup();

@@ -52,7 +52,9 @@ Meeting* VisibleMeeting(Call& call, const Uuid& id) {
   auto it = call.state.meetings.find(id);
   if (it == call.state.meetings.end()) return nullptr;
   Meeting& meeting = it->second;
-  if (meeting.host == call.caller.person || call.state.RoomForMember(meeting.room, call.caller.person)) return &meeting;
+  if (meeting.host == call.caller.person ||
+      call.state.RoomForMember(meeting.room, call.caller.person))
+    return &meeting;
   return nullptr;
 }
 
@@ -63,11 +65,13 @@ http::Response CreateMeeting(Call& call) {
   if (!body) return call.Fail(body.error());
   auto room_id = ReqString(*body, "roomId");
   if (!room_id) {
-    return call.Fail(ErrorCode::kBadRequest, "roomId is required: the emulator creates ad hoc space meetings only.");
+    return call.Fail(ErrorCode::kBadRequest,
+                     "roomId is required: the emulator creates ad hoc space meetings only.");
   }
   auto adhoc = OptBool(*body, "adhoc");
   if (!adhoc) return call.Fail(adhoc.error());
-  if (!adhoc->value_or(false)) return call.Fail(ErrorCode::kBadRequest, "adhoc must be true when roomId is given.");
+  if (!adhoc->value_or(false))
+    return call.Fail(ErrorCode::kBadRequest, "adhoc must be true when roomId is given.");
 
   auto lock = call.state.Lock();
   State& state = call.state;
@@ -80,7 +84,8 @@ http::Response CreateMeeting(Call& call) {
   }
   if (!room->live_meeting.IsNil()) {
     auto it = state.meetings.find(room->live_meeting);
-    if (it != state.meetings.end() && !it->second.ended) return call.Ok(MeetingJson(state, it->second));
+    if (it != state.meetings.end() && !it->second.ended)
+      return call.Ok(MeetingJson(state, it->second));
   }
   Meeting meeting;
   meeting.id = NewUuid();
@@ -94,7 +99,8 @@ http::Response CreateMeeting(Call& call) {
   room->live_meeting = meeting.id;
   state.meetings_order.push_back(meeting.id);
   Meeting& stored = state.meetings.emplace(meeting.id, std::move(meeting)).first->second;
-  Emit(call, Event{"meetings", "started", me->id, EventData(state, stored), MeetingAudience(state, stored)});
+  Emit(call, Event{"meetings", "started", me->id, EventData(state, stored),
+                   MeetingAudience(state, stored)});
   return call.Ok(MeetingJson(state, stored));
 }
 
@@ -112,9 +118,11 @@ http::Response JoinMeeting(Call& call) {
   auto meeting_id = OptString(*body, "meetingId");
   auto number = OptString(*body, "meetingNumber");
   auto web_link = OptString(*body, "webLink");
-  if (!meeting_id || !number || !web_link) return call.Fail(ErrorCode::kBadRequest, "Invalid request body.");
+  if (!meeting_id || !number || !web_link)
+    return call.Fail(ErrorCode::kBadRequest, "Invalid request body.");
   if (!*meeting_id && !*number && !*web_link) {
-    return call.Fail(ErrorCode::kBadRequest, "One of meetingId, meetingNumber or webLink is required.");
+    return call.Fail(ErrorCode::kBadRequest,
+                     "One of meetingId, meetingNumber or webLink is required.");
   }
   auto lock = call.state.Lock();
   State& state = call.state;
@@ -125,8 +133,9 @@ http::Response JoinMeeting(Call& call) {
     for (const Uuid& id : state.meetings_order) {
       Meeting& candidate = state.meetings.at(id);
       if (candidate.ended) continue;
-      bool match = *number ? candidate.number == **number
-                           : MeetingJson(state, candidate)["webLink"].get<std::string>() == **web_link;
+      bool match = *number
+                       ? candidate.number == **number
+                       : MeetingJson(state, candidate)["webLink"].get<std::string>() == **web_link;
       if (match) {
         meeting = VisibleMeeting(call, id);
         break;
@@ -148,8 +157,10 @@ bool EndMeeting(Call& call, const Uuid& id) {
   Meeting& meeting = it->second;
   meeting.ended = true;
   meeting.end = state.Now();
-  if (Room* room = state.FindRoom(meeting.room); room && room->live_meeting == id) room->live_meeting = Uuid{};
-  Emit(call, Event{"meetings", "ended", meeting.host, EventData(state, meeting), MeetingAudience(state, meeting)});
+  if (Room* room = state.FindRoom(meeting.room); room && room->live_meeting == id)
+    room->live_meeting = Uuid{};
+  Emit(call, Event{"meetings", "ended", meeting.host, EventData(state, meeting),
+                   MeetingAudience(state, meeting)});
   return true;
 }
 

@@ -30,9 +30,10 @@ struct NewMessage {
 
 Result<NewMessage> FromJson(const Json& body) {
   NewMessage input;
-  for (auto [key, target] : {std::pair{"roomId", &input.room_id}, std::pair{"toPersonId", &input.to_person_id},
-                             std::pair{"toPersonEmail", &input.to_person_email},
-                             std::pair{"parentId", &input.parent_id}}) {
+  for (auto [key, target] :
+       {std::pair{"roomId", &input.room_id}, std::pair{"toPersonId", &input.to_person_id},
+        std::pair{"toPersonEmail", &input.to_person_email},
+        std::pair{"parentId", &input.parent_id}}) {
     auto value = OptString(body, key);
     if (!value) return tl::unexpected(value.error());
     *target = *value;
@@ -44,12 +45,14 @@ Result<NewMessage> FromJson(const Json& body) {
   input.text = text->value_or("");
   input.markdown = markdown->value_or("");
   if (auto files = body.find("files"); files != body.end() && !files->is_null()) {
-    if (!files->is_array() || files->size() > 1 || (files->size() == 1 && !(*files)[0].is_string())) {
+    if (!files->is_array() || files->size() > 1 ||
+        (files->size() == 1 && !(*files)[0].is_string())) {
       return Fail(ErrorCode::kBadRequest, "files must be an array of one URL.");
     }
     if (files->size() == 1) {
-      return Fail(ErrorCode::kBadRequest,
-                  "The emulator cannot fetch files by URL; upload the file as multipart/form-data.");
+      return Fail(
+          ErrorCode::kBadRequest,
+          "The emulator cannot fetch files by URL; upload the file as multipart/form-data.");
     }
   }
   return input;
@@ -61,11 +64,14 @@ Result<NewMessage> FromMultipart(const http::Request& request) {
   NewMessage input;
   for (auto& part : *parts) {
     if (part.name == "files") {
-      if (input.has_file) return Fail(ErrorCode::kBadRequest, "Only one file may be attached to a message.");
+      if (input.has_file)
+        return Fail(ErrorCode::kBadRequest, "Only one file may be attached to a message.");
       input.has_file = true;
       input.file_name = part.filename.empty() ? "file" : part.filename;
       // The name is echoed in a header: keep it to one safe line.
-      std::erase_if(input.file_name, [](char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; });
+      std::erase_if(input.file_name, [](char c) {
+        return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+      });
       if (input.file_name.size() > kMaxFilename) input.file_name.resize(kMaxFilename);
       input.file_type = part.content_type.empty() ? "application/octet-stream" : part.content_type;
       std::erase_if(input.file_type, [](char c) { return static_cast<unsigned char>(c) < 0x20; });
@@ -96,9 +102,11 @@ Result<NewMessage> ParseNewMessage(const http::Request& request) {
 
 // Where a message goes: an existing room the caller is in, or the direct room with a person.
 Result<Room*> Destination(Call& call, const NewMessage& input) {
-  int destinations = input.room_id.has_value() + input.to_person_id.has_value() + input.to_person_email.has_value();
+  int destinations = input.room_id.has_value() + input.to_person_id.has_value() +
+                     input.to_person_email.has_value();
   if (destinations != 1) {
-    return Fail(ErrorCode::kBadRequest, "Exactly one of roomId, toPersonId or toPersonEmail is required.");
+    return Fail(ErrorCode::kBadRequest,
+                "Exactly one of roomId, toPersonId or toPersonEmail is required.");
   }
   State& state = call.state;
   if (input.room_id) {
@@ -117,12 +125,15 @@ Result<Room*> Destination(Call& call, const NewMessage& input) {
   }
   if (!other) return Fail(ErrorCode::kNotFound, "Person not found.");
   const Person* me = state.FindPerson(call.caller.person);
-  if (!me || other->id == me->id) return Fail(ErrorCode::kBadRequest, "Cannot send a direct message to yourself.");
+  if (!me || other->id == me->id)
+    return Fail(ErrorCode::kBadRequest, "Cannot send a direct message to yourself.");
   if (me->guest && other->guest && !state.config.g2g) {
     return Fail(ErrorCode::kForbidden,
-                "Guests may not interact with other guests: the organization has no guest-to-guest licence.");
+                "Guests may not interact with other guests: the organization has no guest-to-guest "
+                "licence.");
   }
-  if (auto it = state.direct_rooms.find(DirectKey(me->id, other->id)); it != state.direct_rooms.end()) {
+  if (auto it = state.direct_rooms.find(DirectKey(me->id, other->id));
+      it != state.direct_rooms.end()) {
     if (Room* room = state.FindRoom(it->second)) return room;
   }
   Room& room = NewRoom(call, "", true, false, {me->id, other->id});
@@ -235,7 +246,8 @@ http::Response CreateMessage(Call& call) {
     }
   }
   if (room.announcement_only && !room.FindMember(call.caller.person)->moderator) {
-    return call.Fail(ErrorCode::kForbidden, "Only moderators may post in an announcement-only room.");
+    return call.Fail(ErrorCode::kForbidden,
+                     "Only moderators may post in an announcement-only room.");
   }
   Message message;
   message.id = NewUuid();
@@ -247,14 +259,16 @@ http::Response CreateMessage(Call& call) {
   if (input->has_file) {
     message.content = NewUuid();
     state.contents[message.content] =
-        Content{room.id, std::move(input->file_name), std::move(input->file_type), std::move(input->file_bytes)};
+        Content{room.id, std::move(input->file_name), std::move(input->file_type),
+                std::move(input->file_bytes)};
   }
   room.messages.push_back(std::move(message));
   const Message& stored = room.messages.back();
-  state.message_index[stored.id] = MessageRef{room.id, static_cast<uint32_t>(room.messages.size() - 1)};
+  state.message_index[stored.id] =
+      MessageRef{room.id, static_cast<uint32_t>(room.messages.size() - 1)};
   state.Touch(room, stored.created);
-  Emit(call, Event{"messages", "created", call.caller.person, MessageEventData(state, room, stored), Audience(room),
-                   !stored.content.IsNil()});
+  Emit(call, Event{"messages", "created", call.caller.person, MessageEventData(state, room, stored),
+                   Audience(room), !stored.content.IsNil()});
   Json json = MessageJson(state, room, stored, call.Origin());
   if (input->to_person_id) json["toPersonId"] = *input->to_person_id;
   if (input->to_person_email) json["toPersonEmail"] = *input->to_person_email;
@@ -274,7 +288,8 @@ http::Response ListMessages(Call& call) {
 http::Response ListDirectMessages(Call& call) {
   auto person_id = call.request.Query("personId");
   auto person_email = call.request.Query("personEmail");
-  if (!person_id == !person_email) return call.Fail(ErrorCode::kBadRequest, "One of personId or personEmail is required.");
+  if (!person_id == !person_email)
+    return call.Fail(ErrorCode::kBadRequest, "One of personId or personEmail is required.");
   auto lock = call.state.Lock();
   const Person* other = nullptr;
   if (person_id) {
@@ -286,7 +301,8 @@ http::Response ListDirectMessages(Call& call) {
   }
   if (!other) return call.Fail(ErrorCode::kNotFound, "Person not found.");
   Room* room = nullptr;
-  if (auto it = call.state.direct_rooms.find(DirectKey(call.caller.person, other->id)); it != call.state.direct_rooms.end()) {
+  if (auto it = call.state.direct_rooms.find(DirectKey(call.caller.person, other->id));
+      it != call.state.direct_rooms.end()) {
     room = call.state.RoomForMember(it->second, call.caller.person);
   }
   return ListRoomMessages(call, room);
@@ -308,15 +324,20 @@ http::Response UpdateMessage(Call& call) {
   if (!text) return call.Fail(text.error());
   auto markdown = OptString(*body, "markdown");
   if (!markdown) return call.Fail(markdown.error());
-  if (!*text && !*markdown) return call.Fail(ErrorCode::kBadRequest, "text or markdown is required.");
-  if (auto ok = CheckText(text->value_or(""), markdown->value_or("")); !ok) return call.Fail(ok.error());
+  if (!*text && !*markdown)
+    return call.Fail(ErrorCode::kBadRequest, "text or markdown is required.");
+  if (auto ok = CheckText(text->value_or(""), markdown->value_or("")); !ok)
+    return call.Fail(ok.error());
   auto lock = call.state.Lock();
   auto found = FindMessage(call, call.request.PathParam("messageId").value_or(""));
   if (!found) return call.Fail(ErrorCode::kNotFound, "Message not found.");
-  if (DecodeId("ROOM", *room_id) != found->room->id) return call.Fail(ErrorCode::kBadRequest, "roomId does not match.");
+  if (DecodeId("ROOM", *room_id) != found->room->id)
+    return call.Fail(ErrorCode::kBadRequest, "roomId does not match.");
   Message& message = *found->message;
-  if (message.person != call.caller.person) return call.Fail(ErrorCode::kForbidden, "Only the author may edit a message.");
-  if (!message.content.IsNil()) return call.Fail(ErrorCode::kBadRequest, "Messages with files cannot be edited.");
+  if (message.person != call.caller.person)
+    return call.Fail(ErrorCode::kForbidden, "Only the author may edit a message.");
+  if (!message.content.IsNil())
+    return call.Fail(ErrorCode::kBadRequest, "Messages with files cannot be edited.");
   message.text = text->value_or("");
   message.markdown = markdown->value_or("");
   return call.Ok(MessageJson(call.state, *found->room, message, call.Origin()));
@@ -331,8 +352,9 @@ http::Response DeleteMessage(Call& call) {
   if (message.person != call.caller.person && !me->moderator) {
     return call.Fail(ErrorCode::kForbidden, "Only the author or a moderator may delete a message.");
   }
-  Emit(call, Event{"messages", "deleted", call.caller.person, MessageEventData(call.state, *found->room, message),
-                   Audience(*found->room), !message.content.IsNil()});
+  Emit(call, Event{"messages", "deleted", call.caller.person,
+                   MessageEventData(call.state, *found->room, message), Audience(*found->room),
+                   !message.content.IsNil()});
   message.deleted = true;
   call.state.message_index.erase(message.id);
   if (!message.content.IsNil()) call.state.contents.erase(message.content);
@@ -347,11 +369,13 @@ http::Response GetContent(Call& call) {
   auto id = DecodeId("CONTENT", call.request.PathParam("contentId").value_or(""));
   auto lock = call.state.Lock();
   auto it = id ? call.state.contents.find(*id) : call.state.contents.end();
-  if (it == call.state.contents.end() || !call.state.RoomForMember(it->second.room, call.caller.person)) {
+  if (it == call.state.contents.end() ||
+      !call.state.RoomForMember(it->second.room, call.caller.person)) {
     return call.Fail(ErrorCode::kNotFound, "Content not found.");
   }
   http::Response response = http::Response::Text(200, it->second.bytes, it->second.content_type);
-  response.headers.Set("Content-Disposition", "attachment; filename=\"" + it->second.filename + "\"");
+  response.headers.Set("Content-Disposition",
+                       "attachment; filename=\"" + it->second.filename + "\"");
   return response;
 }
 

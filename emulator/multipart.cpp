@@ -72,7 +72,8 @@ Result<std::vector<FormPart>> ParseMultipart(std::string_view content_type, std:
     while (!headers.empty()) {
       size_t line_end = headers.find("\r\n");
       std::string_view line = headers.substr(0, line_end);
-      headers = line_end == std::string_view::npos ? std::string_view{} : headers.substr(line_end + 2);
+      headers =
+          line_end == std::string_view::npos ? std::string_view{} : headers.substr(line_end + 2);
       size_t colon = line.find(':');
       if (colon == std::string_view::npos) return Malformed("bad part header.");
       std::string_view name = Trim(line.substr(0, colon));

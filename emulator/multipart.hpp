@@ -12,7 +12,7 @@ namespace gp::emulator {
 
 struct FormPart {
   std::string name;
-  std::string filename;      // empty when the part is not a file
+  std::string filename;  // empty when the part is not a file
   bool has_filename = false;
   std::string content_type;  // as sent; empty when absent
   std::string body;

@@ -58,7 +58,8 @@ http::Response ListPeople(Call& call) {
   std::vector<std::string> wanted;
   if (ids) {
     wanted = SplitComma(*ids);
-    if (wanted.size() > kMaxIds) return call.Fail(ErrorCode::kBadRequest, "At most 85 ids may be given.");
+    if (wanted.size() > kMaxIds)
+      return call.Fail(ErrorCode::kBadRequest, "At most 85 ids may be given.");
   }
   std::vector<Json> items;
   Json not_found = Json::array();
@@ -79,7 +80,8 @@ http::Response ListPeople(Call& call) {
       }
     }
   } else if (email && !name) {
-    if (const Person* person = call.state.FindPersonByEmail(*email)) items.push_back(PersonJson(call.state, *person));
+    if (const Person* person = call.state.FindPersonByEmail(*email))
+      items.push_back(PersonJson(call.state, *person));
   } else {
     for (const Uuid& id : call.state.people_order) {
       const Person* person = call.state.FindPerson(id);
@@ -88,7 +90,8 @@ http::Response ListPeople(Call& call) {
   }
   Json list = Json::array();
   std::size_t end = std::min(items.size(), page->offset + page->max);
-  for (std::size_t i = std::min(page->offset, items.size()); i < end; ++i) list.push_back(std::move(items[i]));
+  for (std::size_t i = std::min(page->offset, items.size()); i < end; ++i)
+    list.push_back(std::move(items[i]));
   Json body = {{"items", std::move(list)}};
   if (ids) body["notFoundIds"] = std::move(not_found);
   auto response = call.Ok(body);

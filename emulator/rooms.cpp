@@ -14,8 +14,8 @@ constexpr std::size_t kMaxTitle = 1024;
 
 void EmitMembership(Call& call, const Room& room, const Member& member, const std::string& event,
                     std::vector<Uuid> audience) {
-  Emit(call, Event{"memberships", event, call.caller.person, MembershipJson(call.state, room, member),
-                   std::move(audience)});
+  Emit(call, Event{"memberships", event, call.caller.person,
+                   MembershipJson(call.state, room, member), std::move(audience)});
 }
 
 Room* VisibleRoom(Call& call, const std::string& id_text) {
@@ -47,7 +47,8 @@ void DestroyRoom(Call& call, Room& room) {
   if (room.direct && room.members.size() == 2) {
     call.state.direct_rooms.erase(DirectKey(room.members[0].person, room.members[1].person));
   } else if (room.direct) {
-    std::erase_if(call.state.direct_rooms, [&](const auto& entry) { return entry.second == room.id; });
+    std::erase_if(call.state.direct_rooms,
+                  [&](const auto& entry) { return entry.second == room.id; });
   }
   Uuid id = room.id;
   std::erase(call.state.rooms_order, id);
@@ -88,7 +89,8 @@ http::Response RoomNotFound(const Call& call) {
   return call.Fail(ErrorCode::kNotFound, std::string(kRoomNotFoundMessage));
 }
 
-Room& NewRoom(Call& call, std::string title, bool direct, bool locked, const std::vector<Uuid>& members) {
+Room& NewRoom(Call& call, std::string title, bool direct, bool locked,
+              const std::vector<Uuid>& members) {
   State& state = call.state;
   Room room;
   room.id = NewUuid();
@@ -101,14 +103,17 @@ Room& NewRoom(Call& call, std::string title, bool direct, bool locked, const std
   room.created_seq = state.NextSeq();
   room.activity_seq = room.created_seq;
   for (const Uuid& person_id : members) {
-    room.members.push_back(Member{person_id, locked && person_id == call.caller.person, false, room.created});
+    room.members.push_back(
+        Member{person_id, locked && person_id == call.caller.person, false, room.created});
     if (Person* person = state.FindPerson(person_id)) person->rooms.insert(room.id);
   }
   state.rooms_order.push_back(room.id);
   Room& stored = state.rooms.emplace(room.id, std::move(room)).first->second;
   std::vector<Uuid> audience = Audience(stored);
-  Emit(call, Event{"rooms", "created", call.caller.person, RoomJson(state, stored, call.caller.person), audience});
-  for (const auto& member : stored.members) EmitMembership(call, stored, member, "created", audience);
+  Emit(call, Event{"rooms", "created", call.caller.person,
+                   RoomJson(state, stored, call.caller.person), audience});
+  for (const auto& member : stored.members)
+    EmitMembership(call, stored, member, "created", audience);
   return stored;
 }
 
@@ -159,14 +164,16 @@ http::Response ListRooms(Call& call) {
     }
   }
   if (sort == "id") {
-    std::sort(rooms.begin(), rooms.end(), [](const Room* a, const Room* b) { return a->id < b->id; });
+    std::sort(rooms.begin(), rooms.end(),
+              [](const Room* a, const Room* b) { return a->id < b->id; });
   } else if (sort == "created") {
     std::sort(rooms.begin(), rooms.end(), [](const Room* a, const Room* b) {
       return std::tie(a->created, a->created_seq) > std::tie(b->created, b->created_seq);
     });
   } else {
     std::sort(rooms.begin(), rooms.end(), [](const Room* a, const Room* b) {
-      return std::tie(a->last_activity, a->activity_seq) > std::tie(b->last_activity, b->activity_seq);
+      return std::tie(a->last_activity, a->activity_seq) >
+             std::tie(b->last_activity, b->activity_seq);
     });
   }
   Json items = Json::array();
@@ -203,7 +210,8 @@ http::Response UpdateRoom(Call& call) {
   Room* room = VisibleRoom(call, call.request.PathParam("roomId").value_or(""));
   if (!room) return RoomNotFound(call);
   Member* me = room->FindMember(call.caller.person);
-  if (room->locked && !me->moderator) return call.Fail(ErrorCode::kForbidden, "Only moderators may change a locked room.");
+  if (room->locked && !me->moderator)
+    return call.Fail(ErrorCode::kForbidden, "Only moderators may change a locked room.");
   if (room->direct && *title != room->title) {
     return call.Fail(ErrorCode::kBadRequest, "A direct room cannot be renamed.");
   }
@@ -216,8 +224,8 @@ http::Response UpdateRoom(Call& call) {
   if (will_lock && !room->locked) me->moderator = true;  // whoever locks a room moderates it
   room->locked = will_lock;
   room->announcement_only = will_lock && announcement->value_or(room->announcement_only);
-  Emit(call, Event{"rooms", "updated", call.caller.person, RoomJson(call.state, *room, call.caller.person),
-                   Audience(*room)});
+  Emit(call, Event{"rooms", "updated", call.caller.person,
+                   RoomJson(call.state, *room, call.caller.person), Audience(*room)});
   return call.Ok(RoomJson(call.state, *room, call.caller.person));
 }
 
@@ -250,13 +258,16 @@ http::Response CreateMembership(Call& call) {
   if (!room) return RoomNotFound(call);
   auto person = TargetPerson(call, *body);
   if (!person) return call.Fail(person.error());
-  if (room->direct) return call.Fail(ErrorCode::kBadRequest, "Members cannot be added to a direct room.");
+  if (room->direct)
+    return call.Fail(ErrorCode::kBadRequest, "Members cannot be added to a direct room.");
   const Member* me = room->FindMember(call.caller.person);
   if (room->locked && !me->moderator) {
     return call.Fail(ErrorCode::kForbidden, "Only moderators may add people to a locked room.");
   }
-  if (room->IsMember((*person)->id)) return call.Fail(ErrorCode::kConflict, "Person is already in the room.");
-  room->members.push_back(Member{(*person)->id, moderator->value_or(false), false, call.state.Now()});
+  if (room->IsMember((*person)->id))
+    return call.Fail(ErrorCode::kConflict, "Person is already in the room.");
+  room->members.push_back(
+      Member{(*person)->id, moderator->value_or(false), false, call.state.Now()});
   (*person)->rooms.insert(room->id);
   const Member& added = room->members.back();
   EmitMembership(call, *room, added, "created", Audience(*room));
@@ -292,9 +303,11 @@ http::Response ListMemberships(Call& call) {
     for (const Uuid& id : me->rooms) {
       if (Room* room = call.state.FindRoom(id)) rooms.push_back(room);
     }
-    std::sort(rooms.begin(), rooms.end(), [](const Room* a, const Room* b) { return a->created_seq > b->created_seq; });
+    std::sort(rooms.begin(), rooms.end(),
+              [](const Room* a, const Room* b) { return a->created_seq > b->created_seq; });
     for (Room* room : rooms) {
-      if (const Member* member = room->FindMember(me->id)) items.push_back(MembershipJson(call.state, *room, *member));
+      if (const Member* member = room->FindMember(me->id))
+        items.push_back(MembershipJson(call.state, *room, *member));
     }
   }
   return PagedList(call, items, *page);
@@ -338,10 +351,13 @@ http::Response UpdateMembership(Call& call) {
   auto target = FindMembership(call);
   if (!target) return call.Fail(ErrorCode::kNotFound, "Membership not found.");
   Member* me = target->room->FindMember(call.caller.person);
-  if (*moderator && **moderator != target->member->moderator && target->room->locked && !me->moderator) {
-    return call.Fail(ErrorCode::kForbidden, "Only moderators may change moderators of a locked room.");
+  if (*moderator && **moderator != target->member->moderator && target->room->locked &&
+      !me->moderator) {
+    return call.Fail(ErrorCode::kForbidden,
+                     "Only moderators may change moderators of a locked room.");
   }
-  if (*hidden && **hidden != target->member->hidden && target->member->person != call.caller.person) {
+  if (*hidden && **hidden != target->member->hidden &&
+      target->member->person != call.caller.person) {
     return call.Fail(ErrorCode::kForbidden, "Only the member may hide a room for themselves.");
   }
   if (*moderator) target->member->moderator = **moderator;
@@ -356,9 +372,11 @@ http::Response DeleteMembership(Call& call) {
   if (!target) return call.Fail(ErrorCode::kNotFound, "Membership not found.");
   Room& room = *target->room;
   bool self = target->member->person == call.caller.person;
-  if (room.direct) return call.Fail(ErrorCode::kBadRequest, "Members cannot be removed from a direct room.");
+  if (room.direct)
+    return call.Fail(ErrorCode::kBadRequest, "Members cannot be removed from a direct room.");
   if (!self && room.locked && !room.FindMember(call.caller.person)->moderator) {
-    return call.Fail(ErrorCode::kForbidden, "Only moderators may remove people from a locked room.");
+    return call.Fail(ErrorCode::kForbidden,
+                     "Only moderators may remove people from a locked room.");
   }
   RemoveMember(call, room, target->member->person);
   return call.NoContent();

@@ -22,8 +22,10 @@ http::Response DeleteMembership(Call& call);
 
 // The room's members, the people its events are told to.
 std::vector<Uuid> Audience(const Room& room);
-// Creates a room with its first members and reports rooms/memberships "created" (requires the lock).
-Room& NewRoom(Call& call, std::string title, bool direct, bool locked, const std::vector<Uuid>& members);
+// Creates a room with its first members and reports rooms/memberships "created" (requires the
+// lock).
+Room& NewRoom(Call& call, std::string title, bool direct, bool locked,
+              const std::vector<Uuid>& members);
 // The 404 a non-member gets for a room, whether or not it exists.
 http::Response RoomNotFound(const Call& call);
 

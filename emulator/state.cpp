@@ -15,7 +15,8 @@ Member* Room::FindMember(const Uuid& person) {
 }
 
 bool Room::IsMember(const Uuid& person) const {
-  return std::any_of(members.begin(), members.end(), [&](const Member& m) { return m.person == person; });
+  return std::any_of(members.begin(), members.end(),
+                     [&](const Member& m) { return m.person == person; });
 }
 
 void State::Reset() {
@@ -78,7 +79,8 @@ Person& State::AddPerson(std::string display_name, std::string email, bool licen
 
 std::string State::IssueAccessToken(TokenKind kind, const Uuid& person, int64_t lifetime_seconds) {
   std::string token = crypto::RandomToken(48);
-  tokens[token] = AccessToken{kind, person, lifetime_seconds > 0 ? Now() + lifetime_seconds * 1000 : 0};
+  tokens[token] =
+      AccessToken{kind, person, lifetime_seconds > 0 ? Now() + lifetime_seconds * 1000 : 0};
   return token;
 }
 
@@ -86,7 +88,8 @@ std::optional<AccessToken> State::Authenticate(const std::string& token) {
   auto it = tokens.find(token);
   if (it == tokens.end()) return std::nullopt;
   if (it->second.expires != 0 && it->second.expires <= Now()) return std::nullopt;
-  if (it->second.kind == TokenKind::kPerson && !people.contains(it->second.person)) return std::nullopt;
+  if (it->second.kind == TokenKind::kPerson && !people.contains(it->second.person))
+    return std::nullopt;
   return it->second;
 }
 

@@ -84,7 +84,11 @@ std::optional<Uuid> ParseMeetingId(std::string_view id) {
   if (id.size() != 32) return std::nullopt;
   std::string canonical;
   canonical.append(id.substr(0, 8)).append("-").append(id.substr(8, 4)).append("-");
-  canonical.append(id.substr(12, 4)).append("-").append(id.substr(16, 4)).append("-").append(id.substr(20));
+  canonical.append(id.substr(12, 4))
+      .append("-")
+      .append(id.substr(16, 4))
+      .append("-")
+      .append(id.substr(20));
   return ParseUuid(canonical);
 }
 
@@ -92,8 +96,10 @@ std::string ContentUrl(const std::string& origin, const Uuid& content) {
   return origin + "/v1/contents/" + EncodeId("CONTENT", content);
 }
 
-Json MessageJson(State& state, const Room& room, const Message& message, const std::string& origin) {
-  Json json = {{"id", EncodeId("MESSAGE", message.id)}, {"roomId", EncodeId("ROOM", room.id)},
+Json MessageJson(State& state, const Room& room, const Message& message,
+                 const std::string& origin) {
+  Json json = {{"id", EncodeId("MESSAGE", message.id)},
+               {"roomId", EncodeId("ROOM", room.id)},
                {"roomType", room.direct ? "direct" : "group"}};
   if (!message.parent.IsNil()) json["parentId"] = EncodeId("MESSAGE", message.parent);
   if (!message.text.empty()) json["text"] = message.text;
@@ -137,26 +143,27 @@ Json MeetingJson(State& state, const Meeting& meeting) {
   const Person* host = state.FindPerson(meeting.host);
   const Room* room = state.FindRoom(meeting.room);
   std::string site = "emulator.webex.com";
-  Json json = {{"id", MeetingId(meeting.id)},
-               {"meetingNumber", meeting.number},
-               {"title", room ? (room->direct && host ? host->display_name + "'s meeting" : room->title)
-                              : std::string("Meeting")},
-               {"password", meeting.password},
-               {"meetingType", "meeting"},
-               {"scheduledType", "meeting"},
-               {"state", meeting.ended ? "ended" : "inProgress"},
-               {"start", FormatIso(meeting.start)},
-               {"end", FormatIso(meeting.end)},
-               {"hostUserId", EncodeId("PEOPLE", meeting.host)},
-               {"hostDisplayName", host ? host->display_name : std::string()},
-               {"hostEmail", host ? host->email : std::string()},
-               {"hostKey", meeting.host_key},
-               {"siteUrl", site},
-               {"webLink", "https://" + site + "/meet/" + meeting.number},
-               {"sipAddress", meeting.number + "@" + site},
-               {"roomId", EncodeId("ROOM", meeting.room)},
-               {"enabledJoinBeforeHost", true},
-               {"publicMeeting", false}};
+  Json json = {
+      {"id", MeetingId(meeting.id)},
+      {"meetingNumber", meeting.number},
+      {"title", room ? (room->direct && host ? host->display_name + "'s meeting" : room->title)
+                     : std::string("Meeting")},
+      {"password", meeting.password},
+      {"meetingType", "meeting"},
+      {"scheduledType", "meeting"},
+      {"state", meeting.ended ? "ended" : "inProgress"},
+      {"start", FormatIso(meeting.start)},
+      {"end", FormatIso(meeting.end)},
+      {"hostUserId", EncodeId("PEOPLE", meeting.host)},
+      {"hostDisplayName", host ? host->display_name : std::string()},
+      {"hostEmail", host ? host->email : std::string()},
+      {"hostKey", meeting.host_key},
+      {"siteUrl", site},
+      {"webLink", "https://" + site + "/meet/" + meeting.number},
+      {"sipAddress", meeting.number + "@" + site},
+      {"roomId", EncodeId("ROOM", meeting.room)},
+      {"enabledJoinBeforeHost", true},
+      {"publicMeeting", false}};
   return json;
 }
 

@@ -18,10 +18,11 @@ constexpr std::size_t kDeliveryLog = 1000;
 constexpr int64_t kFailureWindowMs = 5 * 60 * 1000;
 constexpr std::size_t kFailuresToDisable = 100;
 
-const std::vector<std::string> kResources = {"messages", "memberships", "rooms", "meetings",
-                                             "attachmentActions", "serviceApp", "all"};
-const std::vector<std::string> kEvents = {"created", "updated", "deleted", "started", "ended", "migrated",
-                                          "joined", "left", "authorized", "deauthorized", "all"};
+const std::vector<std::string> kResources = {
+    "messages", "memberships", "rooms", "meetings", "attachmentActions", "serviceApp", "all"};
+const std::vector<std::string> kEvents = {"created",    "updated",      "deleted", "started",
+                                          "ended",      "migrated",     "joined",  "left",
+                                          "authorized", "deauthorized", "all"};
 
 std::string ValueText(const Json& value) {
   if (value.is_string()) return value.get<std::string>();
@@ -62,11 +63,14 @@ std::optional<Uuid> OwnWebhook(Call& call) {
   auto id = DecodeId("WEBHOOK", call.request.PathParam("webhookId").value_or(""));
   if (!id) return std::nullopt;
   auto it = call.state.webhooks.find(*id);
-  if (it == call.state.webhooks.end() || it->second.owner != call.caller.person) return std::nullopt;
+  if (it == call.state.webhooks.end() || it->second.owner != call.caller.person)
+    return std::nullopt;
   return *id;
 }
 
-size_t DiscardBody(char*, size_t size, size_t count, void*) { return size * count; }
+size_t DiscardBody(char*, size_t size, size_t count, void*) {
+  return size * count;
+}
 
 }  // namespace
 
@@ -100,8 +104,8 @@ void Emit(Call& call, const Event& event) {
       envelope["created"] = FormatIso(hook.created);
       envelope["actorId"] = EncodeId("PEOPLE", event.actor);
       envelope["data"] = event.data;
-      call.deliveries.push_back(
-          Delivery{hook.id, hook.target_url, hook.secret, Dump(envelope), event.resource, event.event});
+      call.deliveries.push_back(Delivery{hook.id, hook.target_url, hook.secret, Dump(envelope),
+                                         event.resource, event.event});
     }
   }
 }
@@ -198,7 +202,8 @@ http::Response UpdateWebhook(Call& call) {
     auto checked = CheckedTargetUrl(**target);
     if (!checked) return call.Fail(checked.error());
   }
-  if (*name && (*name)->empty()) return call.Fail(ErrorCode::kBadRequest, "name must not be empty.");
+  if (*name && (*name)->empty())
+    return call.Fail(ErrorCode::kBadRequest, "name must not be empty.");
 
   auto lock = call.state.Lock();
   auto id = OwnWebhook(call);
@@ -210,7 +215,8 @@ http::Response UpdateWebhook(Call& call) {
   if (*status) {
     bool reviving = !hook.active && **status == "active";
     hook.active = **status == "active";
-    // A revived webhook keeps its recent failures, so one that keeps failing is disabled again soon.
+    // A revived webhook keeps its recent failures, so one that keeps failing is disabled again
+    // soon.
     if (reviving && hook.failures.size() >= kFailuresToDisable) hook.failures.pop_front();
   }
   return call.Ok(WebhookJson(call.state, hook));
@@ -230,9 +236,13 @@ http::Response DeleteWebhook(Call& call) {
 
 WebhookDispatcher::WebhookDispatcher(State& state) : state_(state) {}
 
-WebhookDispatcher::~WebhookDispatcher() { Stop(); }
+WebhookDispatcher::~WebhookDispatcher() {
+  Stop();
+}
 
-void WebhookDispatcher::Start() { thread_ = std::thread([this] { Run(); }); }
+void WebhookDispatcher::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void WebhookDispatcher::Stop() {
   {
@@ -318,8 +328,8 @@ int WebhookDispatcher::Send(void* handle, const Delivery& delivery) {
 
 void WebhookDispatcher::Record(const Delivery& delivery, int status) {
   auto lock = state_.Lock();
-  state_.deliveries.push_back(DeliveryRecord{delivery.webhook, delivery.target_url, status, delivery.resource,
-                                             delivery.event});
+  state_.deliveries.push_back(DeliveryRecord{delivery.webhook, delivery.target_url, status,
+                                             delivery.resource, delivery.event});
   if (state_.deliveries.size() > kDeliveryLog) state_.deliveries.pop_front();
   if (status >= 200 && status < 300) return;
   auto it = state_.webhooks.find(delivery.webhook);
@@ -327,10 +337,12 @@ void WebhookDispatcher::Record(const Delivery& delivery, int status) {
   Webhook& hook = it->second;
   int64_t now = state_.Now();
   hook.failures.push_back(now);
-  while (!hook.failures.empty() && hook.failures.front() < now - kFailureWindowMs) hook.failures.pop_front();
+  while (!hook.failures.empty() && hook.failures.front() < now - kFailureWindowMs)
+    hook.failures.pop_front();
   if (hook.failures.size() >= kFailuresToDisable && hook.active) {
     hook.active = false;
-    log::info("webhook {} disabled after {} failed deliveries", EncodeId("WEBHOOK", hook.id), hook.failures.size());
+    log::info("webhook {} disabled after {} failed deliveries", EncodeId("WEBHOOK", hook.id),
+              hook.failures.size());
   }
 }
 

@@ -41,7 +41,8 @@ TEST(EmulatorIds, MembershipIdsPairPersonAndRoom) {
   Uuid person = NewUuid();
   Uuid room = NewUuid();
   std::string id = EncodeMembershipId(person, room);
-  EXPECT_EQ(*Base64Decode(id), "ciscospark://us/MEMBERSHIP/" + ToString(person) + ":" + ToString(room));
+  EXPECT_EQ(*Base64Decode(id),
+            "ciscospark://us/MEMBERSHIP/" + ToString(person) + ":" + ToString(room));
   auto decoded = DecodeMembershipId(id);
   ASSERT_TRUE(decoded);
   EXPECT_EQ(decoded->first, person);

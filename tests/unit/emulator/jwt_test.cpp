@@ -21,7 +21,9 @@ std::string Sign(const nlohmann::json& claims, const std::string& key = kKey,
   return signing_input + "." + Base64UrlEncode(crypto::HmacSha256(key, signing_input));
 }
 
-nlohmann::json Claims() { return {{"sub", "john.doe"}, {"name", "John Doe"}, {"iss", "issuer"}, {"exp", kNow + 60}}; }
+nlohmann::json Claims() {
+  return {{"sub", "john.doe"}, {"name", "John Doe"}, {"iss", "issuer"}, {"exp", kNow + 60}};
+}
 
 TEST(EmulatorJwt, AcceptsAValidToken) {
   auto claims = VerifyGuestJwt(Sign(Claims()), kKey, "issuer", kNow);
@@ -57,13 +59,21 @@ TEST(EmulatorJwt, RefusesBadSignatureIssuerExpiryAndAlgorithm) {
 }
 
 TEST(EmulatorJwt, MalformedInputIsRefusedNotFatal) {
-  std::vector<std::string> inputs = {"", ".", "..", "a.b.c", "not.a.jwt", "a.b.c.d",
-                                     "eyJhbGciOiJIUzI1NiJ9..", "%%%.%%%.%%%", std::string(5000, '.')};
+  std::vector<std::string> inputs = {"",
+                                     ".",
+                                     "..",
+                                     "a.b.c",
+                                     "not.a.jwt",
+                                     "a.b.c.d",
+                                     "eyJhbGciOiJIUzI1NiJ9..",
+                                     "%%%.%%%.%%%",
+                                     std::string(5000, '.')};
   for (const auto& bad : inputs) {
     auto result = VerifyGuestJwt(bad, kKey, "issuer", kNow);
     EXPECT_FALSE(result) << bad;
   }
-  std::string array_claims = Base64UrlEncode(R"({"alg":"HS256"})") + "." + Base64UrlEncode("[1,2]") + ".sig";
+  std::string array_claims =
+      Base64UrlEncode(R"({"alg":"HS256"})") + "." + Base64UrlEncode("[1,2]") + ".sig";
   EXPECT_FALSE(VerifyGuestJwt(array_claims, kKey, "issuer", kNow));
 }
 

@@ -49,7 +49,9 @@ TEST(EmulatorMultipart, MalformedBodiesAreBadRequests) {
       {kType, "------b0undary\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nno end"},
       {kType, "------b0undary\r\nno headers end"},
       {kType, "------b0undary\r\nX: y\r\n\r\nbody\r\n------b0undary--"},
-      {kType, "------b0undary\r\nContent-Disposition: attachment; name=\"a\"\r\n\r\nb\r\n------b0undary--"},
+      {kType,
+       "------b0undary\r\nContent-Disposition: attachment; "
+       "name=\"a\"\r\n\r\nb\r\n------b0undary--"},
       {kType, "------b0undaryXX"},
       {kType, good.substr(0, good.size() / 2)},
   };
