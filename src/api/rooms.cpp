@@ -1,6 +1,4 @@
 // A guest's spaces: GET/POST /api/v1/rooms.
-#include <map>
-
 #include "api/api.hpp"
 #include "api/auth.hpp"
 #include "api/json_views.hpp"
@@ -13,19 +11,13 @@ void AddRoomRoutes(http::Router& router, Deps& deps) {
                if (!caller) return tl::unexpected(caller.error());
                auto spaces = deps.spaces.ListForGuest(caller->session.guest_id.value_or(""));
                if (!spaces) return tl::unexpected(spaces.error());
-               std::map<std::string, std::string> names;
-               if (!spaces->empty()) {
-                 auto guests = deps.storage.ListGuests();
-                 if (!guests) return tl::unexpected(guests.error());
-                 for (const auto& guest : *guests) names[guest.id] = guest.display_name;
-               }
                Json items = Json::array();
                for (const auto& space : *spaces) {
                  Json item = SpaceJson(space);
                  Json members = Json::array();
                  for (const auto& id : space.member_ids) {
-                   auto name = names.find(id);
-                   members.push_back({{"id", id}, {"displayName", name == names.end() ? "" : name->second}});
+                   auto name = space.member_names.find(id);
+                   members.push_back({{"id", id}, {"displayName", name == space.member_names.end() ? "" : name->second}});
                  }
                  item["members"] = members;
                  items.push_back(item);

@@ -43,33 +43,67 @@ Result<NewSession> Sessions::CreateForAdmin(const std::string& email) {
   return Create("admin", std::nullopt, email);
 }
 
+void Sessions::Remember(const std::string& id_hash, const Session& session, int64_t now, uint64_t generation) {
+  std::lock_guard lock(cache_mutex_);
+  if (generation != generation_) return;
+  if (cache_.size() >= kCacheCapacity) cache_.clear();
+  cache_[id_hash] = Cached{session, now};
+}
+
+void Sessions::Forget(const std::string& id_hash) {
+  std::lock_guard lock(cache_mutex_);
+  ++generation_;
+  cache_.erase(id_hash);
+}
+
 Result<Session> Sessions::Resolve(const std::string& cookie_value) {
   if (cookie_value.empty() || cookie_value.size() > 128) {
     return Fail(ErrorCode::kUnauthorized, "not_signed_in", "You are not signed in.");
   }
-  auto record = storage_.GetSession(HashCookie(cookie_value));
+  std::string id_hash = HashCookie(cookie_value);
+  int64_t now = clock_();
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(cache_mutex_);
+    generation = generation_;
+    auto cached = cache_.find(id_hash);
+    if (cached != cache_.end()) {
+      if (now - cached->second.cached_at < kCacheSeconds && cached->second.session.expires_at > now) {
+        return cached->second.session;
+      }
+      cache_.erase(cached);
+    }
+  }
+  auto record = storage_.GetSession(id_hash);
   if (!record) {
     if (record.error().code == ErrorCode::kNotFound) {
       return Fail(ErrorCode::kUnauthorized, "not_signed_in", "You are not signed in.");
     }
     return tl::unexpected(record.error());
   }
-  if (record->expires_at <= clock_()) {
+  if (record->expires_at <= now) {
     (void)storage_.DeleteSession(record->id_hash);
     return Fail(ErrorCode::kUnauthorized, "session_expired", "Your session has ended. Please sign in again.");
   }
-  return Session{record->role, record->guest_id, record->admin_email, record->csrf_token,
-                 record->expires_at};
+  Session session{record->role, record->guest_id, record->admin_email, record->csrf_token, record->expires_at};
+  Remember(id_hash, session, now, generation);
+  return session;
 }
 
 Result<void> Sessions::End(const std::string& cookie_value) {
-  auto deleted = storage_.DeleteSession(HashCookie(cookie_value));
+  std::string id_hash = HashCookie(cookie_value);
+  auto deleted = storage_.DeleteSession(id_hash);
+  Forget(id_hash);
   if (!deleted && deleted.error().code != ErrorCode::kNotFound) return tl::unexpected(deleted.error());
   return {};
 }
 
 Result<void> Sessions::EndAllForGuest(const std::string& guest_id) {
-  return storage_.DeleteSessionsForGuest(guest_id);
+  auto deleted = storage_.DeleteSessionsForGuest(guest_id);
+  std::lock_guard lock(cache_mutex_);
+  ++generation_;
+  std::erase_if(cache_, [&](const auto& entry) { return entry.second.session.guest_id == guest_id; });
+  return deleted;
 }
 
 }  // namespace gp::service

@@ -1,9 +1,15 @@
 #pragma once
 // Portal sessions for guests and administrators. The cookie carries a random value; storage keeps
 // only its SHA-256, so a database leak does not leak live sessions.
+//
+// Every API call resolves its session, so resolved sessions are remembered for a few seconds.
+// Ending sessions through this class forgets them at once; a session deleted by another process
+// (the CLI) stays usable here for at most kCacheSeconds.
 
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "core/error.hpp"
 #include "service/clock.hpp"
@@ -37,13 +43,28 @@ class Sessions {
 
   int64_t lifetime_seconds() const { return lifetime_seconds_; }
 
+  static constexpr int64_t kCacheSeconds = 5;
+  static constexpr size_t kCacheCapacity = 10000;
+
  private:
+  struct Cached {
+    Session session;
+    int64_t cached_at = 0;
+  };
+  // Remembers only when nothing was forgotten since `generation` was read, so a lookup racing
+  // with the end of a session cannot bring it back.
+  void Remember(const std::string& id_hash, const Session& session, int64_t now, uint64_t generation);
+  void Forget(const std::string& id_hash);
+
   Result<NewSession> Create(std::string role, std::optional<std::string> guest_id,
                             std::optional<std::string> admin_email);
 
   storage::Storage& storage_;
   Clock clock_;
   int64_t lifetime_seconds_;
+  std::mutex cache_mutex_;
+  std::unordered_map<std::string, Cached> cache_;
+  uint64_t generation_ = 0;
 };
 
 }  // namespace gp::service

@@ -35,6 +35,8 @@ struct SpaceRecord {
   std::vector<std::string> member_ids;
   // Guest id -> Webex membership id, for the members whose membership id is known.
   std::map<std::string, std::string> membership_ids;
+  // Guest id -> display name, read with the members (guests deleted since are absent). Not stored.
+  std::map<std::string, std::string> member_names;
   std::string created_by;
   int64_t created_at = 0;
   int64_t last_activity = 0;

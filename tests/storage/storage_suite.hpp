@@ -291,6 +291,7 @@ TYPED_TEST_P(StorageSuite, ReplacePairsWithABadPairChangesNothing) {
 // ---- Spaces ----
 
 TYPED_TEST_P(StorageSuite, SpaceRoundTripsWithMembersInOrder) {
+  this->AddGuests();
   SpaceRecord space = MakeSpace("s1", {"c", "a", "b"}, 10, 20);
   space.membership_ids = {{"a", "mem-a"}};
   GP_ASSERT_OK(this->store().CreateSpace(space));
@@ -301,6 +302,8 @@ TYPED_TEST_P(StorageSuite, SpaceRoundTripsWithMembersInOrder) {
   EXPECT_EQ(found->member_key, "a,b,c");
   EXPECT_EQ(found->member_ids, (std::vector<std::string>{"c", "a", "b"}));
   EXPECT_EQ(found->membership_ids, (std::map<std::string, std::string>{{"a", "mem-a"}}));
+  EXPECT_EQ(found->member_names,
+            (std::map<std::string, std::string>{{"a", "Guest zoe"}, {"b", "Guest yann"}, {"c", "Guest xena"}}));
   EXPECT_EQ(found->created_by, "c");
   EXPECT_EQ(found->created_at, 10);
   EXPECT_EQ(found->last_activity, 20);

@@ -267,6 +267,7 @@ Result<void> SqliteStorage::LoadMembersLocked(SpaceRecord& space) {
     if (!*row) break;
     std::string guest_id = q->Text(0);
     if (auto membership = q->OptionalText(1)) space.membership_ids.emplace(guest_id, std::move(*membership));
+    if (auto name = q->OptionalText(2)) space.member_names.emplace(guest_id, std::move(*name));
     space.member_ids.push_back(std::move(guest_id));
   }
   return {};

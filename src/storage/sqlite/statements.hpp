@@ -70,7 +70,8 @@ inline constexpr Statement kListOpenSpacesContaining{
 inline constexpr Statement kListSpaces{"list_spaces", "SELECT " GP_SPACE_COLUMNS " FROM spaces s" GP_SPACE_ORDER};
 inline constexpr Statement kListSpaceMembers{
     "list_space_members",
-    "SELECT guest_id, webex_membership_id FROM space_members WHERE space_id = ?1 ORDER BY position"};
+    "SELECT m.guest_id, m.webex_membership_id, g.display_name FROM space_members m"
+    " LEFT JOIN guests g ON g.id = m.guest_id WHERE m.space_id = ?1 ORDER BY m.position"};
 inline constexpr Statement kCloseSpace{"close_space",
                                        "UPDATE spaces SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL"};
 inline constexpr Statement kSpaceExists{"space_exists", "SELECT 1 FROM spaces WHERE id = ?1"};
