@@ -1,6 +1,7 @@
 // The admin console: the AppAdmin's Webex connection, guests, allowed pairs, spaces and import.
-import { api, ApiError, loadSession, signOut } from './api.js';
+import { api, ApiError } from './api.js';
 import { announce, busy, byId, el, formatTime } from './dom.js';
+import { goHome, sessionWithRole, wireSignOut } from './page.js';
 
 const state = {
   guests: [],
@@ -8,10 +9,6 @@ const state = {
   pairs: [], // as edited on the page
   spaces: [],
 };
-
-function goHome() {
-  window.location.replace('/');
-}
 
 function handleFatal(error) {
   if (error instanceof ApiError && error.status === 401) {
@@ -467,30 +464,9 @@ function wireImport() {
 
 // --- page -----------------------------------------------------------------------------------------
 
-function wireSignOut() {
-  const button = byId('signout');
-  button.addEventListener('click', () => busy(button, async () => {
-    try {
-      await signOut();
-    } catch {
-      // Signed out or not, the way back is the sign-in page.
-    }
-    goHome();
-  }));
-}
-
 async function main() {
-  let session;
-  try {
-    session = await loadSession();
-  } catch {
-    goHome();
-    return;
-  }
-  if (session.role !== 'admin') {
-    goHome();
-    return;
-  }
+  const session = await sessionWithRole('admin');
+  if (!session) return;
   const admin = session.admin || {};
   byId('admin-name').textContent = admin.displayName ? `${admin.displayName} (${admin.email})` : admin.email || 'Administrator';
   for (const id of ['guests-heading', 'pairs-heading', 'spaces-heading', 'import-heading']) byId(id).tabIndex = -1;

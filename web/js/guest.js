@@ -1,12 +1,9 @@
 // The guest's page: whom they can reach, a form to open a space with them, and their spaces.
-import { api, ApiError, loadSession, signOut } from './api.js';
+import { api, ApiError } from './api.js';
 import { announce, busy, byId, el, formatTime } from './dom.js';
+import { goHome, sessionWithRole, wireSignOut } from './page.js';
 
 const state = { me: null, contacts: [], rooms: [], selectedId: null };
-
-function goHome() {
-  window.location.replace('/');
-}
 
 // A 401 means the session ended (signed out elsewhere, disabled, expired): back to sign-in.
 function handleFatal(error) {
@@ -144,28 +141,10 @@ function wireCreate() {
   });
 }
 
-function wireSignOut() {
-  const button = byId('signout');
-  button.addEventListener('click', () => busy(button, async () => {
-    try {
-      await signOut();
-    } catch {
-      // Signed out or not, the way back is the sign-in page.
-    }
-    goHome();
-  }));
-}
-
 async function main() {
-  let session;
-  try {
-    session = await loadSession();
-  } catch {
-    goHome();
-    return;
-  }
-  if (session.role !== 'guest' || !session.guest) {
-    goHome();
+  const session = await sessionWithRole('guest');
+  if (!session || !session.guest) {
+    if (session) goHome();
     return;
   }
   state.me = session.guest;
