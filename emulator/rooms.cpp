@@ -117,25 +117,39 @@ Room& NewRoom(Call& call, std::string title, bool direct, bool locked,
   return stored;
 }
 
-http::Response CreateRoom(Call& call) {
-  auto body = JsonBody(call.request);
-  if (!body) return call.Fail(body.error());
+// The fields POST and PUT /rooms share; `title` is required by both.
+struct RoomFields {
+  std::string title;
+  std::optional<bool> locked;
+  std::optional<std::string> description;
+  std::optional<bool> announcement;
+};
+
+Result<RoomFields> ReadRoomFields(const http::Request& request) {
+  auto body = JsonBody(request);
+  if (!body) return tl::unexpected(body.error());
   auto title = ReqString(*body, "title");
-  if (!title) return call.Fail(ErrorCode::kBadRequest, "title is required and must not be empty.");
-  if (title->size() > kMaxTitle) return call.Fail(ErrorCode::kBadRequest, "title is too long.");
+  if (!title) return Fail(ErrorCode::kBadRequest, "title is required and must not be empty.");
+  if (title->size() > kMaxTitle) return Fail(ErrorCode::kBadRequest, "title is too long.");
   auto locked = OptBool(*body, "isLocked");
-  if (!locked) return call.Fail(locked.error());
+  if (!locked) return tl::unexpected(locked.error());
   auto description = OptString(*body, "description");
-  if (!description) return call.Fail(description.error());
+  if (!description) return tl::unexpected(description.error());
   auto announcement = OptBool(*body, "isAnnouncementOnly");
-  if (!announcement) return call.Fail(announcement.error());
-  if (announcement->value_or(false) && !locked->value_or(false)) {
+  if (!announcement) return tl::unexpected(announcement.error());
+  return RoomFields{*title, *locked, *description, *announcement};
+}
+
+http::Response CreateRoom(Call& call) {
+  auto fields = ReadRoomFields(call.request);
+  if (!fields) return call.Fail(fields.error());
+  if (fields->announcement.value_or(false) && !fields->locked.value_or(false)) {
     return call.Fail(ErrorCode::kBadRequest, "isAnnouncementOnly requires isLocked.");
   }
   auto lock = call.state.Lock();
-  Room& room = NewRoom(call, *title, false, locked->value_or(false), {call.caller.person});
-  room.description = description->value_or("");
-  room.announcement_only = announcement->value_or(false);
+  Room& room = NewRoom(call, fields->title, false, fields->locked.value_or(false), {call.caller.person});
+  room.description = fields->description.value_or("");
+  room.announcement_only = fields->announcement.value_or(false);
   return call.Ok(RoomJson(call.state, room, call.caller.person));
 }
 
@@ -194,17 +208,8 @@ http::Response GetRoom(Call& call) {
 }
 
 http::Response UpdateRoom(Call& call) {
-  auto body = JsonBody(call.request);
-  if (!body) return call.Fail(body.error());
-  auto title = ReqString(*body, "title");
-  if (!title) return call.Fail(ErrorCode::kBadRequest, "title is required and must not be empty.");
-  if (title->size() > kMaxTitle) return call.Fail(ErrorCode::kBadRequest, "title is too long.");
-  auto locked = OptBool(*body, "isLocked");
-  if (!locked) return call.Fail(locked.error());
-  auto description = OptString(*body, "description");
-  if (!description) return call.Fail(description.error());
-  auto announcement = OptBool(*body, "isAnnouncementOnly");
-  if (!announcement) return call.Fail(announcement.error());
+  auto fields = ReadRoomFields(call.request);
+  if (!fields) return call.Fail(fields.error());
 
   auto lock = call.state.Lock();
   Room* room = VisibleRoom(call, call.request.PathParam("roomId").value_or(""));
@@ -212,18 +217,18 @@ http::Response UpdateRoom(Call& call) {
   Member* me = room->FindMember(call.caller.person);
   if (room->locked && !me->moderator)
     return call.Fail(ErrorCode::kForbidden, "Only moderators may change a locked room.");
-  if (room->direct && *title != room->title) {
+  if (room->direct && fields->title != room->title) {
     return call.Fail(ErrorCode::kBadRequest, "A direct room cannot be renamed.");
   }
-  bool will_lock = locked->value_or(room->locked);
-  if (announcement->value_or(false) && !will_lock) {
+  bool will_lock = fields->locked.value_or(room->locked);
+  if (fields->announcement.value_or(false) && !will_lock) {
     return call.Fail(ErrorCode::kBadRequest, "isAnnouncementOnly requires isLocked.");
   }
-  if (!room->direct) room->title = *title;
-  if (*description) room->description = **description;
+  if (!room->direct) room->title = fields->title;
+  if (fields->description) room->description = *fields->description;
   if (will_lock && !room->locked) me->moderator = true;  // whoever locks a room moderates it
   room->locked = will_lock;
-  room->announcement_only = will_lock && announcement->value_or(room->announcement_only);
+  room->announcement_only = will_lock && fields->announcement.value_or(room->announcement_only);
   Emit(call, Event{"rooms", "updated", call.caller.person,
                    RoomJson(call.state, *room, call.caller.person), Audience(*room)});
   return call.Ok(RoomJson(call.state, *room, call.caller.person));
