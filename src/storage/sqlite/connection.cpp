@@ -182,8 +182,24 @@ Result<Transaction> Transaction::Begin(Connection& connection) {
   return Transaction(connection);
 }
 
+namespace {
+
+// Transaction control on hot read paths runs as cached statements rather than being parsed anew.
+constexpr Statement kBeginDeferred{"begin_deferred", "BEGIN DEFERRED"};
+constexpr Statement kCommit{"commit", "COMMIT"};
+
+Result<void> RunCached(Connection& connection, const Statement& statement) {
+  auto query = connection.Prepare(statement);
+  if (!query) return tl::unexpected(query.error());
+  auto ran = query->Run();
+  if (!ran) return tl::unexpected(ran.error());
+  return {};
+}
+
+}  // namespace
+
 Result<Transaction> Transaction::BeginRead(Connection& connection) {
-  auto begun = connection.Execute("BEGIN DEFERRED", "begin");
+  auto begun = RunCached(connection, kBeginDeferred);
   if (!begun) return tl::unexpected(begun.error());
   return Transaction(connection);
 }
@@ -197,7 +213,7 @@ Transaction::~Transaction() {
 
 Result<void> Transaction::Commit() {
   Connection* connection = std::exchange(connection_, nullptr);
-  auto committed = connection->Execute("COMMIT", "commit");
+  auto committed = RunCached(*connection, kCommit);
   if (!committed) {
     (void)connection->Execute("ROLLBACK", "rollback");
     return committed;

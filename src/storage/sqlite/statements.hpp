@@ -72,6 +72,12 @@ inline constexpr Statement kListSpaceMembers{
     "list_space_members",
     "SELECT m.guest_id, m.webex_membership_id, g.display_name FROM space_members m"
     " LEFT JOIN guests g ON g.id = m.guest_id WHERE m.space_id = ?1 ORDER BY m.position"};
+inline constexpr Statement kListMembersOfGuestSpaces{
+    "list_members_of_guest_spaces",
+    "SELECT m.space_id, m.guest_id, m.webex_membership_id, g.display_name FROM space_members m"
+    " LEFT JOIN guests g ON g.id = m.guest_id"
+    " WHERE m.space_id IN (SELECT space_id FROM space_members WHERE guest_id = ?1)"
+    " ORDER BY m.space_id, m.position"};
 inline constexpr Statement kCloseSpace{"close_space",
                                        "UPDATE spaces SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL"};
 inline constexpr Statement kSpaceExists{"space_exists", "SELECT 1 FROM spaces WHERE id = ?1"};
