@@ -2,11 +2,12 @@
 // Benchmark of webex-emulator: requests/second for GET /v1/people/me and POST /v1/messages (wrk),
 // then memory (VmRSS) after 100,000 messages. Usage: node bench/emulator/run.mjs PATH/TO/webex-emulator
 // Exits 0 unless something broke (emulator would not start, wrk failed, requests were refused).
-import { spawn, execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runWrk as runWrkOnce } from '../wrk.mjs';
 
 const TOTAL_MESSAGES = 100_000;
 const TARGET_GET_PER_SECOND = 20_000;
@@ -82,23 +83,7 @@ function rssKiB(pid) {
 }
 
 function runWrk(args, env = {}) {
-  return new Promise((resolve) => {
-    execFile('wrk', args, { env: { ...process.env, ...env }, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      if (error) fail(`wrk failed: ${error.message}\n${stderr}`);
-      const rps = stdout.match(/Requests\/sec:\s+([\d.]+)/);
-      const total = stdout.match(/(\d+) requests in/);
-      const non2xx = stdout.match(/Non-2xx or 3xx responses:\s+(\d+)/);
-      const socketErrors = stdout.match(/Socket errors:([^\n]+)/);
-      if (!rps || !total) fail(`could not read wrk output:\n${stdout}`);
-      resolve({
-        rps: Number(rps[1]),
-        requests: Number(total[1]),
-        non2xx: non2xx ? Number(non2xx[1]) : 0,
-        socketErrors: socketErrors ? socketErrors[1].trim() : '',
-        latency: (stdout.match(/Latency\s+(\S+)/) || [])[1] || '?',
-      });
-    });
-  });
+  return runWrkOnce(args, env).catch((error) => fail(error.message));
 }
 
 // Posts messages until `count` more have been accepted, `concurrency` requests at a time.

@@ -6,9 +6,9 @@
 //   3. with 50 ms of emulator latency, the median time to create a space with 5 guests vs one Webex call.
 // Usage: node bench/portal/run.mjs PATH/TO/guest-portal PATH/TO/webex-emulator
 // Exits 0 unless something broke (a binary would not start, a request was refused, wrk failed).
-import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runWrk as runWrkOnce } from '../wrk.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WRK_ARGS = ['-t1', '-c64', '-d5s'];
@@ -27,23 +27,7 @@ process.env.WEBEX_EMULATOR = process.argv[3];
 const { startWorld, stopAll, totalCalls, show, request } = await import('../../tests/lib/harness.mjs');
 
 function runWrk(args, env = {}) {
-  return new Promise((resolve) => {
-    execFile('wrk', args, { env: { ...process.env, ...env }, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      if (error) fail(`wrk failed: ${error.message}\n${stderr}`);
-      const rps = stdout.match(/Requests\/sec:\s+([\d.]+)/);
-      const total = stdout.match(/(\d+) requests in/);
-      const non2xx = stdout.match(/Non-2xx or 3xx responses:\s+(\d+)/);
-      const socketErrors = stdout.match(/Socket errors:([^\n]+)/);
-      if (!rps || !total) fail(`could not read wrk output:\n${stdout}`);
-      resolve({
-        rps: Number(rps[1]),
-        requests: Number(total[1]),
-        non2xx: non2xx ? Number(non2xx[1]) : 0,
-        socketErrors: socketErrors ? socketErrors[1].trim() : '',
-        latency: (stdout.match(/Latency\s+(\S+)/) || [])[1] || '?',
-      });
-    });
-  });
+  return runWrkOnce(args, env).catch((error) => fail(error.message));
 }
 
 const median = (values) => {
