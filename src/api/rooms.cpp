@@ -19,10 +19,13 @@ void AddRoomRoutes(http::Router& router, Deps& deps) {
                    auto name = space.member_names.find(id);
                    members.push_back({{"id", id}, {"displayName", name == space.member_names.end() ? "" : name->second}});
                  }
-                 item["members"] = members;
-                 items.push_back(item);
+                 item["members"] = std::move(members);
+                 items.push_back(std::move(item));
                }
-               return JsonResponse(200, {{"items", items}});
+               // Moved, not listed in an initializer: nlohmann copies initializer-list elements deeply.
+               Json body = Json::object();
+               body["items"] = std::move(items);
+               return JsonResponse(200, body);
              }));
 
   router.Add("POST", "/api/v1/rooms", Wrap([&deps](http::Request& request) -> Result<http::Response> {
