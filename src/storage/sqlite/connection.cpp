@@ -184,8 +184,7 @@ Result<Transaction> Transaction::Begin(Connection& connection) {
 
 namespace {
 
-// Transaction control on hot read paths runs as cached statements rather than being parsed anew.
-constexpr Statement kBeginDeferred{"begin_deferred", "BEGIN DEFERRED"};
+// COMMIT runs as a cached statement rather than being parsed anew for every transaction.
 constexpr Statement kCommit{"commit", "COMMIT"};
 
 Result<void> RunCached(Connection& connection, const Statement& statement) {
@@ -197,12 +196,6 @@ Result<void> RunCached(Connection& connection, const Statement& statement) {
 }
 
 }  // namespace
-
-Result<Transaction> Transaction::BeginRead(Connection& connection) {
-  auto begun = RunCached(connection, kBeginDeferred);
-  if (!begun) return tl::unexpected(begun.error());
-  return Transaction(connection);
-}
 
 Transaction::Transaction(Transaction&& other) noexcept
     : connection_(std::exchange(other.connection_, nullptr)) {}

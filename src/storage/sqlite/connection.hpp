@@ -104,9 +104,6 @@ class Connection {
 class Transaction {
  public:
   static Result<Transaction> Begin(Connection& connection);
-  // A deferred transaction for a group of reads: they share one snapshot and take the WAL read
-  // lock once instead of once per statement.
-  static Result<Transaction> BeginRead(Connection& connection);
   Transaction(Transaction&& other) noexcept;
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;

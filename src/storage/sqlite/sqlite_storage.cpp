@@ -1,7 +1,6 @@
 #include "storage/sqlite/sqlite_storage.hpp"
 
 #include <algorithm>
-#include <unordered_map>
 #include <utility>
 
 #include "storage/migrations.hpp"
@@ -335,42 +334,22 @@ Result<SpaceRecord> SqliteStorage::FindOpenSpaceByMemberKey(const std::string& m
 
 Result<std::vector<SpaceRecord>> SqliteStorage::ListSpacesForGuest(const std::string& guest_id, bool include_closed) {
   Lock lock(mutex_);
-  auto tx = Transaction::BeginRead(*connection_);
-  if (!tx) return tl::unexpected(tx.error());
-  // Two statements however many spaces: the spaces, then every member of all of them.
+  // One statement for the spaces and all their members: this is every guest page's hot path.
+  auto q = connection_->Prepare(sql::kListSpacesWithMembersForGuest);
+  if (!q) return tl::unexpected(q.error());
+  q->BindAll(guest_id, include_closed);
   std::vector<SpaceRecord> spaces;
-  {
-    auto q = connection_->Prepare(sql::kListSpacesForGuest);
-    if (!q) return tl::unexpected(q.error());
-    q->BindAll(guest_id, include_closed);
-    for (;;) {
-      auto row = q->Step();
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
-      spaces.push_back(ReadSpace(*q));
-    }
+  for (;;) {
+    auto row = q->Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) break;
+    if (spaces.empty() || spaces.back().id != q->Text(0)) spaces.push_back(ReadSpace(*q));
+    SpaceRecord& space = spaces.back();
+    std::string member = q->Text(8);
+    if (auto membership = q->OptionalText(9)) space.membership_ids.emplace(member, std::move(*membership));
+    if (auto name = q->OptionalText(10)) space.member_names.emplace(member, std::move(*name));
+    space.member_ids.push_back(std::move(member));
   }
-  if (!spaces.empty()) {
-    std::unordered_map<std::string, SpaceRecord*> by_id;
-    for (auto& space : spaces) by_id[space.id] = &space;
-    auto q = connection_->Prepare(sql::kListMembersOfGuestSpaces);
-    if (!q) return tl::unexpected(q.error());
-    q->Bind(guest_id);
-    for (;;) {
-      auto row = q->Step();
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
-      auto found = by_id.find(q->Text(0));
-      if (found == by_id.end()) continue;
-      SpaceRecord& space = *found->second;
-      std::string member = q->Text(1);
-      if (auto membership = q->OptionalText(2)) space.membership_ids.emplace(member, std::move(*membership));
-      if (auto name = q->OptionalText(3)) space.member_names.emplace(member, std::move(*name));
-      space.member_ids.push_back(std::move(member));
-    }
-  }
-  auto committed = tx->Commit();
-  if (!committed) return tl::unexpected(committed.error());
   return spaces;
 }
 

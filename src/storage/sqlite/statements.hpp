@@ -72,12 +72,14 @@ inline constexpr Statement kListSpaceMembers{
     "list_space_members",
     "SELECT m.guest_id, m.webex_membership_id, g.display_name FROM space_members m"
     " LEFT JOIN guests g ON g.id = m.guest_id WHERE m.space_id = ?1 ORDER BY m.position"};
-inline constexpr Statement kListMembersOfGuestSpaces{
-    "list_members_of_guest_spaces",
-    "SELECT m.space_id, m.guest_id, m.webex_membership_id, g.display_name FROM space_members m"
-    " LEFT JOIN guests g ON g.id = m.guest_id"
-    " WHERE m.space_id IN (SELECT space_id FROM space_members WHERE guest_id = ?1)"
-    " ORDER BY m.space_id, m.position"};
+// One row per member of each of a guest's spaces, spaces in list order and members in theirs.
+inline constexpr Statement kListSpacesWithMembersForGuest{
+    "list_spaces_with_members_for_guest",
+    "SELECT " GP_SPACE_COLUMNS ", all_m.guest_id, all_m.webex_membership_id, g.display_name"
+    " FROM spaces s JOIN space_members m ON m.space_id = s.id AND m.guest_id = ?1"
+    " JOIN space_members all_m ON all_m.space_id = s.id LEFT JOIN guests g ON g.id = all_m.guest_id"
+    " WHERE (?2 OR s.closed_at IS NULL)"
+    " ORDER BY s.last_activity DESC, s.created_at DESC, s.id, all_m.position"};
 inline constexpr Statement kCloseSpace{"close_space",
                                        "UPDATE spaces SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL"};
 inline constexpr Statement kSpaceExists{"space_exists", "SELECT 1 FROM spaces WHERE id = ?1"};
