@@ -2,6 +2,7 @@
 
 #include "http/server.hpp"
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -26,6 +27,11 @@ using tcp = asio::ip::tcp;
 
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
 constexpr auto kDrainGrace = std::chrono::seconds(5);
+// After refusing a request whose body is still arriving, the rest is read and discarded for a
+// while before the socket closes: closing with unread data makes the kernel send a reset, and
+// the client then loses the refusal it has not read yet.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
 
 Response ErrorResponse(int status, std::string_view code, std::string_view message) {
   std::string body = R"({"error":{"code":")" + std::string(code) + R"(","message":")" +
@@ -100,6 +106,18 @@ struct Server::Impl {
     }
   }
 
+  static asio::awaitable<void> Linger(beast::tcp_stream& stream) {
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(kLingerTime);
+    std::array<char, 16 * 1024> scratch;
+    std::size_t discarded = 0;
+    while (!ec && discarded < kLingerBytes) {
+      discarded += co_await stream.async_read_some(asio::buffer(scratch),
+                                                   asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
   asio::awaitable<void> Session(tcp::socket socket) {
     boost::system::error_code ec;
     socket.set_option(tcp::no_delay(true), ec);
@@ -123,7 +141,10 @@ struct Server::Impl {
                    ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
           refusal = ErrorResponse(400, "bad_request", "The request is not valid HTTP.");
         }
-        if (refusal) co_await WriteResponse(stream, *refusal, 11, false, false, ec);
+        if (refusal) {
+          co_await WriteResponse(stream, *refusal, 11, false, false, ec);
+          if (!ec) co_await Linger(stream);
+        }
         break;
       }
       auto& raw = parser.get();
