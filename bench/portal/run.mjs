@@ -6,6 +6,7 @@
 //   3. with 50 ms of emulator latency, the median time to create a space with 5 guests vs one Webex call.
 // Usage: node bench/portal/run.mjs PATH/TO/guest-portal PATH/TO/webex-emulator
 // Exits 0 unless something broke (a binary would not start, a request was refused, wrk failed).
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runWrk as runWrkOnce } from '../wrk.mjs';
@@ -28,6 +29,20 @@ const { startWorld, stopAll, totalCalls, show, request } = await import('../../t
 
 function runWrk(args, env = {}) {
   return runWrkOnce(args, env).catch((error) => fail(error.message));
+}
+
+// CPU time (user + system) the process has used so far, in microseconds, from /proc.
+function cpuMicros(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+// A wrk run, with the CPU time the portal spent per request during it.
+async function measure(pid, args, env) {
+  const before = cpuMicros(pid);
+  const result = await runWrk(args, env);
+  result.cpuPerRequest = (cpuMicros(pid) - before) / result.requests;
+  return result;
 }
 
 const median = (values) => {
@@ -74,8 +89,9 @@ async function main() {
 
   // 2. Throughput: a signed-in guest's room list vs the trivial health check, same server, same run.
   const cookieScript = join(here, 'cookie.lua');
-  const healthz = await runWrk([...WRK_ARGS, '-s', cookieScript, portal.url('/healthz')], { GP_COOKIE: warm.cookie });
-  const rooms = await runWrk([...WRK_ARGS, '-s', cookieScript, portal.url('/api/v1/rooms')], { GP_COOKIE: warm.cookie });
+  const pid = portal.child.pid;
+  const healthz = await measure(pid, [...WRK_ARGS, '-s', cookieScript, portal.url('/healthz')], { GP_COOKIE: warm.cookie });
+  const rooms = await measure(pid, [...WRK_ARGS, '-s', cookieScript, portal.url('/api/v1/rooms')], { GP_COOKIE: warm.cookie });
   let broken = false;
   for (const [name, r] of [['GET /healthz', healthz], ['GET /api/v1/rooms', rooms]]) {
     if (r.non2xx > 0) {
@@ -118,6 +134,8 @@ async function main() {
     ['GET /healthz', `${healthz.rps.toFixed(0)} req/s`, `target ≥ 30000; latency avg ${healthz.latency}, ${healthz.requests} requests`],
     ['GET /api/v1/rooms (guest)', `${rooms.rps.toFixed(0)} req/s`, `latency avg ${rooms.latency}, ${rooms.requests} requests`],
     ['rooms/healthz ratio', (rooms.rps / healthz.rps).toFixed(2), 'target ≥ 0.5; same run'],
+    ['portal CPU per request', `${healthz.cpuPerRequest.toFixed(1)} / ${rooms.cpuPerRequest.toFixed(1)} µs`,
+      `healthz / rooms; their ratio ${(healthz.cpuPerRequest / rooms.cpuPerRequest).toFixed(2)} is the rate ratio with the portal alone on a core`],
     [`one Webex call (latency ${LATENCY_MS} ms)`, `${oneCall.toFixed(0)} ms`, `median of ${LATENCY_RUNS}`],
     ['space with 5 guests', `${space5.toFixed(0)} ms`, `median of ${LATENCY_RUNS}: ${spaceTimes.map((t) => t.toFixed(0)).join(', ')}`],
     ['space / one call', `${(space5 / oneCall).toFixed(2)}×`, 'target < 3× (one call at a time would be ≥ 6×)'],

@@ -5,7 +5,11 @@
 namespace gp::api {
 
 http::Response JsonResponse(int status, const Json& body) {
-  auto response = http::Response::Json(status, body.dump(-1, ' ', false, Json::error_handler_t::replace));
+  return JsonTextResponse(status, body.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+http::Response JsonTextResponse(int status, std::string body) {
+  auto response = http::Response::Json(status, std::move(body));
   response.headers.Set("Cache-Control", "no-store");
   return response;
 }

@@ -15,6 +15,8 @@ namespace gp::api {
 using Json = nlohmann::json;
 
 http::Response JsonResponse(int status, const Json& body);
+// The same for a body that is serialised JSON already.
+http::Response JsonTextResponse(int status, std::string body);
 http::Response ErrorResponse(const Error& error);
 
 // The body as a JSON object: 415 unless Content-Type is application/json, 400 when malformed or

@@ -1,31 +1,57 @@
 // A guest's spaces: GET/POST /api/v1/rooms.
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "api/api.hpp"
 #include "api/auth.hpp"
 #include "api/json_views.hpp"
+#include "core/versioned_cache.hpp"
 
 namespace gp::api {
 
+namespace {
+
+// Rendered room lists, one per guest. Guest pages ask for theirs often and it changes seldom; the
+// storage's data version keeps every answer exact, including after changes by a CLI command.
+constexpr std::size_t kRoomListCacheEntries = 4096;
+
+std::string RenderRoomList(const std::vector<storage::SpaceRecord>& spaces) {
+  Json items = Json::array();
+  for (const auto& space : spaces) {
+    Json item = SpaceJson(space);
+    Json members = Json::array();
+    for (const auto& id : space.member_ids) {
+      auto name = space.member_names.find(id);
+      members.push_back({{"id", id}, {"displayName", name == space.member_names.end() ? "" : name->second}});
+    }
+    item["members"] = std::move(members);
+    items.push_back(std::move(item));
+  }
+  // Moved, not listed in an initializer: nlohmann copies initializer-list elements deeply.
+  Json body = Json::object();
+  body["items"] = std::move(items);
+  return body.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace
+
 void AddRoomRoutes(http::Router& router, Deps& deps) {
-  router.Add("GET", "/api/v1/rooms", Wrap([&deps](http::Request& request) -> Result<http::Response> {
+  auto cache = std::make_shared<VersionedCache<storage::DataVersion, std::string>>(kRoomListCacheEntries);
+  router.Add("GET", "/api/v1/rooms", Wrap([&deps, cache](http::Request& request) -> Result<http::Response> {
                auto caller = RequireRole(request, deps.sessions, "guest");
                if (!caller) return tl::unexpected(caller.error());
-               auto spaces = deps.spaces.ListForGuest(caller->session.guest_id.value_or(""));
-               if (!spaces) return tl::unexpected(spaces.error());
-               Json items = Json::array();
-               for (const auto& space : *spaces) {
-                 Json item = SpaceJson(space);
-                 Json members = Json::array();
-                 for (const auto& id : space.member_ids) {
-                   auto name = space.member_names.find(id);
-                   members.push_back({{"id", id}, {"displayName", name == space.member_names.end() ? "" : name->second}});
-                 }
-                 item["members"] = std::move(members);
-                 items.push_back(std::move(item));
+               std::string guest_id = caller->session.guest_id.value_or("");
+               // Read before the list, so that a change made meanwhile only costs a recomputation.
+               auto version = deps.storage.Version();
+               if (version) {
+                 if (auto body = cache->Get(guest_id, *version)) return JsonTextResponse(200, std::move(*body));
                }
-               // Moved, not listed in an initializer: nlohmann copies initializer-list elements deeply.
-               Json body = Json::object();
-               body["items"] = std::move(items);
-               return JsonResponse(200, body);
+               auto spaces = deps.spaces.ListForGuest(guest_id);
+               if (!spaces) return tl::unexpected(spaces.error());
+               std::string body = RenderRoomList(*spaces);
+               if (version) cache->Put(guest_id, *version, body);
+               return JsonTextResponse(200, std::move(body));
              }));
 
   router.Add("POST", "/api/v1/rooms", Wrap([&deps](http::Request& request) -> Result<http::Response> {

@@ -1,5 +1,7 @@
 #pragma once
-// The one logging facade: spdlog with a plain "time level message" pattern on stderr.
+// The one logging facade: spdlog with a plain "time level message" pattern on stderr. When stderr
+// is not a terminal, lines are buffered: warnings and errors are flushed at once, others within
+// a second, and everything at exit.
 // Never pass secrets or tokens to it.
 
 #include <spdlog/spdlog.h>

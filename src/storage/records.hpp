@@ -25,6 +25,13 @@ struct GuestRecord {
 // An allowed pair of guest ids. Stored and returned normalised (first < second).
 using PairRecord = std::pair<std::string, std::string>;
 
+// The state of the stored data as a whole: two equal values mean nothing was committed in between.
+struct DataVersion {
+  int64_t others = 0;  // moves when another connection or process commits
+  int64_t own = 0;     // moves when this one changes a row
+  bool operator==(const DataVersion&) const = default;
+};
+
 struct SpaceRecord {
   std::string id;
   std::string webex_room_id;

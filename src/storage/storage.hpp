@@ -27,6 +27,9 @@ class Storage {
   virtual Result<int> SchemaVersion() = 0;
   // Answers when the database does (for /healthz).
   virtual Result<void> Ping() = 0;
+  // The version of the stored data as a whole, for read caches: it differs after any committed
+  // change, made through this object or by another process (a CLI command) on the same database.
+  virtual Result<DataVersion> Version() = 0;
 
   // Guests. ListGuests is ordered by username.
   virtual Result<void> CreateGuest(const GuestRecord& guest) = 0;

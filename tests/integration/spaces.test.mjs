@@ -2,7 +2,7 @@
 // (docs/api.md "Guest" and PUT /api/v1/policy/pairs, SPEC §4.3, §4.5).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorld, stopAll, show, assertError } from '../lib/harness.mjs';
+import { startWorld, stopAll, show, assertError, runPortal } from '../lib/harness.mjs';
 
 let world;
 let A, B, C;
@@ -109,6 +109,21 @@ test('GET /api/v1/rooms lists the space with member names, for both members', as
   assert.ok(!rc.json.items.some((x) => x.id === space.id), 'C sees a space she is not in');
 });
 
+test('a renamed member appears under the new name in the next listing', async () => {
+  const names = async () => {
+    const r = await a.get('/api/v1/rooms');
+    assert.equal(r.status, 200, show(r));
+    const item = r.json.items.find((x) => x.id === space.id);
+    return Object.fromEntries(item.members.map((m) => [m.id, m.displayName]));
+  };
+  assert.equal((await names())[B.id], 'Bruno B');
+  for (const displayName of ['Bruno Renamed', 'Bruno B']) {
+    const r = await world.admin.patch(`/api/v1/guests/${B.id}`, { json: { displayName } });
+    assert.equal(r.status, 200, show(r));
+    assert.equal((await names())[B.id], displayName);
+  }
+});
+
 test('policy changes with an unknown guest or a self-pair are 400 and change nothing', async () => {
   const before = (await world.admin.get('/api/v1/policy/pairs')).json.pairs;
   assertError(await world.admin.put('/api/v1/policy/pairs', { json: { pairs: [[A.id, 'nobody']] } }), 400);
@@ -146,6 +161,21 @@ test('revoking A–B closes the space: guests removed in Webex, gone from A\'s l
   assertError(await a.post('/api/v1/rooms', { json: { memberIds: [B.id] } }), 403, 'pair_not_allowed');
   const contacts = await a.get('/api/v1/contacts');
   assert.deepEqual(contacts.json.items, []);
+});
+
+test('a guest removed by the CLI while the server runs: the space leaves the other member\'s next listing', async () => {
+  const D = await world.createGuest('dora', 'Dora D');
+  await world.setPairs([[B.id, C.id], [C.id, D.id]]);
+  const created = await c.post('/api/v1/rooms', { json: { memberIds: [D.id] } });
+  assert.equal(created.status, 201, show(created));
+  const listed = await c.get('/api/v1/rooms');
+  assert.ok(listed.json.items.some((x) => x.id === created.json.id), `the new space is not listed: ${show(listed)}`);
+
+  const removed = runPortal(['guests', 'remove', 'dora'], world.portal.env);
+  assert.equal(removed.status, 0, `guests remove: ${removed.stdout}${removed.stderr}`);
+  const after = await c.get('/api/v1/rooms');
+  assert.equal(after.status, 200, show(after));
+  assert.ok(!after.json.items.some((x) => x.id === created.json.id), `the space of a removed guest is still listed: ${show(after)}`);
 });
 
 test('the portal log holds no secret (checked after the portal stops)', async () => {

@@ -153,6 +153,30 @@ TYPED_TEST_P(StorageSuite, ReopenedDatabaseKeepsItsData) {
 
 TYPED_TEST_P(StorageSuite, PingAnswers) { GP_ASSERT_OK(this->store().Ping()); }
 
+TYPED_TEST_P(StorageSuite, VersionMovesWithEveryCommittedChangeFromAnywhere) {
+  auto Version = [this] {
+    auto version = this->store().Version();
+    EXPECT_TRUE(version) << version.error().message;
+    return version.value_or(DataVersion{});
+  };
+  DataVersion start = Version();
+  // Reads leave it alone.
+  ASSERT_TRUE(this->store().ListGuests());
+  ASSERT_TRUE(this->store().ListSpacesForGuest("a"));
+  EXPECT_EQ(Version(), start);
+  // A change through this connection moves it.
+  GP_ASSERT_OK(this->store().CreateGuest(MakeGuest("a", "zoe")));
+  DataVersion after_own = Version();
+  EXPECT_NE(after_own, start);
+  EXPECT_EQ(Version(), after_own);
+  // So does one committed by another connection, as a CLI command would.
+  this->backend_.Execute("UPDATE guests SET display_name = 'Zoe Renamed' WHERE id = 'a'");
+  DataVersion after_other = Version();
+  EXPECT_NE(after_other, after_own);
+  EXPECT_EQ(Version(), after_other);
+  EXPECT_EQ(this->store().GetGuest("a")->display_name, "Zoe Renamed");
+}
+
 // ---- Guests ----
 
 TYPED_TEST_P(StorageSuite, GuestRoundTripsEveryField) {
@@ -353,19 +377,25 @@ TYPED_TEST_P(StorageSuite, SpaceIdAndWebexRoomAreUnique) {
 TYPED_TEST_P(StorageSuite, SpaceListsAreOrderedByActivityThenCreation) {
   GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("old", {"a", "b"}, 10, 50)));
   GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("busy", {"a", "c"}, 5, 90)));
-  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("tie-new", {"a", "d"}, 30, 50)));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("tie-new", {"d", "f", "a"}, 30, 50)));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("tie-same-b", {"a", "g"}, 30, 50)));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("tie-same-a", {"h", "a"}, 30, 50)));
   GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("closed", {"a", "e"}, 1, 99)));
   GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("other", {"b", "c"}, 1, 95)));
   GP_ASSERT_OK(this->store().CloseSpace("closed", 100));
 
-  EXPECT_EQ(IdsOf(*this->store().ListSpacesForGuest("a")),
-            (std::vector<std::string>{"busy", "tie-new", "old"}));
+  auto listed = this->store().ListSpacesForGuest("a");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(IdsOf(*listed), (std::vector<std::string>{"busy", "tie-new", "tie-same-a", "tie-same-b", "old"}));
+  // Members keep the order the space was created with.
+  EXPECT_EQ((*listed)[1].member_ids, (std::vector<std::string>{"d", "f", "a"}));
+  EXPECT_EQ((*listed)[2].member_ids, (std::vector<std::string>{"h", "a"}));
   EXPECT_EQ(IdsOf(*this->store().ListSpacesForGuest("a", true)),
-            (std::vector<std::string>{"closed", "busy", "tie-new", "old"}));
+            (std::vector<std::string>{"closed", "busy", "tie-new", "tie-same-a", "tie-same-b", "old"}));
   EXPECT_EQ(IdsOf(*this->store().ListOpenSpacesForGuest("a")),
-            (std::vector<std::string>{"busy", "tie-new", "old"}));
+            (std::vector<std::string>{"busy", "tie-new", "tie-same-a", "tie-same-b", "old"}));
   EXPECT_EQ(IdsOf(*this->store().ListSpaces()),
-            (std::vector<std::string>{"closed", "other", "busy", "tie-new", "old"}));
+            (std::vector<std::string>{"closed", "other", "busy", "tie-new", "tie-same-a", "tie-same-b", "old"}));
   EXPECT_TRUE(this->store().ListSpacesForGuest("nobody")->empty());
 }
 
@@ -632,7 +662,8 @@ TYPED_TEST_P(StorageSuite, SettingsAreKeyValues) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(StorageSuite, MigrateIsIdempotentAndRecordsEveryVersion, RefusesADatabaseFromANewerBuild,
-                            ReopenedDatabaseKeepsItsData, PingAnswers, GuestRoundTripsEveryField,
+                            ReopenedDatabaseKeepsItsData, PingAnswers,
+                            VersionMovesWithEveryCommittedChangeFromAnywhere, GuestRoundTripsEveryField,
                             DuplicateUsernameOrIdIsAConflict, UnknownGuestIsNotFound, ListGuestsIsOrderedByUsername,
                             UpdateGuestWritesEverythingButTheUsername,
                             DeleteGuestTakesPairsSessionsAndTokenButLeavesSpaces, ReplacePairsNormalisesAndReplaces,

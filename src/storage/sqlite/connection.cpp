@@ -166,6 +166,8 @@ Result<void> Connection::Execute(std::string_view sql, std::string_view what) {
 
 int64_t Connection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 
+int64_t Connection::TotalChanges() const { return sqlite3_total_changes64(db_); }
+
 Error Connection::ErrorFor(int result_code, std::string_view what) const {
   int extended = sqlite3_extended_errcode(db_);
   // A bind or misuse error is not reflected in the connection's last error code.

@@ -88,6 +88,8 @@ class Connection {
   // Runs one or more statements without parameters (schema, pragmas, transaction control).
   Result<void> Execute(std::string_view sql, std::string_view what);
   int64_t LastInsertRowId() const;
+  // Rows inserted, changed or deleted through this connection since it was opened.
+  int64_t TotalChanges() const;
 
   // Turns the connection's last failure into an Error naming `what`.
   Error ErrorFor(int result_code, std::string_view what) const;

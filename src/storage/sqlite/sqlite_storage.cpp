@@ -1,6 +1,8 @@
 #include "storage/sqlite/sqlite_storage.hpp"
 
 #include <algorithm>
+#include <tuple>
+#include <unordered_map>
 #include <utility>
 
 #include "storage/migrations.hpp"
@@ -154,6 +156,15 @@ Result<void> SqliteStorage::Ping() {
   auto row = Exists(*connection_, sql::kPing);
   if (!row) return tl::unexpected(row.error());
   return {};
+}
+
+Result<DataVersion> SqliteStorage::Version() {
+  Lock lock(mutex_);
+  auto q = connection_->Prepare(sql::kDataVersion);
+  if (!q) return tl::unexpected(q.error());
+  auto row = q->Step();
+  if (!row) return tl::unexpected(row.error());
+  return DataVersion{q->Int(0), connection_->TotalChanges()};
 }
 
 // ---- Guests ----
@@ -338,18 +349,37 @@ Result<std::vector<SpaceRecord>> SqliteStorage::ListSpacesForGuest(const std::st
   auto q = connection_->Prepare(sql::kListSpacesWithMembersForGuest);
   if (!q) return tl::unexpected(q.error());
   q->BindAll(guest_id, include_closed);
+  struct Member {
+    int64_t position;
+    std::string id;
+  };
   std::vector<SpaceRecord> spaces;
+  std::vector<std::vector<Member>> members;
+  std::unordered_map<std::string, size_t> index;
   for (;;) {
     auto row = q->Step();
     if (!row) return tl::unexpected(row.error());
     if (!*row) break;
-    if (spaces.empty() || spaces.back().id != q->Text(0)) spaces.push_back(ReadSpace(*q));
-    SpaceRecord& space = spaces.back();
+    std::string space_id = q->Text(0);
+    auto [slot, added] = index.try_emplace(std::move(space_id), spaces.size());
+    if (added) {
+      spaces.push_back(ReadSpace(*q));
+      members.emplace_back();
+    }
+    SpaceRecord& space = spaces[slot->second];
     std::string member = q->Text(8);
     if (auto membership = q->OptionalText(9)) space.membership_ids.emplace(member, std::move(*membership));
     if (auto name = q->OptionalText(10)) space.member_names.emplace(member, std::move(*name));
-    space.member_ids.push_back(std::move(member));
+    members[slot->second].push_back({q->Int(11), std::move(member)});
   }
+  for (size_t i = 0; i < spaces.size(); ++i) {
+    std::sort(members[i].begin(), members[i].end(), [](const Member& a, const Member& b) { return a.position < b.position; });
+    for (auto& member : members[i]) spaces[i].member_ids.push_back(std::move(member.id));
+  }
+  // The order of GP_SPACE_ORDER: most recent activity first.
+  std::sort(spaces.begin(), spaces.end(), [](const SpaceRecord& a, const SpaceRecord& b) {
+    return std::tie(b.last_activity, b.created_at, a.id) < std::tie(a.last_activity, a.created_at, b.id);
+  });
   return spaces;
 }
 

@@ -18,6 +18,7 @@ class SqliteStorage final : public Storage {
   Result<int> Migrate() override;
   Result<int> SchemaVersion() override;
   Result<void> Ping() override;
+  Result<DataVersion> Version() override;
 
   Result<void> CreateGuest(const GuestRecord& guest) override;
   Result<GuestRecord> GetGuest(const std::string& id) override;

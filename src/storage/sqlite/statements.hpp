@@ -16,6 +16,8 @@ inline constexpr Statement kRecordMigration{
     "record_migration",
     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, CAST(strftime('%s', 'now') AS INTEGER))"};
 inline constexpr Statement kPing{"ping", "SELECT 1"};
+// Changes when another connection commits; this connection's own changes are counted apart.
+inline constexpr Statement kDataVersion{"data_version", "PRAGMA data_version"};
 
 // Guests.
 #define GP_GUEST_COLUMNS "id, username, display_name, password_hash, disabled, webex_person_id, created_at, updated_at"
@@ -72,14 +74,14 @@ inline constexpr Statement kListSpaceMembers{
     "list_space_members",
     "SELECT m.guest_id, m.webex_membership_id, g.display_name FROM space_members m"
     " LEFT JOIN guests g ON g.id = m.guest_id WHERE m.space_id = ?1 ORDER BY m.position"};
-// One row per member of each of a guest's spaces, spaces in list order and members in theirs.
+// One row per member of each of a guest's spaces, in no particular order: the caller sorts. An
+// ORDER BY across this join needs SQLite's sorter, which costs more than the rest of the query.
 inline constexpr Statement kListSpacesWithMembersForGuest{
     "list_spaces_with_members_for_guest",
-    "SELECT " GP_SPACE_COLUMNS ", all_m.guest_id, all_m.webex_membership_id, g.display_name"
+    "SELECT " GP_SPACE_COLUMNS ", all_m.guest_id, all_m.webex_membership_id, g.display_name, all_m.position"
     " FROM spaces s JOIN space_members m ON m.space_id = s.id AND m.guest_id = ?1"
     " JOIN space_members all_m ON all_m.space_id = s.id LEFT JOIN guests g ON g.id = all_m.guest_id"
-    " WHERE (?2 OR s.closed_at IS NULL)"
-    " ORDER BY s.last_activity DESC, s.created_at DESC, s.id, all_m.position"};
+    " WHERE (?2 OR s.closed_at IS NULL)"};
 inline constexpr Statement kCloseSpace{"close_space",
                                        "UPDATE spaces SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL"};
 inline constexpr Statement kSpaceExists{"space_exists", "SELECT 1 FROM spaces WHERE id = ?1"};
