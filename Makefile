@@ -2,8 +2,9 @@
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= 2
+FUZZ_SECONDS ?= 15
 
-.PHONY: all deps build run test test-sanitize bench format clean
+.PHONY: all deps build run test fuzz test-sanitize bench format clean
 
 all: build
 
@@ -19,6 +20,13 @@ run: build
 
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
+	@$(MAKE) --no-print-directory fuzz
+
+# The libFuzzer targets of tests/fuzz, built with Clang in build-fuzz, each run for FUZZ_SECONDS.
+fuzz: deps
+	@cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DGP_FUZZ=ON -DGP_FUZZ_SECONDS=$(FUZZ_SECONDS) > build-fuzz.cmake.log 2>&1 || (cat build-fuzz.cmake.log; exit 1)
+	@cmake --build build-fuzz -j$(JOBS)
+	@ctest --test-dir build-fuzz --output-on-failure -j$(JOBS)
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-sanitize: deps
@@ -31,4 +39,4 @@ format:
 	@find src emulator tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf build build-sanitize build.cmake.log build-sanitize.cmake.log
+	rm -rf build build-sanitize build-fuzz build.cmake.log build-sanitize.cmake.log build-fuzz.cmake.log
