@@ -4,9 +4,9 @@
 
 #include <chrono>
 #include <cstdio>
-#include <string>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
