@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= 2
 FUZZ_SECONDS ?= 15
 
-.PHONY: all deps build run test fuzz test-sanitize bench format clean
+.PHONY: all deps build run test fuzz lint test-sanitize bench format clean
 
 all: build
 
@@ -27,6 +27,10 @@ fuzz: deps
 	@cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DGP_FUZZ=ON -DGP_FUZZ_SECONDS=$(FUZZ_SECONDS) > build-fuzz.cmake.log 2>&1 || (cat build-fuzz.cmake.log; exit 1)
 	@cmake --build build-fuzz -j$(JOBS)
 	@ctest --test-dir build-fuzz --output-on-failure -j$(JOBS)
+
+# clang-tidy (.clang-tidy) over src/ and emulator/.
+lint: build
+	@JOBS=$(JOBS) scripts/lint $(BUILD_DIR)
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-sanitize: deps

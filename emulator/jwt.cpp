@@ -32,7 +32,7 @@ std::optional<int64_t> ExpSeconds(const nlohmann::json& value) {
   return std::nullopt;
 }
 
-tl::unexpected<Error> Refuse(std::string reason) {
+tl::unexpected<Error> Refuse(const std::string& reason) {
   return Fail(ErrorCode::kUnauthorized, "JWT is not valid: " + reason);
 }
 

@@ -41,9 +41,8 @@ int Refuse(const std::string& message) {
   return 2;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The command line; main() only turns an unexpected exception into an error line.
+int Run(int argc, char** argv) {
   CLI::App cli{"webex-emulator: a local emulator of the Webex REST API subset Guest Portal uses"};
   std::string listen = "127.0.0.1:0";
   std::string seed_file;
@@ -108,4 +107,17 @@ int main(int argc, char** argv) {
   app->Stop();
   curl_global_cleanup();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "webex-emulator: unexpected error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "webex-emulator: unexpected error\n");
+  }
+  return 1;
 }

@@ -11,6 +11,6 @@ http::Response GetMeeting(Call& call);
 http::Response JoinMeeting(Call& call);
 
 // Ends a live meeting and reports "ended" (requires the lock). False when unknown or already ended.
-bool EndMeeting(Call& call, const Uuid& meeting);
+bool EndMeeting(Call& call, const Uuid& id);
 
 }  // namespace gp::emulator

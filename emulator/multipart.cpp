@@ -44,7 +44,7 @@ std::optional<std::string> HeaderParam(std::string_view value, std::string_view 
   return std::nullopt;
 }
 
-tl::unexpected<Error> Malformed(std::string what) {
+tl::unexpected<Error> Malformed(const std::string& what) {
   return Fail(ErrorCode::kBadRequest, "Malformed multipart body: " + what);
 }
 

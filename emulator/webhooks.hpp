@@ -48,7 +48,7 @@ class WebhookDispatcher {
  private:
   void Run();
   // Sends one delivery; returns the HTTP status, 0 when the target could not be reached.
-  int Send(void* curl, const Delivery& delivery);
+  int Send(void* handle, const Delivery& delivery);
   void Record(const Delivery& delivery, int status);
 
   State& state_;

@@ -55,9 +55,8 @@ std::optional<std::string> GuestIdByUsername(Portal& portal, const std::string& 
   return guest->id;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The command line; main() only turns an unexpected exception into an error line.
+int Run(int argc, char** argv) {
   CLI::App app{"Guest Portal: Webex messaging and meetings for people without a Webex account."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "guest-portal 0.1.0");
@@ -193,4 +192,17 @@ int main(int argc, char** argv) {
     return 0;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "guest-portal: unexpected error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "guest-portal: unexpected error\n");
+  }
+  return 1;
 }

@@ -101,7 +101,7 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
 
   auto box = crypto::SecretBox::LoadOrCreateKeyFile(config.secret_key_file);
   if (!box) return Fail(ErrorCode::kBadRequest, "SECRET_KEY_FILE: " + box.error().message);
-  p.box = std::make_unique<crypto::SecretBox>(std::move(*box));
+  p.box = std::make_unique<crypto::SecretBox>(*box);
 
   auto storage = storage::OpenStorage(config.database_url);
   if (!storage) return Fail(ErrorCode::kUnavailable, "DATABASE_URL: " + storage.error().message);

@@ -18,7 +18,7 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return segments;
 }
 
-void Router::Add(std::string method, std::string pattern, Handler handler) {
+void Router::Add(std::string method, const std::string& pattern, Handler handler) {
   Route route{std::move(method), {}, std::move(handler)};
   for (auto segment : SplitPath(pattern)) route.segments.emplace_back(segment);
   routes_.push_back(std::move(route));

@@ -15,7 +15,7 @@ using Handler = std::function<Response(Request&)>;
 
 class Router {
  public:
-  void Add(std::string method, std::string pattern, Handler handler);
+  void Add(std::string method, const std::string& pattern, Handler handler);
   // Called when no pattern matches the path, and when a pattern matches but not the method.
   void SetNotFound(Handler handler) { not_found_ = std::move(handler); }
   void SetMethodNotAllowed(Handler handler) { method_not_allowed_ = std::move(handler); }

@@ -12,7 +12,7 @@ namespace {
 
 bool StartsWith(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
-Result<std::unique_ptr<Storage>> OpenSqlite(std::string path) {
+Result<std::unique_ptr<Storage>> OpenSqlite(const std::string& path) {
   if (path.empty()) return Fail(ErrorCode::kBadRequest, "sqlite: URL names no file (use sqlite:PATH)");
   if (path != ":memory:") {
     std::filesystem::path parent = std::filesystem::path(path).parent_path();
