@@ -50,6 +50,42 @@ struct SpaceRecord {
   std::optional<int64_t> closed_at;
 };
 
+// Webex work that a committed change implies, kept until the reconciler has done it. Closing a space
+// queues kRemoveMembership for each guest member; a room whose space did not come to be gets
+// kDeleteRoom.
+enum class JobKind { kRemoveMembership, kDeleteRoom };
+
+struct WebexJob {
+  int64_t id = 0;  // assigned when queued
+  JobKind kind = JobKind::kRemoveMembership;
+  std::string room_id;        // the Webex room
+  std::string person_id;      // kRemoveMembership: the Webex person to remove
+  std::string membership_id;  // kRemoveMembership: when known (else found by listing the room)
+  std::string space_id;       // the portal space it came from, if any (for the audit log)
+  int attempts = 0;           // failed attempts so far
+  int64_t next_attempt_at = 0;
+  int64_t claimed_until = 0;  // a claimed job is not handed out again before this
+  std::string last_error;
+  int64_t created_at = 0;
+};
+
+// A space being created. Recorded before its Webex room exists, so that a room whose space never
+// commits (the process died, a revoke won the race) is found and removed by the reconciler.
+struct SpaceIntent {
+  std::string id;
+  std::string member_key;
+  std::string title;
+  std::string created_by;
+  std::optional<std::string> webex_room_id;  // set once Webex has answered
+  int64_t created_at = 0;
+};
+
+// What a change that closes spaces did, in the one transaction that made it.
+struct Closure {
+  std::vector<std::string> closed_space_ids;
+  int64_t jobs_queued = 0;
+};
+
 struct SessionRecord {
   std::string id_hash;  // a hash of the cookie value; the cookie itself is never stored
   std::string role;     // "guest" or "admin"

@@ -36,17 +36,33 @@ class Storage {
   virtual Result<GuestRecord> GetGuest(const std::string& id) = 0;
   virtual Result<GuestRecord> FindGuestByUsername(const std::string& username) = 0;
   virtual Result<std::vector<GuestRecord>> ListGuests() = 0;
-  // Writes display_name, password_hash, disabled, webex_person_id and updated_at; the username stays.
-  virtual Result<void> UpdateGuest(const GuestRecord& guest) = 0;
-  // Also removes the guest's pairs, sessions and cached guest token. Spaces keep their member lists:
-  // closing them is the caller's business.
-  virtual Result<void> DeleteGuest(const std::string& id) = 0;
+  // Narrow updates: each writes one field (and updated_at), so that changes made at the same time
+  // by different requests never undo each other. kNotFound when the guest does not exist.
+  virtual Result<void> SetGuestDisplayName(const std::string& id, const std::string& display_name, int64_t at) = 0;
+  // Also ends the guest's sessions, in the same transaction.
+  virtual Result<void> SetGuestPassword(const std::string& id, const std::string& password_hash, int64_t at) = 0;
+  // Writes the new hash only while the stored one is still `expected` (a rehash at sign-in never
+  // overwrites a password changed meanwhile); returns whether it wrote.
+  virtual Result<bool> RehashGuestPassword(const std::string& id, const std::string& expected,
+                                           const std::string& password_hash, int64_t at) = 0;
+  virtual Result<void> SetGuestPersonId(const std::string& id, const std::string& webex_person_id, int64_t at) = 0;
+  virtual Result<void> EnableGuest(const std::string& id, int64_t at) = 0;
+  // In one transaction: marks the guest disabled, ends their sessions, closes every open space that
+  // holds them and queues the removal of each guest member's Webex membership of those spaces.
+  virtual Result<Closure> DisableGuest(const std::string& id, int64_t at) = 0;
+  // As DisableGuest, then removes the guest (pairs, sessions and cached token go with the row).
+  // Spaces keep their member lists.
+  virtual Result<Closure> DeleteGuest(const std::string& id, int64_t at) = 0;
 
   // Allowed pairs, symmetric, returned normalised (first < second) and sorted.
   virtual Result<std::vector<PairRecord>> ListPairs() = 0;
-  // Replaces the whole set at once. A pair naming an unknown guest, or a guest with itself, is
-  // kBadRequest and leaves the set unchanged. Duplicates in either order collapse.
-  virtual Result<void> ReplacePairs(const std::vector<PairRecord>& pairs) = 0;
+  // Replaces the whole set at once and, in the same transaction, closes every open space that holds
+  // a pair no longer allowed, queuing the removal of its guest members' Webex memberships. A pair
+  // naming an unknown guest, or a guest with itself, is kBadRequest and changes nothing. Duplicates
+  // in either order collapse.
+  virtual Result<Closure> ReplacePairs(const std::vector<PairRecord>& pairs, int64_t at) = 0;
+  // Adds pairs to the set (existing ones are kept); returns how many were new. Same checks.
+  virtual Result<int64_t> AddPairs(const std::vector<PairRecord>& pairs) = 0;
   virtual Result<bool> IsPairAllowed(const std::string& guest_a, const std::string& guest_b) = 0;
 
   // Spaces. Lists are ordered by last_activity, newest first, then created_at, newest first.
@@ -60,15 +76,39 @@ class Storage {
                                                                     const std::string& guest_b) = 0;
   virtual Result<std::vector<SpaceRecord>> ListOpenSpacesForGuest(const std::string& guest_id) = 0;
   virtual Result<std::vector<SpaceRecord>> ListSpaces() = 0;
-  // Marks the space closed, which frees its member set for a new space. Closing a closed space keeps
-  // the first closed_at.
-  virtual Result<void> CloseSpace(const std::string& id, int64_t at) = 0;
+  // Marks the space closed (which frees its member set for a new space) and queues the removal of
+  // its guest members' Webex memberships, in one transaction. Closing a closed space changes
+  // nothing and keeps the first closed_at.
+  virtual Result<Closure> CloseSpace(const std::string& id, int64_t at) = 0;
   // Moves last_activity forward to `at`, never back.
   virtual Result<void> TouchSpace(const std::string& webex_room_id, int64_t at) = 0;
-  virtual Result<void> SetMembershipId(const std::string& space_id, const std::string& guest_id,
-                                       const std::string& membership_id) = 0;
-  // Removes one member row; member_key keeps naming the set the space was created for.
-  virtual Result<void> RemoveSpaceMember(const std::string& space_id, const std::string& guest_id) = 0;
+
+  // Space creation. An intent is saved before the Webex room is created; CommitSpace turns it into
+  // the space in one transaction that re-checks the policy: every member exists and is enabled,
+  // every pair of members is allowed, and no open space has the member set. On success the intent
+  // is gone. When the re-check fails, the intent becomes a kDeleteRoom job for space.webex_room_id
+  // in the same transaction, and the answer is kForbidden (policy) or kConflict (member set taken).
+  virtual Result<void> SaveSpaceIntent(const SpaceIntent& intent) = 0;
+  virtual Result<void> SetSpaceIntentRoom(const std::string& intent_id, const std::string& webex_room_id) = 0;
+  virtual Result<void> CommitSpace(const SpaceRecord& space, const std::string& intent_id, int64_t at) = 0;
+  // Gives up on an intent: removes it and, when its room is known, queues a kDeleteRoom job for it,
+  // in one transaction. An unknown intent is not an error.
+  virtual Result<void> AbandonSpaceIntent(const std::string& intent_id, int64_t at) = 0;
+  // Intents created at or before `created_before`, oldest first.
+  virtual Result<std::vector<SpaceIntent>> ListSpaceIntents(int64_t created_before) = 0;
+  // Whether a space, an intent or a queued job names this Webex room.
+  virtual Result<bool> IsKnownRoom(const std::string& webex_room_id) = 0;
+
+  // Pending Webex work (see WebexJob). ClaimWebexJobs hands out up to `limit` jobs that are due
+  // (next_attempt_at <= now) and not claimed (claimed_until <= now), oldest first, and marks them
+  // claimed until now + lease_seconds, so that two workers (or two processes) never get the same job.
+  virtual Result<int64_t> QueueWebexJob(const WebexJob& job) = 0;
+  virtual Result<std::vector<WebexJob>> ClaimWebexJobs(int64_t now, int64_t lease_seconds, int limit) = 0;
+  virtual Result<void> CompleteWebexJob(int64_t id) = 0;
+  // Counts a failed attempt, records the error and makes the job due again at `next_attempt_at`.
+  virtual Result<void> RetryWebexJob(int64_t id, int64_t next_attempt_at, const std::string& error) = 0;
+  // Every queued job, claimed or not, oldest first (for tests, `check` and the reconciler's backlog).
+  virtual Result<std::vector<WebexJob>> ListWebexJobs() = 0;
 
   // Sessions. GetSession returns expired sessions too: the caller decides with its clock.
   virtual Result<void> CreateSession(const SessionRecord& session) = 0;
@@ -92,6 +132,9 @@ class Storage {
   // expired (expires_at <= now) state is kNotFound.
   virtual Result<void> SaveOAuthState(const OAuthStateRecord& state) = 0;
   virtual Result<OAuthStateRecord> TakeOAuthState(const std::string& state, int64_t now) = 0;
+  // Deletes the states with expires_at <= now; returns how many.
+  virtual Result<int64_t> DeleteExpiredOAuthStates(int64_t now) = 0;
+  virtual Result<int64_t> CountOAuthStates() = 0;
 
   // The audit log, append-only. ListAudit returns newest first.
   virtual Result<int64_t> AppendAudit(const AuditRecord& record) = 0;

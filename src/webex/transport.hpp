@@ -1,12 +1,18 @@
 #pragma once
-// The HTTP edge of the Webex client: one request out, one response back. The real implementation
-// is CurlTransport; tests use it against an in-process fake server or substitute their own.
+// The HTTP edge of the Webex client: one request out, one response back, asynchronously. The real
+// implementation is CurlTransport; tests use it against an in-process fake server or substitute
+// their own.
 
+#include <utility>  // Asio 1.74 needs it before its own headers.
+
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "core/error.hpp"
 
@@ -36,8 +42,10 @@ class Transport {
  public:
   virtual ~Transport() = default;
   // Any HTTP status is a successful Send; only a failure to get a response (connect, timeout,
-  // TLS) is an error, reported as kUnavailable. Must be safe to call from several threads.
-  virtual Result<HttpResult> Send(const HttpCall& call) = 0;
+  // TLS, `deadline` reached) is an error, reported as kUnavailable. Waiting holds no thread. Called
+  // from coroutines on the event loop the transport was built for; resumes there.
+  virtual boost::asio::awaitable<Result<HttpResult>> Send(HttpCall call,
+                                                         std::chrono::steady_clock::time_point deadline) = 0;
 };
 
 }  // namespace gp::webex
