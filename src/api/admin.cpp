@@ -5,10 +5,9 @@
 
 namespace gp::api {
 
-void AddAdminRoutes(http::Router& router, Deps& deps) {
-  router.Add("GET", "/api/v1/admin/status", Wrap([&deps](http::Request& request) -> Result<http::Response> {
-               auto caller = RequireRole(request, deps.sessions, "admin");
-               if (!caller) return tl::unexpected(caller.error());
+void AddAdminRoutes(Routes& routes, Deps& deps) {
+  routes.Add("GET", "/api/v1/admin/status", Access::kAdmin, Exec::kInline,
+             [&deps](http::Request&, const Caller&) -> Result<http::Response> {
                auto status = deps.app_admin.Status();
                Json app_admin = {{"signedIn", status.signed_in}, {"warning", status.warning}};
                if (!status.email.empty()) {
@@ -20,17 +19,16 @@ void AddAdminRoutes(http::Router& router, Deps& deps) {
                return JsonResponse(200, {{"appAdmin", app_admin},
                                          {"guestProvider", deps.options.guest_provider},
                                          {"demo", deps.options.demo}});
-             }));
+             });
 
-  router.Add("GET", "/api/v1/spaces", Wrap([&deps](http::Request& request) -> Result<http::Response> {
-               auto caller = RequireRole(request, deps.sessions, "admin");
-               if (!caller) return tl::unexpected(caller.error());
+  routes.Add("GET", "/api/v1/spaces", Access::kAdmin, Exec::kInline,
+             [&deps](http::Request&, const Caller&) -> Result<http::Response> {
                auto spaces = deps.storage.ListSpaces();
                if (!spaces) return tl::unexpected(spaces.error());
                Json items = Json::array();
                for (const auto& space : *spaces) items.push_back(SpaceJson(space));
                return JsonResponse(200, {{"items", items}});
-             }));
+             });
 }
 
 }  // namespace gp::api

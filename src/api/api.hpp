@@ -4,9 +4,10 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 
-#include "http/router.hpp"
+#include "api/routes.hpp"
 #include "http/static_files.hpp"
 #include "service/app_admin.hpp"
 #include "service/guests.hpp"
@@ -28,6 +29,7 @@ struct ApiOptions {
 
 struct Deps {
   storage::Storage& storage;
+  WorkPool& pool;
   service::Sessions& sessions;
   service::AppAdmin& app_admin;
   service::Guests& guests;
@@ -38,16 +40,16 @@ struct Deps {
   ApiOptions options;
 };
 
-// Registers every route; adds security headers to every response.
-http::Handler BuildHandler(Deps& deps);
+// Builds the route table with every route. `files` serves the web UI and must outlive the table.
+std::unique_ptr<Routes> BuildRoutes(Deps& deps, const http::StaticFiles& files);
 
 // Per-resource registration (one file each).
-void AddPageRoutes(http::Router& router, Deps& deps, const http::StaticFiles& files);
-void AddOAuthRoutes(http::Router& router, Deps& deps);
-void AddSessionRoutes(http::Router& router, Deps& deps);
-void AddGuestRoutes(http::Router& router, Deps& deps);
-void AddPolicyRoutes(http::Router& router, Deps& deps);
-void AddRoomRoutes(http::Router& router, Deps& deps);
-void AddAdminRoutes(http::Router& router, Deps& deps);
+void AddPageRoutes(Routes& routes, Deps& deps, const http::StaticFiles& files);
+void AddOAuthRoutes(Routes& routes, Deps& deps);
+void AddSessionRoutes(Routes& routes, Deps& deps);
+void AddGuestRoutes(Routes& routes, Deps& deps);
+void AddPolicyRoutes(Routes& routes, Deps& deps);
+void AddRoomRoutes(Routes& routes, Deps& deps);
+void AddAdminRoutes(Routes& routes, Deps& deps);
 
 }  // namespace gp::api

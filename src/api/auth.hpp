@@ -1,6 +1,6 @@
 #pragma once
-// Who is calling: the session behind the cookie, the role a route needs, and the CSRF token that
-// every state-changing call must carry.
+// Who is calling: the session behind the cookie. Roles and CSRF are enforced by the route table
+// (api/routes.hpp).
 
 #include <string>
 
@@ -20,8 +20,6 @@ struct Caller {
 
 // The caller when a live session exists; kUnauthorized otherwise.
 Result<Caller> Authenticate(const http::Request& request, service::Sessions& sessions);
-// As Authenticate, plus the role (403 for the other role) and, for state-changing methods, CSRF.
-Result<Caller> RequireRole(const http::Request& request, service::Sessions& sessions, const std::string& role);
 
 std::string SessionCookie(const std::string& value, int64_t max_age, bool secure);
 std::string ClearedSessionCookie(bool secure);

@@ -6,20 +6,18 @@
 
 namespace gp::api {
 
-void AddGuestRoutes(http::Router& router, Deps& deps) {
-  router.Add("GET", "/api/v1/guests", Wrap([&deps](http::Request& request) -> Result<http::Response> {
-               auto caller = RequireRole(request, deps.sessions, "admin");
-               if (!caller) return tl::unexpected(caller.error());
+void AddGuestRoutes(Routes& routes, Deps& deps) {
+  routes.Add("GET", "/api/v1/guests", Access::kAdmin, Exec::kInline,
+             [&deps](http::Request&, const Caller&) -> Result<http::Response> {
                auto guests = deps.guests.List();
                if (!guests) return tl::unexpected(guests.error());
                Json items = Json::array();
                for (const auto& guest : *guests) items.push_back(GuestJson(guest));
                return JsonResponse(200, {{"items", items}});
-             }));
+             });
 
-  router.Add("POST", "/api/v1/guests", Wrap([&deps](http::Request& request) -> Result<http::Response> {
-               auto caller = RequireRole(request, deps.sessions, "admin");
-               if (!caller) return tl::unexpected(caller.error());
+  routes.Add("POST", "/api/v1/guests", Access::kAdmin, Exec::kPool,
+             [&deps](http::Request& request, const Caller& caller) -> Result<http::Response> {
                auto body = ParseJsonObject(request);
                if (!body) return tl::unexpected(body.error());
                auto display_name = RequireString(*body, "displayName");
@@ -28,22 +26,20 @@ void AddGuestRoutes(http::Router& router, Deps& deps) {
                if (!username) return tl::unexpected(username.error());
                auto password = RequireString(*body, "password");
                if (!password) return tl::unexpected(password.error());
-               auto created = deps.guests.Create({*display_name, *username, *password}, caller->actor);
+               auto created = deps.guests.Create({*display_name, *username, *password}, caller.actor);
                if (!created) return tl::unexpected(created.error());
                return JsonResponse(201, GuestJson(*created));
-             }));
+             });
 
-  router.Add("GET", "/api/v1/guests/{id}", Wrap([&deps](http::Request& request) -> Result<http::Response> {
-               auto caller = RequireRole(request, deps.sessions, "admin");
-               if (!caller) return tl::unexpected(caller.error());
+  routes.Add("GET", "/api/v1/guests/{id}", Access::kAdmin, Exec::kInline,
+             [&deps](http::Request& request, const Caller&) -> Result<http::Response> {
                auto guest = deps.guests.Get(*request.PathParam("id"));
                if (!guest) return tl::unexpected(guest.error());
                return JsonResponse(200, GuestJson(*guest));
-             }));
+             });
 
-  router.Add("PATCH", "/api/v1/guests/{id}", Wrap([&deps](http::Request& request) -> Result<http::Response> {
-               auto caller = RequireRole(request, deps.sessions, "admin");
-               if (!caller) return tl::unexpected(caller.error());
+  routes.Add("PATCH", "/api/v1/guests/{id}", Access::kAdmin, Exec::kPool,
+             [&deps](http::Request& request, const Caller& caller) -> Result<http::Response> {
                auto body = ParseJsonObject(request);
                if (!body) return tl::unexpected(body.error());
                service::GuestChanges changes;
@@ -56,22 +52,20 @@ void AddGuestRoutes(http::Router& router, Deps& deps) {
                changes.display_name = *display_name;
                changes.password = *password;
                changes.disabled = *disabled;
-               auto updated = deps.guests.Update(*request.PathParam("id"), changes, caller->actor);
+               auto updated = deps.guests.Update(*request.PathParam("id"), changes, caller.actor);
                if (!updated) return tl::unexpected(updated.error());
                return JsonResponse(200, GuestJson(*updated));
-             }));
+             });
 
-  router.Add("DELETE", "/api/v1/guests/{id}", Wrap([&deps](http::Request& request) -> Result<http::Response> {
-               auto caller = RequireRole(request, deps.sessions, "admin");
-               if (!caller) return tl::unexpected(caller.error());
-               auto deleted = deps.guests.Delete(*request.PathParam("id"), caller->actor);
+  routes.Add("DELETE", "/api/v1/guests/{id}", Access::kAdmin, Exec::kPool,
+             [&deps](http::Request& request, const Caller& caller) -> Result<http::Response> {
+               auto deleted = deps.guests.Delete(*request.PathParam("id"), caller.actor);
                if (!deleted) return tl::unexpected(deleted.error());
                return http::Response::Empty(204);
-             }));
+             });
 
-  router.Add("POST", "/api/v1/guests/import", Wrap([&deps](http::Request& request) -> Result<http::Response> {
-               auto caller = RequireRole(request, deps.sessions, "admin");
-               if (!caller) return tl::unexpected(caller.error());
+  routes.Add("POST", "/api/v1/guests/import", Access::kAdmin, Exec::kPool,
+             [&deps](http::Request& request, const Caller& caller) -> Result<http::Response> {
                std::string type = request.MediaType();
                Result<domain::ImportPlan> plan = Fail(ErrorCode::kUnsupportedMediaType,
                    "Send the original guests.json as application/json or a CSV as text/csv.");
@@ -81,7 +75,7 @@ void AddGuestRoutes(http::Router& router, Deps& deps) {
                  plan = domain::ParseGuestsCsv(request.body);
                }
                if (!plan) return tl::unexpected(plan.error());
-               auto report = deps.guests.Import(*plan, caller->actor);
+               auto report = deps.guests.Import(*plan, caller.actor);
                if (!report) return tl::unexpected(report.error());
                Json skipped = Json::array();
                for (const auto& entry : report->skipped) {
@@ -92,7 +86,7 @@ void AddGuestRoutes(http::Router& router, Deps& deps) {
                return JsonResponse(200, {{"created", report->created},
                                          {"pairsAdded", report->pairs_added},
                                          {"skipped", skipped}});
-             }));
+             });
 }
 
 }  // namespace gp::api

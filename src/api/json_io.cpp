@@ -19,7 +19,8 @@ http::Response ErrorResponse(const Error& error) {
                 {"message", error.message}};
   if (!error.field.empty()) inner["field"] = error.field;
   auto response = JsonResponse(HttpStatus(error.code), Json{{"error", inner}});
-  if (error.code == ErrorCode::kTooManyRequests && error.retry_after_seconds > 0) {
+  if ((error.code == ErrorCode::kTooManyRequests || error.code == ErrorCode::kUnavailable) &&
+      error.retry_after_seconds > 0) {
     response.headers.Set("Retry-After", std::to_string(error.retry_after_seconds));
   }
   return response;

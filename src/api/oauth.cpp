@@ -32,36 +32,43 @@ http::Response MessagePage(int status, const std::string& title, const std::stri
 
 }  // namespace
 
-void AddOAuthRoutes(http::Router& router, Deps& deps) {
-  router.Add("GET", "/auth/webex/login", [&deps](http::Request&) {
-    auto url = deps.admin_auth.Begin();
-    if (!url) return MessagePage(HttpStatus(url.error().code), "Sign-in unavailable", url.error().message);
-    auto response = http::Response::Redirect(*url);
-    response.headers.Set("Cache-Control", "no-store");
-    return response;
-  });
+void AddOAuthRoutes(Routes& routes, Deps& deps) {
+  // Starting a sign-in stores its state: a write, so it runs on the pool.
+  routes.Add("GET", "/auth/webex/login", Access::kPublic, Exec::kPool,
+             [&deps](http::Request&, const Caller&) -> Result<http::Response> {
+               auto url = deps.admin_auth.Begin();
+               if (!url) return MessagePage(HttpStatus(url.error().code), "Sign-in unavailable", url.error().message);
+               auto response = http::Response::Redirect(*url);
+               response.headers.Set("Cache-Control", "no-store");
+               return response;
+             });
 
-  router.Add("GET", "/auth/webex/callback", [&deps](http::Request& request) {
-    if (auto error = request.Query("error")) {
-      return MessagePage(400, "Sign-in cancelled", "Webex did not complete the sign-in. Please try again.");
-    }
-    auto code = request.Query("code");
-    auto state = request.Query("state");
-    if (!code || !state || code->empty() || state->empty()) {
-      return MessagePage(400, "Sign-in failed", "The sign-in response is incomplete. Please start again.");
-    }
-    auto signed_in = deps.admin_auth.Complete(*code, *state);
-    if (!signed_in) {
-      const Error& error = signed_in.error();
-      std::string title = error.code == ErrorCode::kForbidden ? "Not an administrator" : "Sign-in failed";
-      return MessagePage(HttpStatus(error.code), title, error.message);
-    }
-    auto response = http::Response::Redirect("/admin");
-    response.headers.Set("Cache-Control", "no-store");
-    response.headers.Add("Set-Cookie", SessionCookie(signed_in->session.cookie_value, deps.sessions.lifetime_seconds(),
-                                                     deps.options.secure_cookies));
-    return response;
-  });
+  routes.AddAsync("GET", "/auth/webex/callback", Access::kPublic,
+                  [&deps](http::Request& request, const Caller&) -> boost::asio::awaitable<Result<http::Response>> {
+                    if (auto error = request.Query("error")) {
+                      co_return MessagePage(400, "Sign-in cancelled",
+                                            "Webex did not complete the sign-in. Please try again.");
+                    }
+                    auto code = request.Query("code");
+                    auto state = request.Query("state");
+                    if (!code || !state || code->empty() || state->empty()) {
+                      co_return MessagePage(400, "Sign-in failed",
+                                            "The sign-in response is incomplete. Please start again.");
+                    }
+                    auto signed_in = co_await deps.admin_auth.Complete(*code, *state);
+                    if (!signed_in) {
+                      const Error& error = signed_in.error();
+                      std::string title =
+                          error.code == ErrorCode::kForbidden ? "Not an administrator" : "Sign-in failed";
+                      co_return MessagePage(HttpStatus(error.code), title, error.message);
+                    }
+                    auto response = http::Response::Redirect("/admin");
+                    response.headers.Set("Cache-Control", "no-store");
+                    response.headers.Add("Set-Cookie",
+                                         SessionCookie(signed_in->session.cookie_value,
+                                                       deps.sessions.lifetime_seconds(), deps.options.secure_cookies));
+                    co_return response;
+                  });
 }
 
 }  // namespace gp::api

@@ -4,13 +4,15 @@
 
 namespace gp::api {
 
-void AddPageRoutes(http::Router& router, Deps& deps, const http::StaticFiles& files) {
-  router.Add("GET", "/", [&files](http::Request& request) { return files.Serve(request, "index.html"); });
-  router.Add("GET", "/guest", [&files](http::Request& request) { return files.Serve(request, "guest.html"); });
-  router.Add("GET", "/admin", [&files](http::Request& request) { return files.Serve(request, "admin.html"); });
-  router.Add("GET", "/static/{path...}",
-             [&files](http::Request& request) { return files.Serve(request, *request.PathParam("path")); });
-  router.Add("GET", "/healthz", [&deps](http::Request&) {
+void AddPageRoutes(Routes& routes, Deps& deps, const http::StaticFiles& files) {
+  routes.AddRaw("GET", "/", Access::kPublic, [&files](http::Request& request) { return files.Serve(request, "index.html"); });
+  routes.AddRaw("GET", "/guest", Access::kPublic,
+                [&files](http::Request& request) { return files.Serve(request, "guest.html"); });
+  routes.AddRaw("GET", "/admin", Access::kPublic,
+                [&files](http::Request& request) { return files.Serve(request, "admin.html"); });
+  routes.AddRaw("GET", "/static/{path...}", Access::kPublic,
+                [&files](http::Request& request) { return files.Serve(request, *request.PathParam("path")); });
+  routes.AddRaw("GET", "/healthz", Access::kPublic, [&deps](http::Request&) {
     auto ping = deps.storage.Ping();
     if (!ping) return JsonResponse(503, {{"status", "unavailable"}});
     return JsonResponse(200, {{"status", "ok"}});

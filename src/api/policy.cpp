@@ -29,36 +29,33 @@ Result<std::vector<service::Pair>> ParsePairs(const Json& body) {
 
 }  // namespace
 
-void AddPolicyRoutes(http::Router& router, Deps& deps) {
-  router.Add("GET", "/api/v1/policy/pairs", Wrap([&deps](http::Request& request) -> Result<http::Response> {
-               auto caller = RequireRole(request, deps.sessions, "admin");
-               if (!caller) return tl::unexpected(caller.error());
+void AddPolicyRoutes(Routes& routes, Deps& deps) {
+  routes.Add("GET", "/api/v1/policy/pairs", Access::kAdmin, Exec::kInline,
+             [&deps](http::Request&, const Caller&) -> Result<http::Response> {
                auto pairs = deps.policy.Pairs();
                if (!pairs) return tl::unexpected(pairs.error());
                return JsonResponse(200, {{"pairs", PairsJson(*pairs)}});
-             }));
+             });
 
-  router.Add("PUT", "/api/v1/policy/pairs", Wrap([&deps](http::Request& request) -> Result<http::Response> {
-               auto caller = RequireRole(request, deps.sessions, "admin");
-               if (!caller) return tl::unexpected(caller.error());
+  routes.Add("PUT", "/api/v1/policy/pairs", Access::kAdmin, Exec::kPool,
+             [&deps](http::Request& request, const Caller& caller) -> Result<http::Response> {
                auto body = ParseJsonObject(request);
                if (!body) return tl::unexpected(body.error());
                auto pairs = ParsePairs(*body);
                if (!pairs) return tl::unexpected(pairs.error());
-               auto change = deps.policy.Replace(*pairs, caller->actor);
+               auto change = deps.policy.Replace(*pairs, caller.actor);
                if (!change) return tl::unexpected(change.error());
                return JsonResponse(200, {{"pairs", PairsJson(change->pairs)}, {"closedSpaces", change->closed_spaces}});
-             }));
+             });
 
-  router.Add("GET", "/api/v1/contacts", Wrap([&deps](http::Request& request) -> Result<http::Response> {
-               auto caller = RequireRole(request, deps.sessions, "guest");
-               if (!caller) return tl::unexpected(caller.error());
-               auto contacts = deps.policy.ContactsOf(caller->session.guest_id.value_or(""));
+  routes.Add("GET", "/api/v1/contacts", Access::kGuest, Exec::kInline,
+             [&deps](http::Request&, const Caller& caller) -> Result<http::Response> {
+               auto contacts = deps.policy.ContactsOf(caller.session.guest_id.value_or(""));
                if (!contacts) return tl::unexpected(contacts.error());
                Json items = Json::array();
                for (const auto& guest : *contacts) items.push_back({{"id", guest.id}, {"displayName", guest.display_name}});
                return JsonResponse(200, {{"items", items}});
-             }));
+             });
 }
 
 }  // namespace gp::api

@@ -15,12 +15,15 @@ Json SessionJson(const service::Session& session, const storage::GuestRecord* gu
 
 }  // namespace
 
-void AddSessionRoutes(http::Router& router, Deps& deps) {
-  router.Add("GET", "/api/v1/info", Wrap([&deps](http::Request&) -> Result<http::Response> {
+void AddSessionRoutes(Routes& routes, Deps& deps) {
+  routes.Add("GET", "/api/v1/info", Access::kPublic, Exec::kInline,
+             [&deps](http::Request&, const Caller&) -> Result<http::Response> {
                return JsonResponse(200, {{"demo", deps.options.demo}, {"appAdminReady", deps.app_admin.Ready()}});
-             }));
+             });
 
-  router.Add("GET", "/api/v1/session", Wrap([&deps](http::Request& request) -> Result<http::Response> {
+  // Public: it answers "nobody" rather than 401 to a browser without a session.
+  routes.Add("GET", "/api/v1/session", Access::kPublic, Exec::kInline,
+             [&deps](http::Request& request, const Caller&) -> Result<http::Response> {
                auto caller = Authenticate(request, deps.sessions);
                if (!caller) return JsonResponse(200, {{"role", nullptr}, {"csrfToken", nullptr}});
                if (caller->session.role == "guest") {
@@ -34,35 +37,33 @@ void AddSessionRoutes(http::Router& router, Deps& deps) {
                  json["admin"]["displayName"] = status.display_name;
                }
                return JsonResponse(200, json);
-             }));
+             });
 
-  router.Add("POST", "/api/v1/session", Wrap([&deps](http::Request& request) -> Result<http::Response> {
-               auto body = ParseJsonObject(request);
-               if (!body) return tl::unexpected(body.error());
-               auto username = RequireString(*body, "username");
-               if (!username) return tl::unexpected(username.error());
-               auto password = RequireString(*body, "password");
-               if (!password) return tl::unexpected(password.error());
-               auto signed_in = deps.guest_auth.SignIn(*username, *password, request.remote_address);
-               if (!signed_in) return tl::unexpected(signed_in.error());
-               auto response = JsonResponse(200, SessionJson(signed_in->session.session, &signed_in->guest));
-               response.headers.Add("Set-Cookie", SessionCookie(signed_in->session.cookie_value,
-                                                                deps.sessions.lifetime_seconds(),
-                                                                deps.options.secure_cookies));
-               return response;
-             }));
+  routes.AddAsync("POST", "/api/v1/session", Access::kPublic,
+                  [&deps](http::Request& request, const Caller&) -> boost::asio::awaitable<Result<http::Response>> {
+                    auto body = ParseJsonObject(request);
+                    if (!body) co_return tl::unexpected(body.error());
+                    auto username = RequireString(*body, "username");
+                    if (!username) co_return tl::unexpected(username.error());
+                    auto password = RequireString(*body, "password");
+                    if (!password) co_return tl::unexpected(password.error());
+                    auto signed_in = co_await deps.guest_auth.SignIn(*username, *password, request.remote_address);
+                    if (!signed_in) co_return tl::unexpected(signed_in.error());
+                    auto response = JsonResponse(200, SessionJson(signed_in->session.session, &signed_in->guest));
+                    response.headers.Add("Set-Cookie",
+                                         SessionCookie(signed_in->session.cookie_value,
+                                                       deps.sessions.lifetime_seconds(), deps.options.secure_cookies));
+                    co_return response;
+                  });
 
-  router.Add("DELETE", "/api/v1/session", Wrap([&deps](http::Request& request) -> Result<http::Response> {
-               auto caller = Authenticate(request, deps.sessions);
-               if (!caller) return tl::unexpected(caller.error());
-               auto checked = RequireRole(request, deps.sessions, caller->session.role);
-               if (!checked) return tl::unexpected(checked.error());
-               auto ended = deps.sessions.End(caller->cookie_value);
+  routes.Add("DELETE", "/api/v1/session", Access::kSignedIn, Exec::kPool,
+             [&deps](http::Request&, const Caller& caller) -> Result<http::Response> {
+               auto ended = deps.sessions.End(caller.cookie_value);
                if (!ended) return tl::unexpected(ended.error());
                auto response = http::Response::Empty(204);
                response.headers.Add("Set-Cookie", ClearedSessionCookie(deps.options.secure_cookies));
                return response;
-             }));
+             });
 }
 
 }  // namespace gp::api

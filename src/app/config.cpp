@@ -424,6 +424,25 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& environment,
     config.worker_threads = static_cast<int>(*threads);
   }
 
+  if (auto value = settings.Get("PASSWORD_HASH_MEMORY_KIB")) {
+    auto kib = ParseInteger(*value);
+    if (!kib || *kib < crypto::PasswordParams::kMinMemoryKib || *kib > 4 * 1024 * 1024) {
+      return KeyError("PASSWORD_HASH_MEMORY_KIB",
+                      "must be a whole number of KiB from " + std::to_string(crypto::PasswordParams::kMinMemoryKib) +
+                          " (OWASP's minimum for Argon2id) to 4194304, not " + Shown(*value));
+    }
+    config.password_hash.memory_kib = *kib;
+  }
+  if (auto value = settings.Get("PASSWORD_HASH_ITERATIONS")) {
+    auto iterations = ParseInteger(*value);
+    if (!iterations || *iterations < crypto::PasswordParams::kMinIterations || *iterations > 100) {
+      return KeyError("PASSWORD_HASH_ITERATIONS",
+                      "must be a whole number from " + std::to_string(crypto::PasswordParams::kMinIterations) +
+                          " (OWASP's minimum for Argon2id) to 100, not " + Shown(*value));
+    }
+    config.password_hash.iterations = *iterations;
+  }
+
   return config;
 }
 

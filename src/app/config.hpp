@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 
 namespace gp::app {
@@ -49,7 +50,9 @@ struct Config {
   NotifyMode effective_notify_mode = NotifyMode::kPoll;
 
   std::string log_level = "info";  // debug, info, warn, error, off
-  int worker_threads = 8;
+  // Threads of the pool for blocking work (Argon2id, database writes); 0: one per core.
+  int worker_threads = 0;
+  crypto::PasswordParams password_hash;
   bool demo = false;
 };
 

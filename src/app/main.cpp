@@ -55,6 +55,15 @@ std::optional<std::string> GuestIdByUsername(Portal& portal, const std::string& 
   return guest->id;
 }
 
+// The change has committed; its Webex side (removing memberships) is done now when Webex answers,
+// else by the server's reconciler as soon as it runs.
+void CatchUpWithWebex(Portal& portal) {
+  auto left = portal.ReconcileNow(std::chrono::seconds(10));
+  if (left && *left > 0) {
+    std::cout << *left << " Webex change(s) pending; the running server completes them\n";
+  }
+}
+
 // The command line; main() only turns an unexpected exception into an error line.
 int Run(int argc, char** argv) {
   CLI::App app{"Guest Portal: Webex messaging and meetings for people without a Webex account."};
@@ -153,6 +162,7 @@ int Run(int argc, char** argv) {
     if (!id) return Fail("no guest named '" + remove_username + "'");
     auto removed = portal->guests().Delete(*id, actor);
     if (!removed) return Fail(removed.error().message);
+    CatchUpWithWebex(*portal);
     return 0;
   }
   if (guests_import->parsed()) {
@@ -189,6 +199,7 @@ int Run(int argc, char** argv) {
     auto change = portal->policy().Replace(*pairs, actor);
     if (!change) return Fail(change.error().message);
     for (const auto& space : change->closed_spaces) std::cout << "closed space " << space << "\n";
+    if (!change->closed_spaces.empty()) CatchUpWithWebex(*portal);
     return 0;
   }
   return 0;

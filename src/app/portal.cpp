@@ -1,18 +1,26 @@
 #include "app/portal.hpp"
 
-#include <condition_variable>
+#include <utility>  // Asio 1.74 needs it before its own headers.
+
+#include <future>
 #include <iostream>
-#include <mutex>
 #include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include "api/api.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "core/periodic_task.hpp"
+#include "core/work_pool.hpp"
 #include "domain/throttle.hpp"
 #include "http/server.hpp"
 #include "service/app_admin.hpp"
 #include "service/audit.hpp"
 #include "service/guest_tokens.hpp"
+#include "service/reconciler.hpp"
 #include "service/sessions.hpp"
 #include "service/sign_in.hpp"
 #include "service/spaces.hpp"
@@ -24,7 +32,15 @@
 namespace gp::app {
 namespace {
 
-constexpr auto kRefreshInterval = std::chrono::seconds(60);
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr auto kRefreshInterval = seconds(60);
+constexpr auto kCleanupInterval = seconds(60);
+constexpr auto kReconcileInterval = seconds(2);
+// Work waiting for or running on the pool beyond this is refused with 503.
+constexpr std::size_t kMaxPendingWork = 512;
 constexpr const char* kAdminScopes = "spark:all spark:kms spark:people_read spark:rooms_read spark:rooms_write "
                                      "spark:memberships_read spark:memberships_write spark:messages_read "
                                      "spark:messages_write meeting:schedules_read meeting:schedules_write";
@@ -51,42 +67,44 @@ std::string OriginOf(const std::string& url) {
 
 struct Portal::Impl {
   Config config;
+  Clock clock = SystemClock();
+  // One thread runs this loop: the HTTP server, every Webex call (curl multi), the timers and the
+  // periodic tasks. Blocking work goes to `pool`.
+  asio::io_context loop{1};
+  std::unique_ptr<WorkPool> pool;
   std::unique_ptr<crypto::SecretBox> box;
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<webex::CurlTransport> transport;
   std::unique_ptr<webex::Client> webex;
   std::unique_ptr<webex::GuestTokenProvider> provider;
   std::unique_ptr<domain::LoginThrottle> throttle;
-  service::Clock clock = service::SystemClock();
   std::unique_ptr<service::Audit> audit;
   std::unique_ptr<service::Sessions> sessions;
   std::unique_ptr<service::AppAdmin> app_admin;
   std::unique_ptr<service::GuestTokens> guest_tokens;
+  service::InFlightIntents intents;
   std::unique_ptr<service::Spaces> spaces;
   std::unique_ptr<service::Guests> guests;
   std::unique_ptr<service::Policy> policy;
   std::unique_ptr<service::GuestAuth> guest_auth;
   std::unique_ptr<service::AdminAuth> admin_auth;
+  std::unique_ptr<service::Reconciler> reconciler;
   std::unique_ptr<api::Deps> deps;
+  std::unique_ptr<http::StaticFiles> files;
+  std::unique_ptr<api::Routes> routes;
   std::unique_ptr<http::Server> server;
+  std::vector<std::unique_ptr<PeriodicTask>> tasks;
+  PeriodicTask* reconcile_task = nullptr;
+  std::thread loop_thread;
+  bool stopped = false;
 
-  std::thread refresher;
-  std::mutex mutex;
-  std::condition_variable wake;
-  bool stopping = false;
-
-  void RefreshLoop() {
-    std::unique_lock lock(mutex);
-    while (!stopping) {
-      lock.unlock();
-      if (app_admin->Ready()) {
-        auto refreshed = app_admin->RefreshIfDue();
-        if (!refreshed) log::warn("AppAdmin refresh: {}", refreshed.error().message);
-      }
-      (void)storage->DeleteExpiredSessions(clock());
-      lock.lock();
-      wake.wait_for(lock, kRefreshInterval, [this] { return stopping; });
-    }
+  // Runs `operation` on the loop from a thread that is not the loop's (the CLI, before Start).
+  template <typename T>
+  T RunOnLoop(asio::awaitable<T> operation) {
+    auto future = asio::co_spawn(loop, std::move(operation), asio::use_future);
+    loop.restart();
+    while (future.wait_for(milliseconds(0)) != std::future_status::ready) loop.run_one();
+    return future.get();
   }
 };
 
@@ -109,38 +127,40 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   auto migrated = p.storage->Migrate();
   if (!migrated) return Fail(ErrorCode::kUnavailable, "DATABASE_URL: " + migrated.error().message);
 
-  p.transport = std::make_unique<webex::CurlTransport>();
+  p.pool = std::make_unique<WorkPool>(config.worker_threads, kMaxPendingWork);
+  p.transport = std::make_unique<webex::CurlTransport>(p.loop.get_executor());
   p.webex = std::make_unique<webex::Client>(config.webex_api_url, *p.transport);
   if (config.guest_provider == GuestProvider::kGuestIssuer) {
     p.provider = std::make_unique<webex::GuestIssuerProvider>(*p.webex, config.guest_issuer_id,
                                                               config.guest_shared_secret,
-                                                              config.guest_token_expiration);
+                                                              config.guest_token_expiration, p.clock);
   } else {
     p.provider = std::make_unique<webex::ServiceAppProvider>(*p.webex, config.service_app_client_id,
                                                              config.service_app_client_secret,
-                                                             config.service_app_refresh_token);
+                                                             config.service_app_refresh_token, p.clock);
   }
   p.throttle = std::make_unique<domain::LoginThrottle>();
-  p.audit = std::make_unique<service::Audit>(*p.storage, p.clock);
+  p.audit = std::make_unique<service::Audit>(*p.storage, *p.pool, p.clock);
   p.sessions = std::make_unique<service::Sessions>(*p.storage, p.clock, config.guest_token_expiration);
-  p.app_admin = std::make_unique<service::AppAdmin>(*p.storage, *p.webex, *p.box, p.clock, config.client_id,
+  p.app_admin = std::make_unique<service::AppAdmin>(*p.storage, *p.webex, *p.pool, *p.box, p.clock, config.client_id,
                                                     config.client_secret);
-  p.guest_tokens = std::make_unique<service::GuestTokens>(*p.storage, *p.provider, *p.box, p.clock);
-  p.spaces = std::make_unique<service::Spaces>(*p.storage, *p.webex, *p.app_admin, *p.guest_tokens, *p.audit,
-                                               p.clock);
-  p.guests = std::make_unique<service::Guests>(*p.storage, *p.sessions, *p.spaces, *p.guest_tokens, *p.audit,
-                                               p.clock);
-  p.policy = std::make_unique<service::Policy>(*p.storage, *p.spaces, *p.audit);
+  p.guest_tokens = std::make_unique<service::GuestTokens>(*p.storage, *p.provider, *p.pool, *p.box, p.clock);
+  p.spaces = std::make_unique<service::Spaces>(*p.storage, *p.webex, *p.app_admin, *p.guest_tokens, *p.pool,
+                                               *p.audit, p.intents, p.clock);
+  p.guests = std::make_unique<service::Guests>(*p.storage, *p.sessions, *p.audit, p.clock, config.password_hash);
+  p.policy = std::make_unique<service::Policy>(*p.storage, *p.audit, p.clock);
   p.guest_auth = std::make_unique<service::GuestAuth>(*p.storage, *p.sessions, *p.app_admin, *p.guest_tokens,
-                                                      *p.throttle, *p.audit, p.clock);
+                                                      *p.throttle, *p.pool, *p.audit, p.clock, config.password_hash);
   service::AdminAuthOptions admin_options;
   admin_options.client_id = config.client_id;
   admin_options.client_secret = config.client_secret;
   admin_options.redirect_uri = config.public_url + "/auth/webex/callback";
   admin_options.admin_emails = config.admin_emails;
   admin_options.scopes = kAdminScopes;
-  p.admin_auth = std::make_unique<service::AdminAuth>(*p.storage, *p.webex, *p.sessions, *p.app_admin, *p.audit,
-                                                      p.clock, admin_options);
+  p.admin_auth = std::make_unique<service::AdminAuth>(*p.storage, *p.webex, *p.sessions, *p.app_admin, *p.pool,
+                                                      *p.audit, p.clock, admin_options);
+  p.reconciler = std::make_unique<service::Reconciler>(*p.storage, *p.webex, *p.app_admin, *p.pool, *p.audit,
+                                                       p.intents, p.clock);
 
   api::ApiOptions options;
   options.secure_cookies = config.public_url_is_https;
@@ -148,30 +168,59 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   options.guest_provider = config.guest_provider == GuestProvider::kGuestIssuer ? "guest-issuer" : "service-app";
   options.web_root = WebRoot();
   options.webex_origin = OriginOf(config.webex_api_url);
-  p.deps = std::make_unique<api::Deps>(api::Deps{*p.storage, *p.sessions, *p.app_admin, *p.guests, *p.policy,
-                                                 *p.spaces, *p.guest_auth, *p.admin_auth, options});
+  p.deps = std::make_unique<api::Deps>(api::Deps{*p.storage, *p.pool, *p.sessions, *p.app_admin, *p.guests,
+                                                 *p.policy, *p.spaces, *p.guest_auth, *p.admin_auth, options});
   return portal;
 }
 
 Result<void> Portal::Start() {
   Impl& p = *impl_;
+  p.files = std::make_unique<http::StaticFiles>(p.deps->options.web_root);
+  p.routes = api::BuildRoutes(*p.deps, *p.files);
   http::ServerOptions options;
   options.host = p.config.listen_host;
   options.port = p.config.listen_port;
-  options.io_threads = 1;
-  options.worker_threads = p.config.worker_threads;
-  // Reads answer from SQLite alone (microseconds) and stay on the I/O threads; anything that may call
-  // Webex, hash a password or write runs on the workers.
-  options.run_inline = [](const http::Request& request) {
-    return (request.method == "GET" || request.method == "HEAD") && !request.path.starts_with("/auth/");
-  };
-  p.server = std::make_unique<http::Server>(options, api::BuildHandler(*p.deps));
+  options.refusal_headers = p.routes->security_headers();
+  p.server = std::make_unique<http::Server>(options, p.routes->Handler(), p.loop);
   auto started = p.server->Start();
   if (!started) return Fail(started.error().code, "LISTEN_ADDRESS: " + started.error().message);
-  p.refresher = std::thread([&p] { p.RefreshLoop(); });
+
+  auto executor = p.loop.get_executor();
+  p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "AppAdmin refresh", kRefreshInterval,
+                                                   [&p]() -> asio::awaitable<void> {
+    if (!p.app_admin->Ready()) co_return;
+    auto refreshed = co_await p.app_admin->RefreshIfDue(webex::DeadlineIn(seconds(30)));
+    if (!refreshed) log::warn("AppAdmin refresh: {}", refreshed.error().message);
+  }));
+  p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "clean-up", kCleanupInterval,
+                                                   [&p]() -> asio::awaitable<void> {
+    co_await p.pool->Run([&p]() -> Result<void> {
+      (void)p.storage->DeleteExpiredSessions(p.clock());
+      (void)p.storage->DeleteExpiredOAuthStates(p.clock());
+      return {};
+    });
+  }));
+  p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "reconciler", kReconcileInterval,
+                                                   [&p]() -> asio::awaitable<void> {
+    co_await p.reconciler->RunOnce();
+  }));
+  p.reconcile_task = p.tasks.back().get();
+  auto wake = [&p] {
+    if (p.reconcile_task) p.reconcile_task->Wake();
+  };
+  p.spaces->SetOnQueued(wake);
+  p.policy->SetOnQueued(wake);
+  p.guests->SetOnQueued(wake);
+  for (auto& task : p.tasks) task->Start();
+
+  p.loop.restart();
+  p.loop_thread = std::thread([&p] {
+    auto guard = asio::make_work_guard(p.loop);
+    p.loop.run();
+  });
   std::cout << "guest-portal listening on http://" << p.config.listen_host << ":" << p.server->port() << std::endl;
-  log::info("guest-portal listening on {}:{} (public URL {})", p.config.listen_host, p.server->port(),
-            p.config.public_url);
+  log::info("guest-portal listening on {}:{} (public URL {}, {} pool threads)", p.config.listen_host,
+            p.server->port(), p.config.public_url, p.pool->threads());
   return {};
 }
 
@@ -183,30 +232,49 @@ void Portal::Wait() {
 }
 
 void Portal::Stop() {
-  {
-    std::lock_guard lock(impl_->mutex);
-    impl_->stopping = true;
+  Impl& p = *impl_;
+  if (p.stopped) return;
+  p.stopped = true;
+  for (auto& task : p.tasks) task->Stop();
+  if (p.server) p.server->Stop();
+  if (p.loop_thread.joinable()) {
+    p.loop.stop();
+    p.loop_thread.join();
   }
-  impl_->wake.notify_all();
-  if (impl_->server) impl_->server->Stop();
-  if (impl_->refresher.joinable()) impl_->refresher.join();
+  if (p.pool) p.pool->Join();
 }
 
 Result<std::string> Portal::CheckWebex() {
   Impl& p = *impl_;
-  if (p.app_admin->Ready()) {
-    auto token = p.app_admin->AccessToken();
-    if (!token) return tl::unexpected(token.error());
-    auto me = p.webex->GetMe(*token);
-    if (!me) return tl::unexpected(me.error());
-    return "Webex: reachable as the AppAdmin " + p.app_admin->Status().email;
-  }
-  auto anonymous = p.webex->GetMe("");
-  if (!anonymous && anonymous.error().code == ErrorCode::kUnauthorized) {
-    return std::string("Webex: reachable (no administrator has signed in yet)");
-  }
-  if (!anonymous) return tl::unexpected(anonymous.error());
-  return Fail(ErrorCode::kUpstream, "Webex answered a request without a token: is WEBEX_API_URL right?");
+  return p.RunOnLoop([&p]() -> asio::awaitable<Result<std::string>> {
+    const auto deadline = webex::DeadlineIn(seconds(20));
+    if (p.app_admin->Ready()) {
+      auto token = co_await p.app_admin->AccessToken(deadline);
+      if (!token) co_return tl::unexpected(token.error());
+      auto me = co_await p.webex->GetMe(*token, deadline);
+      if (!me) co_return tl::unexpected(me.error());
+      co_return "Webex: reachable as the AppAdmin " + p.app_admin->Status().email;
+    }
+    auto anonymous = co_await p.webex->GetMe("", deadline);
+    if (!anonymous && anonymous.error().code == ErrorCode::kUnauthorized) {
+      co_return std::string("Webex: reachable (no administrator has signed in yet)");
+    }
+    if (!anonymous) co_return tl::unexpected(anonymous.error());
+    co_return Fail(ErrorCode::kUpstream, "Webex answered a request without a token: is WEBEX_API_URL right?");
+  }());
+}
+
+Result<int64_t> Portal::ReconcileNow(seconds budget) {
+  Impl& p = *impl_;
+  return p.RunOnLoop([&p, budget]() -> asio::awaitable<Result<int64_t>> {
+    const auto until = std::chrono::steady_clock::now() + budget;
+    while (std::chrono::steady_clock::now() < until) {
+      auto report = co_await p.reconciler->RunOnce();
+      if (report.done == 0 && report.retried == 0) break;
+      if (report.retried > 0) break;  // what failed waits for its back-off; the server retries it
+    }
+    co_return p.reconciler->Backlog();
+  }());
 }
 
 storage::Storage& Portal::storage() { return *impl_->storage; }

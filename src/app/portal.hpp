@@ -2,6 +2,7 @@
 // The composition root: builds the portal's object graph from a Config. The server, the CLI and
 // the tests all start from here.
 
+#include <chrono>
 #include <memory>
 
 #include "app/config.hpp"
@@ -18,7 +19,8 @@ class Portal {
   static Result<std::unique_ptr<Portal>> Create(const Config& config);
   ~Portal();
 
-  // Starts the HTTP server and the background token refresher; prints the listening line.
+  // Starts the event loop thread, the HTTP server and the periodic tasks (AppAdmin refresh,
+  // reconciler, clean-ups); prints the listening line.
   Result<void> Start();
   uint16_t port() const;
   // Serves until SIGINT/SIGTERM.
@@ -26,8 +28,11 @@ class Portal {
   void Stop();
 
   // Reaches Webex: as the AppAdmin when one is signed in, else anonymously (a 401 proves the API
-  // answers). Returns a line describing what was reached.
+  // answers). Returns a line describing what was reached. For the CLI (before Start).
   Result<std::string> CheckWebex();
+  // Carries out the pending Webex work now, for up to `budget` (the CLI after a change; the server
+  // does it by itself). Returns how many jobs are still queued. For the CLI (before Start).
+  Result<int64_t> ReconcileNow(std::chrono::seconds budget);
 
   storage::Storage& storage();
   service::Guests& guests();

@@ -176,14 +176,22 @@ Result<std::string> SecretBox::Decrypt(std::string_view ciphertext) const {
   return out;
 }
 
-Result<std::string> HashPassword(std::string_view password) {
+Result<std::string> HashPassword(std::string_view password, const PasswordParams& params) {
   EnsureSodium();
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), static_cast<unsigned long long>(params.iterations),
+                            static_cast<std::size_t>(params.memory_kib) * 1024, crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return Fail(ErrorCode::kInternal, "password hashing ran out of memory");
   }
   return std::string(out);
+}
+
+bool NeedsRehash(std::string_view hash, const PasswordParams& params) {
+  EnsureSodium();
+  if (hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return true;
+  std::string terminated(hash);
+  return crypto_pwhash_str_needs_rehash(terminated.c_str(), static_cast<unsigned long long>(params.iterations),
+                                        static_cast<std::size_t>(params.memory_kib) * 1024) != 0;
 }
 
 bool VerifyPassword(std::string_view hash, std::string_view password) {

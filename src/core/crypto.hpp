@@ -3,6 +3,7 @@
 // encryption at rest (libsodium secretbox) and password hashing (Argon2id).
 
 #include <array>
+#include <cstdint>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -48,9 +49,21 @@ class SecretBox {
   std::array<unsigned char, kKeySize> key_;
 };
 
-// Argon2id (libsodium crypto_pwhash_str, interactive limits). The result is a self-describing
-// string that embeds the salt and parameters.
-Result<std::string> HashPassword(std::string_view password);
+// Argon2id cost. The defaults are OWASP's minimum for Argon2id (m=19456 KiB, t=2, p=1); lower
+// values are refused by the configuration.
+struct PasswordParams {
+  static constexpr int64_t kMinMemoryKib = 19456;
+  static constexpr int64_t kMinIterations = 2;
+  int64_t memory_kib = kMinMemoryKib;
+  int64_t iterations = kMinIterations;
+};
+
+// Argon2id (libsodium crypto_pwhash_str, one lane). The result is a self-describing string that
+// embeds the salt and parameters.
+Result<std::string> HashPassword(std::string_view password, const PasswordParams& params = {});
+// True when `hash` was made with other parameters than `params` (or is not an Argon2id hash):
+// it should be replaced at the next successful sign-in.
+bool NeedsRehash(std::string_view hash, const PasswordParams& params);
 // False for a wrong password and for a malformed hash.
 bool VerifyPassword(std::string_view hash, std::string_view password);
 

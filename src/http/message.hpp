@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,8 @@
 #include "core/encoding.hpp"
 
 namespace gp::http {
+
+class Stream;
 
 // An ordered list of header fields with case-insensitive lookup.
 class Headers {
@@ -57,6 +60,8 @@ struct Response {
   std::string body;
   // The server waits this long before sending (used to emulate network latency).
   std::chrono::milliseconds delay{0};
+  // When set, the body is sent as this stream's chunks instead of `body` (http/stream.hpp).
+  std::shared_ptr<Stream> stream;
 
   static Response Json(int status, std::string body);
   static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");

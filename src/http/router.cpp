@@ -18,10 +18,11 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return segments;
 }
 
-void Router::Add(std::string method, const std::string& pattern, Handler handler) {
+std::size_t Router::Add(std::string method, const std::string& pattern, Handler handler) {
   Route route{std::move(method), {}, std::move(handler)};
   for (auto segment : SplitPath(pattern)) route.segments.emplace_back(segment);
   routes_.push_back(std::move(route));
+  return routes_.size() - 1;
 }
 
 bool Router::Match(const Route& route, const std::vector<std::string_view>& segments,
@@ -50,18 +51,25 @@ bool Router::Match(const Route& route, const std::vector<std::string_view>& segm
   return route.segments.size() == segments.size();
 }
 
-Response Router::Dispatch(Request& request) const {
+std::optional<std::size_t> Router::Find(Request& request, bool& path_matched) const {
   auto segments = SplitPath(request.path);
-  bool path_matched = false;
+  path_matched = false;
   std::map<std::string, std::string> params;
-  for (const auto& route : routes_) {
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    const Route& route = routes_[i];
     if (!Match(route, segments, params)) continue;
     path_matched = true;
     if (route.method == request.method || (route.method == "GET" && request.method == "HEAD")) {
       request.path_params = std::move(params);
-      return route.handler(request);
+      return i;
     }
   }
+  return std::nullopt;
+}
+
+Response Router::Dispatch(Request& request) const {
+  bool path_matched = false;
+  if (auto index = Find(request, path_matched)) return routes_[*index].handler(request);
   if (path_matched && method_not_allowed_) return method_not_allowed_(request);
   if (not_found_) return not_found_(request);
   return Response::Text(path_matched ? 405 : 404, path_matched ? "method not allowed" : "not found");

@@ -4,6 +4,7 @@
 // matches the rest of the path.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,12 +16,17 @@ using Handler = std::function<Response(Request&)>;
 
 class Router {
  public:
-  void Add(std::string method, const std::string& pattern, Handler handler);
+  // Returns the route's index, for Find.
+  std::size_t Add(std::string method, const std::string& pattern, Handler handler = {});
   // Called when no pattern matches the path, and when a pattern matches but not the method.
   void SetNotFound(Handler handler) { not_found_ = std::move(handler); }
   void SetMethodNotAllowed(Handler handler) { method_not_allowed_ = std::move(handler); }
 
   Response Dispatch(Request& request) const;
+
+  // The index of the route for the request's method and path, filling request.path_params; nullopt
+  // when none matches. `path_matched` tells a wrong method (405) from an unknown path (404).
+  std::optional<std::size_t> Find(Request& request, bool& path_matched) const;
 
  private:
   struct Route {

@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -16,6 +17,7 @@
 #include <sodium.h>
 
 #include "core/log.hpp"
+#include "http/stream.hpp"
 
 namespace gp::http {
 namespace {
@@ -60,12 +62,18 @@ Request ToRequest(bhttp::request<bhttp::string_body>& raw, std::string remote_ad
 }  // namespace
 
 struct Server::Impl {
+  explicit Impl(asio::io_context* external) : own(external ? nullptr : std::make_unique<asio::io_context>()),
+                                              ioc(external ? *external : *own),
+                                              acceptor(ioc) {}
+
   ServerOptions options;
-  Handler handler;
-  asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
-  std::unique_ptr<asio::thread_pool> workers;
+  AsyncHandler handler;
+  std::unique_ptr<asio::io_context> own;
+  asio::io_context& ioc;
+  tcp::acceptor acceptor;
   std::vector<std::thread> threads;
+  std::mutex streams_mutex;
+  std::list<std::weak_ptr<Stream>> streams;
   uint16_t bound_port = 0;
   std::string id_prefix;
   std::atomic<uint64_t> next_request{1};
@@ -76,15 +84,51 @@ struct Server::Impl {
   bool stop_requested = false;
   bool stopped = false;
 
-  Response Invoke(Request& request) {
+  asio::awaitable<Response> Invoke(Request& request) {
     try {
-      return handler(request);
+      co_return co_await handler(request);
     } catch (const std::exception& e) {
       log::error("request {} failed: {}", request.request_id, e.what());
     } catch (...) {
       log::error("request {} failed with an unknown exception", request.request_id);
     }
-    return ErrorResponse(500, "internal", "Internal error.");
+    co_return ErrorResponse(500, "internal", "Internal error.");
+  }
+
+  // Sends the head, then the stream's chunks until it ends, the client goes away or the server stops.
+  asio::awaitable<void> WriteStream(beast::tcp_stream& stream, Response& response, unsigned version,
+                                    boost::system::error_code& ec) {
+    std::shared_ptr<Stream> body = response.stream;
+    body->Attach(stream.get_executor());
+    std::list<std::weak_ptr<Stream>>::iterator registered;
+    {
+      std::lock_guard lock(streams_mutex);
+      registered = streams.insert(streams.end(), body);
+    }
+    if (stopping.load()) body->Shutdown();
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(response.status), version};
+    for (const auto& [name, value] : response.headers.All()) res.insert(name, value);
+    res.keep_alive(false);
+    res.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> serializer(res);
+    stream.expires_after(kWriteTimeout);
+    co_await bhttp::async_write_header(stream, serializer, asio::redirect_error(asio::use_awaitable, ec));
+    while (!ec) {
+      std::optional<std::string> next = co_await body->Next();
+      if (!next) break;
+      stream.expires_after(kWriteTimeout);
+      co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(*next)),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!ec) {
+      stream.expires_after(kWriteTimeout);
+      co_await asio::async_write(stream, bhttp::make_chunk_last(), asio::redirect_error(asio::use_awaitable, ec));
+    }
+    {
+      std::lock_guard lock(streams_mutex);
+      streams.erase(registered);
+    }
+    body->Ended();
   }
 
   asio::awaitable<void> WriteResponse(beast::tcp_stream& stream, Response& response,
@@ -142,6 +186,7 @@ struct Server::Impl {
           refusal = ErrorResponse(400, "bad_request", "The request is not valid HTTP.");
         }
         if (refusal) {
+          for (const auto& [name, value] : options.refusal_headers) refusal->headers.Set(name, value);
           co_await WriteResponse(stream, *refusal, 11, false, false, ec);
           if (!ec) co_await Linger(stream);
         }
@@ -155,21 +200,21 @@ struct Server::Impl {
       bool head = request.method == "HEAD";
       auto started = std::chrono::steady_clock::now();
       ++in_flight;
-      Response response;
-      if (workers && !(options.run_inline && options.run_inline(request))) {
-        co_await asio::post(workers->get_executor(), asio::use_awaitable);
-        response = Invoke(request);
-        co_await asio::post(stream.get_executor(), asio::use_awaitable);
-      } else {
-        response = Invoke(request);
-      }
+      Response response = co_await Invoke(request);
       if (response.delay.count() > 0) {
         asio::steady_timer timer(stream.get_executor(), response.delay);
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
       int status = response.status;
-      keep_alive = keep_alive && !stopping.load();
-      co_await WriteResponse(stream, response, version, keep_alive, head, ec);
+      keep_alive = keep_alive && !stopping.load() && !response.stream;
+      if (response.stream && !head) {
+        // A stream may last for hours: it does not hold up a graceful stop.
+        --in_flight;
+        co_await WriteStream(stream, response, version, ec);
+        ++in_flight;
+      } else {
+        co_await WriteResponse(stream, response, version, keep_alive, head, ec);
+      }
       --in_flight;
       auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
       if (options.access_log) {
@@ -197,7 +242,18 @@ struct Server::Impl {
   }
 };
 
-Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
+Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>(nullptr)) {
+  impl_->options = std::move(options);
+  impl_->handler = [handler = std::move(handler)](Request& request) -> asio::awaitable<Response> {
+    co_return handler(request);
+  };
+  unsigned char random[4];
+  randombytes_buf(random, sizeof random);
+  impl_->id_prefix = HexEncode(std::string_view(reinterpret_cast<char*>(random), sizeof random)) + "-";
+}
+
+Server::Server(ServerOptions options, AsyncHandler handler, asio::io_context& loop)
+    : impl_(std::make_unique<Impl>(&loop)) {
   impl_->options = std::move(options);
   impl_->handler = std::move(handler);
   unsigned char random[4];
@@ -222,12 +278,11 @@ Result<void> Server::Start() {
                                              std::to_string(impl_->options.port) + ": " + ec.message());
   }
   impl_->bound_port = acceptor.local_endpoint().port();
-  if (impl_->options.worker_threads > 0) {
-    impl_->workers = std::make_unique<asio::thread_pool>(impl_->options.worker_threads);
-  }
   asio::co_spawn(impl_->ioc, impl_->Listen(), asio::detached);
-  for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i) {
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  if (impl_->own) {
+    for (int i = 0; i < std::max(1, impl_->options.io_threads); ++i) {
+      impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    }
   }
   return {};
 }
@@ -268,15 +323,30 @@ void Server::Stop() {
     boost::system::error_code ec;
     impl_->acceptor.close(ec);
   });
+  {
+    std::lock_guard lock(impl_->streams_mutex);
+    for (auto& weak : impl_->streams) {
+      if (auto stream = weak.lock()) stream->Shutdown();
+    }
+  }
   auto deadline = std::chrono::steady_clock::now() + kDrainGrace;
-  while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+  auto busy = [this] {
+    std::lock_guard lock(impl_->streams_mutex);
+    return impl_->in_flight.load() > 0 || !impl_->streams.empty();
+  };
+  while (busy() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  if (!impl_->own) return;
   impl_->ioc.stop();
   for (auto& thread : impl_->threads) {
     if (thread.joinable()) thread.join();
   }
-  if (impl_->workers) impl_->workers->join();
+}
+
+int Server::in_flight() const {
+  std::lock_guard lock(impl_->streams_mutex);
+  return impl_->in_flight.load() + static_cast<int>(impl_->streams.size());
 }
 
 }  // namespace gp::http

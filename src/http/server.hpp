@@ -1,14 +1,21 @@
 #pragma once
-// An HTTP/1.1 server on Boost.Beast with C++20 coroutines. It reads a request within limits, hands
-// it to a Handler (on the I/O threads, or on a worker pool when handlers may block), waits the
-// response's delay without blocking, and writes the response in one write. Stop() drains
-// connections gracefully.
+// An HTTP/1.1 server on Boost.Beast with C++20 coroutines. It reads a request within limits, awaits
+// the handler's coroutine (handlers never block the loop: what may block they hand to a
+// WorkPool), waits the response's delay on a timer, and writes the response in one write — or,
+// for a streaming response, its chunks as they come (http/stream.hpp). Stop() stops accepting,
+// ends streams and lets requests in flight finish.
+
+#include <utility>  // Asio 1.74 needs it before its own headers.
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include "core/error.hpp"
 #include "http/router.hpp"
@@ -21,30 +28,36 @@ struct ServerOptions {
   std::size_t body_limit = 1024 * 1024;
   std::size_t header_limit = 16 * 1024;
   std::chrono::seconds read_timeout{30};
+  // Threads running the server's own event loop; ignored when the server is given a loop.
   int io_threads = 1;
-  // 0 runs handlers on the I/O threads (they must not block); N > 0 runs them on N workers.
-  int worker_threads = 0;
-  // With workers: requests for which this returns true still run on the I/O threads, saving two
-  // thread hand-offs. Only for handlers that never wait on the network or on slow work.
-  std::function<bool(const Request&)> run_inline;
   // Log one line per request at info level (off: at debug level).
   bool access_log = true;
+  // Added to the answers the server gives by itself (413, 431, 400).
+  std::vector<std::pair<std::string, std::string>> refusal_headers;
 };
+
+using AsyncHandler = std::function<boost::asio::awaitable<Response>(Request&)>;
 
 class Server {
  public:
+  // Runs `handler` on the server's own event loop (`io_threads` threads); it must not block.
   Server(ServerOptions options, Handler handler);
+  // Runs on `loop`, which the caller runs (on one thread) and stops after Stop().
+  Server(ServerOptions options, AsyncHandler handler, boost::asio::io_context& loop);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and starts serving on background threads.
+  // Binds and starts serving (on background threads when the server owns its loop).
   Result<void> Start();
   uint16_t port() const;
   // Blocks until Stop() is called or SIGINT/SIGTERM arrives (when `handle_signals`).
   void Wait(bool handle_signals = true);
-  // Stops accepting, lets requests in flight finish (up to a grace period), then returns.
+  // Stops accepting, ends streams (writing their farewell), lets requests in flight finish (up to a
+  // grace period), then returns. Not to be called on the loop's own thread.
   void Stop();
+  // Requests being handled and streams open now.
+  int in_flight() const;
 
  private:
   struct Impl;

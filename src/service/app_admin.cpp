@@ -13,10 +13,11 @@ tl::unexpected<Error> AppAdminRequired() {
 
 }  // namespace
 
-AppAdmin::AppAdmin(storage::Storage& storage, webex::Client& webex, const crypto::SecretBox& box,
+AppAdmin::AppAdmin(storage::Storage& storage, webex::Api& webex, WorkPool& pool, const crypto::SecretBox& box,
                    Clock clock, std::string client_id, std::string client_secret)
     : storage_(storage),
       webex_(webex),
+      pool_(pool),
       box_(box),
       clock_(std::move(clock)),
       client_id_(std::move(client_id)),
@@ -33,24 +34,34 @@ Result<void> AppAdmin::Adopt(const webex::OAuthTokens& tokens, const webex::Pers
   record.refresh_token_enc = box_.Encrypt(tokens.refresh_token);
   record.refresh_expires_at = now + tokens.refresh_token_expires_in;
   record.updated_at = now;
-  std::lock_guard lock(refresh_mutex_);
   return storage_.SaveAppAdmin(record);
 }
 
-Result<std::string> AppAdmin::RefreshLocked(const storage::AppAdminRecord& record) {
+webex::Task<std::string> AppAdmin::Refresh(webex::Deadline deadline) {
+  // Another caller may have refreshed while this one waited for its turn.
+  auto record = storage_.GetAppAdmin();
+  if (!record) co_return AppAdminRequired();
   int64_t now = clock_();
-  if (record.refresh_expires_at <= now) return AppAdminRequired();
-  auto refresh_token = box_.Decrypt(record.refresh_token_enc);
-  if (!refresh_token) return AppAdminRequired();
-  auto tokens = webex_.RefreshToken(client_id_, client_secret_, *refresh_token);
-  if (!tokens) {
-    log::warn("AppAdmin token refresh failed: {}", tokens.error().message);
-    if (tokens.error().code == ErrorCode::kUnauthorized || tokens.error().code == ErrorCode::kBadRequest) {
-      return AppAdminRequired();
-    }
-    return tl::unexpected(tokens.error());
+  if (!domain::RefreshDue(record->access_expires_at, record->access_expires_at - record->updated_at, now)) {
+    if (auto token = box_.Decrypt(record->access_token_enc)) co_return *token;
   }
-  storage::AppAdminRecord updated = record;
+  if (record->refresh_expires_at <= now) co_return AppAdminRequired();
+  auto refresh_token = box_.Decrypt(record->refresh_token_enc);
+  if (!refresh_token) co_return AppAdminRequired();
+  auto tokens = co_await webex_.RefreshToken(client_id_, client_secret_, *refresh_token, deadline);
+  if (!tokens) {
+    log::warn("AppAdmin token refresh failed ({})", ErrorCodeName(tokens.error().code));
+    if (tokens.error().code == ErrorCode::kUnauthorized || tokens.error().code == ErrorCode::kBadRequest) {
+      co_return AppAdminRequired();
+    }
+    // A failed early refresh still leaves a token that has not expired yet.
+    if (record->access_expires_at > clock_()) {
+      if (auto token = box_.Decrypt(record->access_token_enc)) co_return *token;
+    }
+    co_return tl::unexpected(tokens.error());
+  }
+  storage::AppAdminRecord updated = *record;
+  now = clock_();
   updated.access_token_enc = box_.Encrypt(tokens->access_token);
   updated.access_expires_at = now + tokens->expires_in;
   if (!tokens->refresh_token.empty()) {
@@ -58,47 +69,28 @@ Result<std::string> AppAdmin::RefreshLocked(const storage::AppAdminRecord& recor
     updated.refresh_expires_at = now + tokens->refresh_token_expires_in;
   }
   updated.updated_at = now;
-  auto saved = storage_.SaveAppAdmin(updated);
-  if (!saved) return tl::unexpected(saved.error());
+  auto saved = co_await pool_.Run([&] { return storage_.SaveAppAdmin(updated); });
+  if (!saved) co_return tl::unexpected(saved.error());
   log::info("AppAdmin access token refreshed");
-  return tokens->access_token;
+  co_return tokens->access_token;
 }
 
-Result<std::string> AppAdmin::AccessToken() {
+webex::Task<std::string> AppAdmin::AccessToken(webex::Deadline deadline) {
   auto record = storage_.GetAppAdmin();
   if (!record) {
-    if (record.error().code == ErrorCode::kNotFound) return AppAdminRequired();
-    return tl::unexpected(record.error());
+    if (record.error().code == ErrorCode::kNotFound) co_return AppAdminRequired();
+    co_return tl::unexpected(record.error());
   }
-  int64_t now = clock_();
-  int64_t lifetime = record->access_expires_at - record->updated_at;
-  if (!domain::RefreshDue(record->access_expires_at, lifetime, now)) {
-    auto token = box_.Decrypt(record->access_token_enc);
-    if (token) return *token;
+  if (!domain::RefreshDue(record->access_expires_at, record->access_expires_at - record->updated_at, clock_())) {
+    if (auto token = box_.Decrypt(record->access_token_enc)) co_return *token;
   }
-  std::lock_guard lock(refresh_mutex_);
-  // Another caller may have refreshed while this one waited.
-  auto current = storage_.GetAppAdmin();
-  if (!current) return AppAdminRequired();
-  lifetime = current->access_expires_at - current->updated_at;
-  if (!domain::RefreshDue(current->access_expires_at, lifetime, clock_())) {
-    auto token = box_.Decrypt(current->access_token_enc);
-    if (token) return *token;
-  }
-  auto refreshed = RefreshLocked(*current);
-  if (refreshed) return refreshed;
-  // A failed early refresh still leaves a token that has not expired yet.
-  if (current->access_expires_at > clock_() && refreshed.error().reason != "app_admin_required") {
-    auto token = box_.Decrypt(current->access_token_enc);
-    if (token) return *token;
-  }
-  return refreshed;
+  co_return co_await refresh_.Run([this, deadline] { return Refresh(deadline); });
 }
 
-Result<void> AppAdmin::RefreshIfDue() {
-  auto token = AccessToken();
-  if (!token) return tl::unexpected(token.error());
-  return {};
+webex::Task<void> AppAdmin::RefreshIfDue(webex::Deadline deadline) {
+  auto token = co_await AccessToken(deadline);
+  if (!token) co_return tl::unexpected(token.error());
+  co_return Result<void>{};
 }
 
 AppAdminStatus AppAdmin::Status() {
@@ -121,6 +113,12 @@ AppAdminStatus AppAdmin::Status() {
 bool AppAdmin::Ready() {
   auto record = storage_.GetAppAdmin();
   return record && record->refresh_expires_at > clock_();
+}
+
+std::optional<std::string> AppAdmin::PersonId() {
+  auto record = storage_.GetAppAdmin();
+  if (!record) return std::nullopt;
+  return record->person_id;
 }
 
 }  // namespace gp::service

@@ -1,16 +1,20 @@
 #pragma once
 // The AppAdmin: the licensed Webex account whose OAuth tokens perform every privileged Webex action.
-// Its tokens are kept encrypted at rest and refreshed ahead of expiry, by one caller at a time.
+// Its tokens are kept encrypted at rest and refreshed ahead of expiry (domain::RefreshDue), by one
+// refresh at a time: concurrent callers share it. Runs on the event loop; writes go to the pool.
 
-#include <mutex>
+#include <utility>  // Asio 1.74 needs it before its own headers.
+
 #include <optional>
 #include <string>
 
+#include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
-#include "service/clock.hpp"
+#include "core/single_flight.hpp"
+#include "core/work_pool.hpp"
 #include "storage/storage.hpp"
-#include "webex/client.hpp"
+#include "webex/api.hpp"
 
 namespace gp::service {
 
@@ -25,29 +29,33 @@ struct AppAdminStatus {
 
 class AppAdmin {
  public:
-  AppAdmin(storage::Storage& storage, webex::Client& webex, const crypto::SecretBox& box, Clock clock,
+  AppAdmin(storage::Storage& storage, webex::Api& webex, WorkPool& pool, const crypto::SecretBox& box, Clock clock,
            std::string client_id, std::string client_secret);
 
   // Stores the tokens of an administrator who has just signed in; they become the AppAdmin's.
+  // Blocking: call on the pool.
   Result<void> Adopt(const webex::OAuthTokens& tokens, const webex::Person& person);
   // An access token that is valid now, refreshed first when due. When there is no usable AppAdmin:
   // kUnavailable with reason "app_admin_required".
-  Result<std::string> AccessToken();
-  // Refreshes when due; for the background refresher.
-  Result<void> RefreshIfDue();
+  webex::Task<std::string> AccessToken(webex::Deadline deadline);
+  // Refreshes when due; for the periodic refresher.
+  webex::Task<void> RefreshIfDue(webex::Deadline deadline);
   AppAdminStatus Status();
   bool Ready();
+  // The AppAdmin's Webex person id, when one is signed in.
+  std::optional<std::string> PersonId();
 
  private:
-  Result<std::string> RefreshLocked(const storage::AppAdminRecord& record);
+  webex::Task<std::string> Refresh(webex::Deadline deadline);
 
   storage::Storage& storage_;
-  webex::Client& webex_;
+  webex::Api& webex_;
+  WorkPool& pool_;
   const crypto::SecretBox& box_;
   Clock clock_;
   std::string client_id_;
   std::string client_secret_;
-  std::mutex refresh_mutex_;
+  SingleFlight<Result<std::string>> refresh_;
 };
 
 }  // namespace gp::service

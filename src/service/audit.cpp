@@ -1,7 +1,5 @@
 #include "service/audit.hpp"
 
-#include <chrono>
-
 #include "core/log.hpp"
 
 namespace gp::service {
@@ -17,6 +15,16 @@ void Audit::Record(const std::string& actor, const std::string& action, const st
   record.detail = detail;
   auto appended = storage_.AppendAudit(record);
   if (!appended) log::error("audit record for {} could not be stored: {}", action, appended.error().message);
+}
+
+boost::asio::awaitable<void> Audit::Note(std::string actor, std::string action, std::string target,
+                                         std::string outcome, std::string detail) {
+  auto written = co_await pool_.Run([&]() -> Result<void> {
+    Record(actor, action, target, outcome, detail);
+    return {};
+  });
+  // A full pool must not lose the trail: the write then happens here, once.
+  if (!written) Record(actor, action, target, outcome, detail);
 }
 
 }  // namespace gp::service

@@ -1,23 +1,33 @@
 #pragma once
 // Records who did what, when, and how it ended (SPEC §4.7). Recording never fails a user action:
-// a storage error is logged instead.
+// a storage error is logged instead. Record() writes at once (for code already on the WorkPool or
+// in the CLI); Note() is for coroutines on the event loop and writes on the pool.
+
+#include <utility>  // Asio 1.74 needs it before its own headers.
 
 #include <string>
 
-#include "service/clock.hpp"
+#include <boost/asio/awaitable.hpp>
+
+#include "core/clock.hpp"
+#include "core/work_pool.hpp"
 #include "storage/storage.hpp"
 
 namespace gp::service {
 
 class Audit {
  public:
-  Audit(storage::Storage& storage, Clock clock) : storage_(storage), clock_(std::move(clock)) {}
+  Audit(storage::Storage& storage, WorkPool& pool, Clock clock)
+      : storage_(storage), pool_(pool), clock_(std::move(clock)) {}
 
   void Record(const std::string& actor, const std::string& action, const std::string& target,
               const std::string& outcome, const std::string& detail = {});
+  boost::asio::awaitable<void> Note(std::string actor, std::string action, std::string target, std::string outcome,
+                                    std::string detail = {});
 
  private:
   storage::Storage& storage_;
+  WorkPool& pool_;
   Clock clock_;
 };
 

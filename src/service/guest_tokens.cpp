@@ -4,59 +4,61 @@
 
 namespace gp::service {
 
-GuestTokens::GuestTokens(storage::Storage& storage, webex::GuestTokenProvider& provider,
+GuestTokens::GuestTokens(storage::Storage& storage, webex::GuestTokenProvider& provider, WorkPool& pool,
                          const crypto::SecretBox& box, Clock clock)
-    : storage_(storage), provider_(provider), box_(box), clock_(std::move(clock)) {}
+    : storage_(storage), provider_(provider), pool_(pool), box_(box), clock_(std::move(clock)) {}
 
-Result<std::string> GuestTokens::Issue(const storage::GuestRecord& guest) {
+webex::Task<GuestTokens::Issued> GuestTokens::Issue(storage::GuestRecord guest, webex::Deadline deadline) {
   // The portal's guest id is the stable subject: the same guest always maps to the same identity.
-  auto issued = provider_.Issue(guest.id, guest.display_name);
-  if (!issued) return tl::unexpected(issued.error());
+  auto issued = co_await provider_.Issue(guest.id, guest.display_name, deadline);
+  if (!issued) co_return tl::unexpected(issued.error());
   int64_t now = clock_();
   storage::GuestTokenRecord token;
   token.guest_id = guest.id;
   token.token_enc = box_.Encrypt(issued->access_token);
   token.expires_at = now + issued->expires_in;
-  auto saved = storage_.SaveGuestToken(token);
-  if (!saved) return tl::unexpected(saved.error());
-  if (guest.webex_person_id.value_or("") != issued->person_id) {
-    storage::GuestRecord updated = guest;
-    updated.webex_person_id = issued->person_id;
-    updated.updated_at = now;
-    auto stored = storage_.UpdateGuest(updated);
-    if (!stored) return tl::unexpected(stored.error());
-  }
-  return issued->access_token;
+  bool new_identity = guest.webex_person_id.value_or("") != issued->person_id;
+  auto saved = co_await pool_.Run([&]() -> Result<void> {
+    if (new_identity) {
+      // Only this one field: a disable or rename committed meanwhile stays as it is.
+      auto stored = storage_.SetGuestPersonId(guest.id, issued->person_id, now);
+      if (!stored) return stored;
+    }
+    return storage_.SaveGuestToken(token);
+  });
+  if (!saved) co_return tl::unexpected(saved.error());
+  co_return Issued{issued->access_token, issued->person_id};
 }
 
-Result<std::string> GuestTokens::TokenFor(const storage::GuestRecord& guest) {
-  std::lock_guard lock(mutex_);
+webex::Task<GuestTokens::Issued> GuestTokens::IssueShared(const storage::GuestRecord& guest,
+                                                          webex::Deadline deadline) {
+  auto& slot = in_flight_[guest.id];
+  if (!slot) slot = std::make_shared<SingleFlight<Result<Issued>>>();
+  auto flight = slot;
+  auto result = co_await flight->Run([this, guest, deadline] { return Issue(guest, deadline); });
+  if (auto it = in_flight_.find(guest.id); it != in_flight_.end() && !it->second->in_flight()) in_flight_.erase(it);
+  co_return result;
+}
+
+webex::Task<std::string> GuestTokens::TokenFor(storage::GuestRecord guest, webex::Deadline deadline) {
   auto cached = storage_.GetGuestToken(guest.id);
   if (cached && domain::TokenUsable(cached->expires_at, clock_(), domain::kGuestTokenMargin)) {
-    auto token = box_.Decrypt(cached->token_enc);
-    if (token) return *token;
+    if (auto token = box_.Decrypt(cached->token_enc)) co_return *token;
   }
-  return Issue(guest);
+  auto issued = co_await IssueShared(guest, deadline);
+  if (!issued) co_return tl::unexpected(issued.error());
+  co_return issued->token;
 }
 
-Result<std::string> GuestTokens::PersonIdFor(const storage::GuestRecord& guest) {
-  if (guest.webex_person_id && !guest.webex_person_id->empty()) return *guest.webex_person_id;
-  std::lock_guard lock(mutex_);
+webex::Task<std::string> GuestTokens::PersonIdFor(storage::GuestRecord guest, webex::Deadline deadline) {
+  if (guest.webex_person_id && !guest.webex_person_id->empty()) co_return *guest.webex_person_id;
   auto current = storage_.GetGuest(guest.id);
-  if (!current) return tl::unexpected(current.error());
-  if (current->webex_person_id && !current->webex_person_id->empty()) return *current->webex_person_id;
-  auto issued = Issue(*current);
-  if (!issued) return tl::unexpected(issued.error());
-  auto updated = storage_.GetGuest(guest.id);
-  if (!updated || !updated->webex_person_id) {
-    return Fail(ErrorCode::kUpstream, "Webex did not return an identity for the guest.");
-  }
-  return *updated->webex_person_id;
-}
-
-void GuestTokens::Forget(const std::string& guest_id) {
-  std::lock_guard lock(mutex_);
-  (void)storage_.DeleteGuestToken(guest_id);
+  if (!current) co_return tl::unexpected(current.error());
+  if (current->webex_person_id && !current->webex_person_id->empty()) co_return *current->webex_person_id;
+  auto issued = co_await IssueShared(*current, deadline);
+  if (!issued) co_return tl::unexpected(issued.error());
+  if (issued->person_id.empty()) co_return Fail(ErrorCode::kUpstream, "Webex did not return an identity for the guest.");
+  co_return issued->person_id;
 }
 
 }  // namespace gp::service

@@ -1,21 +1,20 @@
 #include "service/guests.hpp"
 
+#include <algorithm>
 #include <map>
 
-#include "core/crypto.hpp"
 #include "domain/guests.hpp"
-#include "domain/ids.hpp"
 
 namespace gp::service {
 
-Guests::Guests(storage::Storage& storage, Sessions& sessions, Spaces& spaces, GuestTokens& guest_tokens,
-               Audit& audit, Clock clock)
+Guests::Guests(storage::Storage& storage, Sessions& sessions, Audit& audit, Clock clock,
+               crypto::PasswordParams password, domain::RandomSource random)
     : storage_(storage),
       sessions_(sessions),
-      spaces_(spaces),
-      guest_tokens_(guest_tokens),
       audit_(audit),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      password_(password),
+      random_(std::move(random)) {}
 
 Result<std::vector<storage::GuestRecord>> Guests::List() { return storage_.ListGuests(); }
 
@@ -25,11 +24,11 @@ Result<storage::GuestRecord> Guests::Create(const NewGuest& guest, const std::st
   if (auto valid = domain::ValidateDisplayName(guest.display_name); !valid) return tl::unexpected(valid.error());
   if (auto valid = domain::ValidateUsername(guest.username); !valid) return tl::unexpected(valid.error());
   if (auto valid = domain::ValidatePassword(guest.password); !valid) return tl::unexpected(valid.error());
-  auto hash = crypto::HashPassword(guest.password);
+  auto hash = crypto::HashPassword(guest.password, password_);
   if (!hash) return tl::unexpected(hash.error());
   int64_t now = clock_();
   storage::GuestRecord record;
-  record.id = domain::NewId();
+  record.id = domain::NewId(random_);
   record.username = guest.username;
   record.display_name = domain::TrimDisplayName(guest.display_name);
   record.password_hash = *hash;
@@ -48,56 +47,64 @@ Result<storage::GuestRecord> Guests::Create(const NewGuest& guest, const std::st
   return record;
 }
 
-Result<void> Guests::Cut(const std::string& id, const std::string& actor) {
-  auto ended = sessions_.EndAllForGuest(id);
-  if (!ended) return ended;
-  auto closed = spaces_.CloseAllFor(id, actor);
-  if (!closed) return tl::unexpected(closed.error());
-  return {};
+void Guests::Closed(const storage::Closure& closure, const std::string& actor, const std::string& reason) {
+  for (const auto& space : closure.closed_space_ids) audit_.Record(actor, "space.close", space, "success", reason);
+  if (closure.jobs_queued > 0 && on_queued_) on_queued_();
 }
 
 Result<storage::GuestRecord> Guests::Update(const std::string& id, const GuestChanges& changes,
                                             const std::string& actor) {
-  auto record = storage_.GetGuest(id);
-  if (!record) return tl::unexpected(record.error());
-  storage::GuestRecord updated = *record;
+  // Everything is validated (and the password hashed) before anything is written.
+  std::optional<std::string> display_name;
   if (changes.display_name) {
     if (auto valid = domain::ValidateDisplayName(*changes.display_name); !valid) return tl::unexpected(valid.error());
-    updated.display_name = domain::TrimDisplayName(*changes.display_name);
+    display_name = domain::TrimDisplayName(*changes.display_name);
   }
+  std::optional<std::string> hash;
   if (changes.password) {
     if (auto valid = domain::ValidatePassword(*changes.password); !valid) return tl::unexpected(valid.error());
-    auto hash = crypto::HashPassword(*changes.password);
-    if (!hash) return tl::unexpected(hash.error());
-    updated.password_hash = *hash;
+    auto hashed = crypto::HashPassword(*changes.password, password_);
+    if (!hashed) return tl::unexpected(hashed.error());
+    hash = std::move(*hashed);
   }
-  bool disabling = changes.disabled && *changes.disabled && !record->disabled;
-  if (changes.disabled) updated.disabled = *changes.disabled;
-  if (disabling) {
-    // Cut first: a failure leaves the guest enabled and the request can be retried.
-    auto cut = Cut(id, actor);
-    if (!cut) return tl::unexpected(cut.error());
+  auto record = storage_.GetGuest(id);
+  if (!record) return tl::unexpected(record.error());
+  const int64_t now = clock_();
+  if (changes.disabled) {
+    if (*changes.disabled) {
+      auto closure = storage_.DisableGuest(id, now);
+      if (!closure) return tl::unexpected(closure.error());
+      sessions_.ForgetGuest(id);
+      Closed(*closure, actor, "a member was disabled");
+    } else {
+      auto enabled = storage_.EnableGuest(id, now);
+      if (!enabled) return tl::unexpected(enabled.error());
+    }
   }
-  updated.updated_at = clock_();
-  auto saved = storage_.UpdateGuest(updated);
-  if (!saved) return tl::unexpected(saved.error());
-  if (changes.password) (void)sessions_.EndAllForGuest(id);
+  if (display_name) {
+    auto saved = storage_.SetGuestDisplayName(id, *display_name, now);
+    if (!saved) return tl::unexpected(saved.error());
+  }
+  if (hash) {
+    auto saved = storage_.SetGuestPassword(id, *hash, now);
+    if (!saved) return tl::unexpected(saved.error());
+    sessions_.ForgetGuest(id);
+  }
   std::string what;
   if (changes.display_name) what += "displayName ";
   if (changes.password) what += "password ";
   if (changes.disabled) what += *changes.disabled ? "disabled" : "enabled";
   audit_.Record(actor, "guest.update", id, "success", what);
-  return updated;
+  return storage_.GetGuest(id);
 }
 
 Result<void> Guests::Delete(const std::string& id, const std::string& actor) {
   auto record = storage_.GetGuest(id);
   if (!record) return tl::unexpected(record.error());
-  auto cut = Cut(id, actor);
-  if (!cut) return cut;
-  guest_tokens_.Forget(id);
-  auto deleted = storage_.DeleteGuest(id);
-  if (!deleted) return deleted;
+  auto closure = storage_.DeleteGuest(id, clock_());
+  if (!closure) return tl::unexpected(closure.error());
+  sessions_.ForgetGuest(id);
+  Closed(*closure, actor, "a member was deleted");
   audit_.Record(actor, "guest.delete", id, "success", record->username);
   return {};
 }
@@ -122,9 +129,7 @@ Result<ImportReport> Guests::Import(const domain::ImportPlan& plan, const std::s
     ids_by_username[guest.username] = created->id;
     report.created.push_back(guest.username);
   }
-  auto pairs = storage_.ListPairs();
-  if (!pairs) return tl::unexpected(pairs.error());
-  auto merged = *pairs;
+  std::vector<storage::PairRecord> pairs;
   for (const auto& pair : plan.pairs) {
     auto a = ids_by_username.find(pair.username_a);
     auto b = ids_by_username.find(pair.username_b);
@@ -133,15 +138,13 @@ Result<ImportReport> Guests::Import(const domain::ImportPlan& plan, const std::s
                                 "the pair names a guest that was not imported"});
       continue;
     }
-    auto normalized = a->second < b->second ? std::make_pair(a->second, b->second) : std::make_pair(b->second, a->second);
-    if (std::find(merged.begin(), merged.end(), normalized) == merged.end()) {
-      merged.push_back(normalized);
-      ++report.pairs_added;
-    }
+    pairs.push_back(std::minmax(a->second, b->second));
   }
-  if (report.pairs_added > 0) {
-    auto replaced = storage_.ReplacePairs(merged);
-    if (!replaced) return tl::unexpected(replaced.error());
+  if (!pairs.empty()) {
+    // The count is what the database added, not what was asked for.
+    auto added = storage_.AddPairs(pairs);
+    if (!added) return tl::unexpected(added.error());
+    report.pairs_added = *added;
   }
   audit_.Record(actor, "guest.import", "", "success",
                 std::to_string(report.created.size()) + " created, " + std::to_string(report.skipped.size()) +

@@ -1,18 +1,21 @@
 #pragma once
 // Guest accounts: create, edit, disable, delete, import. Passwords are stored only as Argon2id
-// hashes. Disabling or deleting a guest ends their sessions at once and closes their spaces.
+// hashes. Disabling or deleting a guest ends their sessions and closes their spaces in one
+// transaction; the Reconciler then removes their Webex memberships. Every change writes only the
+// fields it changes. Blocking (hashing, writes): runs on the pool or in the CLI.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/clock.hpp"
+#include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "domain/ids.hpp"
 #include "domain/imports.hpp"
 #include "service/audit.hpp"
-#include "service/clock.hpp"
-#include "service/guest_tokens.hpp"
 #include "service/sessions.hpp"
-#include "service/spaces.hpp"
 #include "storage/storage.hpp"
 
 namespace gp::service {
@@ -31,14 +34,14 @@ struct GuestChanges {
 
 struct ImportReport {
   std::vector<std::string> created;
-  int pairs_added = 0;
+  int64_t pairs_added = 0;
   std::vector<domain::SkippedEntry> skipped;
 };
 
 class Guests {
  public:
-  Guests(storage::Storage& storage, Sessions& sessions, Spaces& spaces, GuestTokens& guest_tokens, Audit& audit,
-         Clock clock);
+  Guests(storage::Storage& storage, Sessions& sessions, Audit& audit, Clock clock, crypto::PasswordParams password,
+         domain::RandomSource random = domain::SystemRandom());
 
   Result<std::vector<storage::GuestRecord>> List();
   Result<storage::GuestRecord> Get(const std::string& id);
@@ -47,15 +50,18 @@ class Guests {
   Result<void> Delete(const std::string& id, const std::string& actor);
   Result<ImportReport> Import(const domain::ImportPlan& plan, const std::string& actor);
 
+  void SetOnQueued(std::function<void()> on_queued) { on_queued_ = std::move(on_queued); }
+
  private:
-  Result<void> Cut(const std::string& id, const std::string& actor);
+  void Closed(const storage::Closure& closure, const std::string& actor, const std::string& reason);
 
   storage::Storage& storage_;
   Sessions& sessions_;
-  Spaces& spaces_;
-  GuestTokens& guest_tokens_;
   Audit& audit_;
   Clock clock_;
+  crypto::PasswordParams password_;
+  domain::RandomSource random_;
+  std::function<void()> on_queued_;
 };
 
 }  // namespace gp::service

@@ -7,8 +7,8 @@
 
 namespace gp::service {
 
-Policy::Policy(storage::Storage& storage, Spaces& spaces, Audit& audit)
-    : storage_(storage), spaces_(spaces), audit_(audit) {}
+Policy::Policy(storage::Storage& storage, Audit& audit, Clock clock)
+    : storage_(storage), audit_(audit), clock_(std::move(clock)) {}
 
 Result<std::vector<Pair>> Policy::Pairs() { return storage_.ListPairs(); }
 
@@ -21,22 +21,23 @@ Result<PolicyChange> Policy::Replace(const std::vector<Pair>& pairs, const std::
   if (!validated) return tl::unexpected(validated.error());
   auto before = storage_.ListPairs();
   if (!before) return tl::unexpected(before.error());
-  auto replaced = storage_.ReplacePairs(*validated);
-  if (!replaced) return tl::unexpected(replaced.error());
+  auto closure = storage_.ReplacePairs(*validated, clock_());
+  if (!closure) return tl::unexpected(closure.error());
+  if (closure->jobs_queued > 0 && on_queued_) on_queued_();
 
   PolicyChange change;
   change.pairs = *validated;
-  auto revoked = domain::RevokedPairs(*before, *validated);
-  for (const auto& [a, b] : revoked) {
+  change.closed_spaces = closure->closed_space_ids;
+  for (const auto& [a, b] : domain::RevokedPairs(*before, *validated)) {
     audit_.Record(actor, "policy.revoke", a + "," + b, "success");
-    auto closed = spaces_.CloseAllWithPair(a, b, actor);
-    if (!closed) return tl::unexpected(closed.error());
-    change.closed_spaces.insert(change.closed_spaces.end(), closed->begin(), closed->end());
   }
   for (const auto& pair : *validated) {
     if (std::find(before->begin(), before->end(), pair) == before->end()) {
       audit_.Record(actor, "policy.allow", pair.first + "," + pair.second, "success");
     }
+  }
+  for (const auto& space : change.closed_spaces) {
+    audit_.Record(actor, "space.close", space, "success", "a pair of members was revoked");
   }
   return change;
 }

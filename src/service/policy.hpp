@@ -1,14 +1,17 @@
 #pragma once
 // Who may connect with whom: a symmetric set of allowed guest pairs. Replacing the set closes every
-// open space that a revoked pair shared.
+// open space that a revoked pair shared, in the same transaction; the guests lose those spaces at
+// once, and the Reconciler removes their Webex memberships afterwards. Blocking: runs on the pool
+// (or in the CLI).
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "service/audit.hpp"
-#include "service/spaces.hpp"
 #include "storage/storage.hpp"
 
 namespace gp::service {
@@ -22,17 +25,21 @@ struct PolicyChange {
 
 class Policy {
  public:
-  Policy(storage::Storage& storage, Spaces& spaces, Audit& audit);
+  Policy(storage::Storage& storage, Audit& audit, Clock clock);
 
   Result<std::vector<Pair>> Pairs();
   Result<PolicyChange> Replace(const std::vector<Pair>& pairs, const std::string& actor);
   // The enabled guests `guest_id` may connect with, by display name.
   Result<std::vector<storage::GuestRecord>> ContactsOf(const std::string& guest_id);
 
+  // Called after a change queued Webex work (the composition root wakes the Reconciler).
+  void SetOnQueued(std::function<void()> on_queued) { on_queued_ = std::move(on_queued); }
+
  private:
   storage::Storage& storage_;
-  Spaces& spaces_;
   Audit& audit_;
+  Clock clock_;
+  std::function<void()> on_queued_;
 };
 
 }  // namespace gp::service

@@ -82,7 +82,7 @@ Result<Session> Sessions::Resolve(const std::string& cookie_value) {
     return tl::unexpected(record.error());
   }
   if (record->expires_at <= now) {
-    (void)storage_.DeleteSession(record->id_hash);
+    // Expired rows are deleted by the periodic clean-up, not here: resolving never writes.
     return Fail(ErrorCode::kUnauthorized, "session_expired", "Your session has ended. Please sign in again.");
   }
   Session session{record->role, record->guest_id, record->admin_email, record->csrf_token, record->expires_at};
@@ -98,12 +98,10 @@ Result<void> Sessions::End(const std::string& cookie_value) {
   return {};
 }
 
-Result<void> Sessions::EndAllForGuest(const std::string& guest_id) {
-  auto deleted = storage_.DeleteSessionsForGuest(guest_id);
+void Sessions::ForgetGuest(const std::string& guest_id) {
   std::lock_guard lock(cache_mutex_);
   ++generation_;
   std::erase_if(cache_, [&](const auto& entry) { return entry.second.session.guest_id == guest_id; });
-  return deleted;
 }
 
 }  // namespace gp::service

@@ -12,7 +12,7 @@
 #include <unordered_map>
 
 #include "core/error.hpp"
-#include "service/clock.hpp"
+#include "core/clock.hpp"
 #include "storage/storage.hpp"
 
 namespace gp::service {
@@ -34,12 +34,14 @@ class Sessions {
  public:
   Sessions(storage::Storage& storage, Clock clock, int64_t lifetime_seconds);
 
+  // Create and End write (call them on the pool); Resolve only reads.
   Result<NewSession> CreateForGuest(const std::string& guest_id);
   Result<NewSession> CreateForAdmin(const std::string& email);
   // kUnauthorized when the cookie names no live session.
   Result<Session> Resolve(const std::string& cookie_value);
   Result<void> End(const std::string& cookie_value);
-  Result<void> EndAllForGuest(const std::string& guest_id);
+  // Forgets the guest's remembered sessions, after storage ended them (disable, delete, password).
+  void ForgetGuest(const std::string& guest_id);
 
   int64_t lifetime_seconds() const { return lifetime_seconds_; }
 

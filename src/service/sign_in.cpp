@@ -4,82 +4,113 @@
 
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
+#include "core/log.hpp"
 
 namespace gp::service {
 namespace {
+
+namespace asio = boost::asio;
 
 tl::unexpected<Error> InvalidCredentials() {
   return Fail(ErrorCode::kUnauthorized, "invalid_credentials", "Wrong username or password.");
 }
 
-// Verifying against a real hash for unknown usernames keeps their answer as slow as a wrong password.
-const std::string& DummyHash() {
-  static const std::string hash = crypto::HashPassword("not a password of anyone").value_or("");
-  return hash;
-}
+// No stored username is longer; a longer one is kept only this far (throttle key, audit log).
+constexpr std::size_t kMaxUsernameBytes = 64;
 
 }  // namespace
 
 GuestAuth::GuestAuth(storage::Storage& storage, Sessions& sessions, AppAdmin& app_admin, GuestTokens& guest_tokens,
-                     domain::LoginThrottle& throttle, Audit& audit, Clock clock)
+                     domain::LoginThrottle& throttle, WorkPool& pool, Audit& audit, Clock clock,
+                     crypto::PasswordParams password)
     : storage_(storage),
       sessions_(sessions),
       app_admin_(app_admin),
       guest_tokens_(guest_tokens),
       throttle_(throttle),
+      pool_(pool),
       audit_(audit),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      password_(password),
+      // Verifying against a real hash for unknown usernames keeps their answer as slow as a wrong
+      // password.
+      dummy_hash_(crypto::HashPassword("not a password of anyone", password).value_or("")) {}
 
-Result<GuestSignIn> GuestAuth::SignIn(const std::string& username, const std::string& password,
-                                      const std::string& remote_address) {
-  std::string name = ToLower(username);
+webex::Task<GuestSignIn> GuestAuth::SignIn(std::string username, std::string password, std::string remote_address) {
+  const auto deadline = webex::DeadlineIn(kBudget);
+  const bool impossible = username.size() > kMaxUsernameBytes;
+  std::string name = ToLower(impossible ? username.substr(0, kMaxUsernameBytes) : username);
+  const std::string actor = "guest:" + name;
   int64_t now = clock_();
   auto decision = throttle_.Check(name, remote_address, now);
   if (!decision.allowed) {
-    audit_.Record("guest:" + name, "session.sign_in", name, "throttled");
+    co_await audit_.Note(actor, "session.sign_in", name, "throttled");
     Error error{ErrorCode::kTooManyRequests, "Too many failed attempts. Please wait before trying again."};
     error.reason = "too_many_attempts";
     error.retry_after_seconds = static_cast<int>(std::max<int64_t>(1, decision.retry_after_seconds));
-    return tl::unexpected(error);
+    co_return tl::unexpected(error);
   }
-  auto guest = storage_.FindGuestByUsername(name);
-  if (!guest && guest.error().code != ErrorCode::kNotFound) return tl::unexpected(guest.error());
-  bool verified = guest ? crypto::VerifyPassword(guest->password_hash, password)
-                        : (crypto::VerifyPassword(DummyHash(), password), false);
-  if (!verified) {
+  Result<storage::GuestRecord> guest = Fail(ErrorCode::kNotFound, "guest not found");
+  if (!impossible) guest = storage_.FindGuestByUsername(name);
+  if (!guest && guest.error().code != ErrorCode::kNotFound) co_return tl::unexpected(guest.error());
+  const std::string hash = guest ? guest->password_hash : dummy_hash_;
+  auto verified = co_await pool_.Run([&]() -> Result<bool> { return crypto::VerifyPassword(hash, password); });
+  if (!verified) co_return tl::unexpected(verified.error());
+  if (!*verified || !guest) {
     throttle_.RecordFailure(name, remote_address, now);
-    audit_.Record("guest:" + name, "session.sign_in", name, "failure", "wrong username or password");
-    return InvalidCredentials();
+    co_await audit_.Note(actor, "session.sign_in", name, "failure", "wrong username or password");
+    co_return InvalidCredentials();
   }
   throttle_.RecordSuccess(name, remote_address, now);
   if (guest->disabled) {
-    audit_.Record("guest:" + name, "session.sign_in", guest->id, "failure", "account disabled");
-    return Fail(ErrorCode::kForbidden, "account_disabled", "This account is disabled. Please contact your administrator.");
+    co_await audit_.Note(actor, "session.sign_in", guest->id, "failure", "account disabled");
+    co_return Fail(ErrorCode::kForbidden, "account_disabled",
+                   "This account is disabled. Please contact your administrator.");
   }
   if (!app_admin_.Ready()) {
-    audit_.Record("guest:" + name, "session.sign_in", guest->id, "failure", "no AppAdmin");
-    return Fail(ErrorCode::kUnavailable, "app_admin_required",
-                "The portal needs an administrator to sign in to Webex. Please contact your administrator.");
+    co_await audit_.Note(actor, "session.sign_in", guest->id, "failure", "no AppAdmin");
+    co_return Fail(ErrorCode::kUnavailable, "app_admin_required",
+                   "The portal needs an administrator to sign in to Webex. Please contact your administrator.");
+  }
+  if (crypto::NeedsRehash(guest->password_hash, password_)) {
+    auto rehashed = co_await pool_.Run([&]() -> Result<bool> {
+      auto fresh = crypto::HashPassword(password, password_);
+      if (!fresh) return tl::unexpected(fresh.error());
+      return storage_.RehashGuestPassword(guest->id, guest->password_hash, *fresh, clock_());
+    });
+    if (!rehashed) log::warn("password of guest {} could not be rehashed: {}", guest->id, rehashed.error().message);
   }
   // The guest's Webex token is what their pages use; a cached one costs no Webex call.
-  auto token = guest_tokens_.TokenFor(*guest);
+  auto token = co_await guest_tokens_.TokenFor(*guest, deadline);
   if (!token) {
-    audit_.Record("guest:" + name, "session.sign_in", guest->id, "failure", token.error().message);
-    return tl::unexpected(token.error());
+    co_await audit_.Note(actor, "session.sign_in", guest->id, "failure", token.error().message);
+    co_return tl::unexpected(token.error());
   }
-  auto session = sessions_.CreateForGuest(guest->id);
-  if (!session) return tl::unexpected(session.error());
-  audit_.Record("guest:" + name, "session.sign_in", guest->id, "success");
-  auto refreshed = storage_.GetGuest(guest->id);
-  return GuestSignIn{*session, refreshed ? *refreshed : *guest};
+  // The session is written, then the guest read again: a disable that committed before the read
+  // is seen here, and one that commits after it deletes this session with the others.
+  auto session = co_await pool_.Run([&]() -> Result<GuestSignIn> {
+    auto created = sessions_.CreateForGuest(guest->id);
+    if (!created) return tl::unexpected(created.error());
+    auto current = storage_.GetGuest(guest->id);
+    if (!current || current->disabled) {
+      (void)sessions_.End(created->cookie_value);
+      audit_.Record(actor, "session.sign_in", guest->id, "failure", "account disabled");
+      return Fail(ErrorCode::kForbidden, "account_disabled",
+                  "This account is disabled. Please contact your administrator.");
+    }
+    audit_.Record(actor, "session.sign_in", guest->id, "success");
+    return GuestSignIn{*created, *current};
+  });
+  co_return session;
 }
 
-AdminAuth::AdminAuth(storage::Storage& storage, webex::Client& webex, Sessions& sessions, AppAdmin& app_admin,
-                     Audit& audit, Clock clock, AdminAuthOptions options)
+AdminAuth::AdminAuth(storage::Storage& storage, webex::Api& webex, Sessions& sessions, AppAdmin& app_admin,
+                     WorkPool& pool, Audit& audit, Clock clock, AdminAuthOptions options)
     : storage_(storage),
       webex_(webex),
       sessions_(sessions),
       app_admin_(app_admin),
+      pool_(pool),
       audit_(audit),
       clock_(std::move(clock)),
       options_(std::move(options)) {}
@@ -97,24 +128,25 @@ Result<std::string> AdminAuth::Begin() {
                              crypto::PkceChallengeS256(record.code_verifier));
 }
 
-Result<AdminSignIn> AdminAuth::Complete(const std::string& code, const std::string& state) {
-  auto pending = storage_.TakeOAuthState(state, clock_());
+webex::Task<AdminSignIn> AdminAuth::Complete(std::string code, std::string state) {
+  const auto deadline = webex::DeadlineIn(std::chrono::seconds(20));
+  auto pending = co_await pool_.Run([&] { return storage_.TakeOAuthState(state, clock_()); });
   if (!pending) {
-    audit_.Record("admin:unknown", "admin.sign_in", "", "failure", "unknown or expired state");
-    return Fail(ErrorCode::kBadRequest, "invalid_state",
-                "This sign-in link has expired or was already used. Please start again.");
+    co_await audit_.Note("admin:unknown", "admin.sign_in", "", "failure", "unknown or expired state");
+    co_return Fail(ErrorCode::kBadRequest, "invalid_state",
+                   "This sign-in link has expired or was already used. Please start again.");
   }
-  auto tokens = webex_.ExchangeCode(options_.client_id, options_.client_secret, code, options_.redirect_uri,
-                                    pending->code_verifier);
+  auto tokens = co_await webex_.ExchangeCode(options_.client_id, options_.client_secret, code, options_.redirect_uri,
+                                             pending->code_verifier, deadline);
   if (!tokens) {
-    audit_.Record("admin:unknown", "admin.sign_in", "", "failure", "code exchange failed");
+    co_await audit_.Note("admin:unknown", "admin.sign_in", "", "failure", "code exchange failed");
     if (tokens.error().code == ErrorCode::kBadRequest || tokens.error().code == ErrorCode::kUnauthorized) {
-      return Fail(ErrorCode::kBadRequest, "invalid_code", "Webex did not accept the sign-in. Please start again.");
+      co_return Fail(ErrorCode::kBadRequest, "invalid_code", "Webex did not accept the sign-in. Please start again.");
     }
-    return tl::unexpected(tokens.error());
+    co_return tl::unexpected(tokens.error());
   }
-  auto person = webex_.GetMe(tokens->access_token);
-  if (!person) return tl::unexpected(person.error());
+  auto person = co_await webex_.GetMe(tokens->access_token, deadline);
+  if (!person) co_return tl::unexpected(person.error());
   std::string admitted;
   for (const auto& email : person->emails) {
     std::string lowered = ToLower(email);
@@ -126,16 +158,18 @@ Result<AdminSignIn> AdminAuth::Complete(const std::string& code, const std::stri
   }
   std::string who = person->emails.empty() ? person->id : ToLower(person->emails.front());
   if (admitted.empty()) {
-    audit_.Record("admin:" + who, "admin.sign_in", who, "refused", "not in ADMIN_EMAILS");
-    return Fail(ErrorCode::kForbidden, "not_an_administrator",
-                "This Webex account is not allowed to administer this portal.");
+    co_await audit_.Note("admin:" + who, "admin.sign_in", who, "refused", "not in ADMIN_EMAILS");
+    co_return Fail(ErrorCode::kForbidden, "not_an_administrator",
+                   "This Webex account is not allowed to administer this portal.");
   }
-  auto adopted = app_admin_.Adopt(*tokens, *person);
-  if (!adopted) return tl::unexpected(adopted.error());
-  auto session = sessions_.CreateForAdmin(admitted);
-  if (!session) return tl::unexpected(session.error());
-  audit_.Record("admin:" + admitted, "admin.sign_in", admitted, "success");
-  return AdminSignIn{*session, admitted};
+  co_return co_await pool_.Run([&]() -> Result<AdminSignIn> {
+    auto adopted = app_admin_.Adopt(*tokens, *person);
+    if (!adopted) return tl::unexpected(adopted.error());
+    auto session = sessions_.CreateForAdmin(admitted);
+    if (!session) return tl::unexpected(session.error());
+    audit_.Record("admin:" + admitted, "admin.sign_in", admitted, "success");
+    return AdminSignIn{*session, admitted};
+  });
 }
 
 }  // namespace gp::service

@@ -1,0 +1,118 @@
+#include "api/routes.hpp"
+
+#include "api/json_io.hpp"
+#include "core/crypto.hpp"
+
+namespace gp::api {
+namespace {
+
+namespace asio = boost::asio;
+
+bool StateChanging(const http::Request& request) { return request.method != "GET" && request.method != "HEAD"; }
+
+// Who may call: the caller when allowed, else the error to answer with.
+Result<Caller> Admit(const http::Request& request, service::Sessions& sessions, Access access) {
+  if (access == Access::kPublic) return Caller{};
+  auto caller = Authenticate(request, sessions);
+  if (!caller) return caller;
+  const std::string& role = caller->session.role;
+  if (access == Access::kGuest && role != "guest") {
+    return Fail(ErrorCode::kForbidden, "wrong_role", "This is for guests.");
+  }
+  if (access == Access::kAdmin && role != "admin") {
+    return Fail(ErrorCode::kForbidden, "wrong_role", "This needs an administrator.");
+  }
+  if (StateChanging(request)) {
+    auto token = request.headers.Get("X-CSRF-Token");
+    if (!token || !crypto::ConstantTimeEquals(std::string(*token), caller->session.csrf_token)) {
+      return Fail(ErrorCode::kForbidden, "csrf_failed", "The request is missing its CSRF token. Reload the page.");
+    }
+  }
+  return caller;
+}
+
+http::Response Answer(Result<http::Response> result) {
+  if (!result) return ErrorResponse(result.error());
+  return std::move(*result);
+}
+
+}  // namespace
+
+Routes::Routes(service::Sessions& sessions, WorkPool& pool, std::string webex_origin, bool secure_cookies)
+    : sessions_(sessions), pool_(pool) {
+  std::string form_action = "'self'";
+  if (!webex_origin.empty()) form_action += " " + webex_origin;
+  security_headers_ = {
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "no-referrer"},
+      {"X-Frame-Options", "DENY"},
+      {"Content-Security-Policy",
+       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+       "frame-ancestors 'none'; form-action " +
+           form_action},
+  };
+  if (secure_cookies) security_headers_.emplace_back("Strict-Transport-Security", "max-age=31536000");
+}
+
+void Routes::Add(std::string method, const std::string& pattern, Access access, Exec exec, SyncRoute handler) {
+  auto route = std::make_shared<Route>(Route{access, exec, std::move(handler), {}, {}});
+  std::size_t index = router_.Add(std::move(method), pattern);
+  if (routes_.size() <= index) routes_.resize(index + 1);
+  routes_[index] = std::move(route);
+}
+
+void Routes::AddAsync(std::string method, const std::string& pattern, Access access, AsyncRoute handler) {
+  auto route = std::make_shared<Route>(Route{access, Exec::kAsync, {}, std::move(handler), {}});
+  std::size_t index = router_.Add(std::move(method), pattern);
+  if (routes_.size() <= index) routes_.resize(index + 1);
+  routes_[index] = std::move(route);
+}
+
+void Routes::AddRaw(std::string method, const std::string& pattern, Access access, http::Handler handler) {
+  auto route = std::make_shared<Route>(Route{access, Exec::kInline, {}, {}, std::move(handler)});
+  std::size_t index = router_.Add(std::move(method), pattern);
+  if (routes_.size() <= index) routes_.resize(index + 1);
+  routes_[index] = std::move(route);
+}
+
+asio::awaitable<http::Response> Routes::Run(const Route& route, http::Request& request) {
+  auto caller = Admit(request, sessions_, route.access);
+  if (!caller) co_return ErrorResponse(caller.error());
+  if (route.raw) co_return route.raw(request);
+  switch (route.exec) {
+    case Exec::kInline:
+      co_return Answer(route.sync(request, *caller));
+    case Exec::kPool: {
+      const SyncRoute& sync = route.sync;
+      const Caller& who = *caller;
+      co_return Answer(co_await pool_.Run([&sync, &request, &who] { return sync(request, who); }));
+    }
+    case Exec::kAsync:
+      co_return Answer(co_await route.async(request, *caller));
+  }
+  co_return ErrorResponse(Error{ErrorCode::kInternal, "Internal error."});
+}
+
+asio::awaitable<http::Response> Routes::Handle(http::Request& request) {
+  bool path_matched = false;
+  auto index = router_.Find(request, path_matched);
+  http::Response response;
+  if (index) {
+    // The route object is kept alive by the table; the table outlives the server.
+    response = co_await Run(*routes_[*index], request);
+  } else if (path_matched) {
+    response = JsonResponse(405, {{"error", {{"code", "method_not_allowed"},
+                                             {"message", request.method + " is not allowed here."}}}});
+  } else {
+    response = ErrorResponse(Error{ErrorCode::kNotFound, "There is nothing at this address."});
+  }
+  for (const auto& [name, value] : security_headers_) response.headers.Set(name, value);
+  co_return response;
+}
+
+http::AsyncHandler Routes::Handler() {
+  return [this](http::Request& request) { return Handle(request); };
+}
+
+}  // namespace gp::api

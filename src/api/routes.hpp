@@ -1,0 +1,69 @@
+#pragma once
+// The portal's route table. Each route declares, in one place, who may call it (Access), and how it
+// runs (Exec); the table enforces both before the handler sees the request:
+//   - Access: kPublic (anyone), kSignedIn (any session), kGuest, kAdmin. Routes that need a session
+//     answer 401 without one and 403 for the other role; their state-changing methods (anything but
+//     GET/HEAD) also need the session's CSRF token in X-CSRF-Token.
+//   - Exec: kInline handlers run on the event loop and must not block (memory, database reads);
+//     kPool handlers may block (writes, Argon2id) and run whole on the WorkPool, which answers 503
+//     with Retry-After when it is full; kAsync handlers are coroutines that await Webex or hand
+//     pieces to the pool themselves.
+// Every answer gets the security headers.
+
+#include <utility>  // Asio 1.74 needs it before its own headers.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "api/auth.hpp"
+#include "core/work_pool.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "service/sessions.hpp"
+
+namespace gp::api {
+
+enum class Access { kPublic, kSignedIn, kGuest, kAdmin };
+enum class Exec { kInline, kPool, kAsync };
+
+using SyncRoute = std::function<Result<http::Response>(http::Request&, const Caller&)>;
+using AsyncRoute = std::function<boost::asio::awaitable<Result<http::Response>>(http::Request&, const Caller&)>;
+
+class Routes {
+ public:
+  Routes(service::Sessions& sessions, WorkPool& pool, std::string webex_origin, bool secure_cookies);
+
+  void Add(std::string method, const std::string& pattern, Access access, Exec exec, SyncRoute handler);
+  void AddAsync(std::string method, const std::string& pattern, Access access, AsyncRoute handler);
+  // Raw handlers (pages, static files, redirects) that shape their own answers; always kInline.
+  void AddRaw(std::string method, const std::string& pattern, Access access, http::Handler handler);
+
+  // The server's handler. The table must outlive it.
+  http::AsyncHandler Handler();
+
+  // The headers every answer carries (also given to the server for its own refusals).
+  const std::vector<std::pair<std::string, std::string>>& security_headers() const { return security_headers_; }
+
+ private:
+  struct Route {
+    Access access;
+    Exec exec;
+    SyncRoute sync;
+    AsyncRoute async;
+    http::Handler raw;
+  };
+  boost::asio::awaitable<http::Response> Handle(http::Request& request);
+  boost::asio::awaitable<http::Response> Run(const Route& route, http::Request& request);
+
+  service::Sessions& sessions_;
+  WorkPool& pool_;
+  http::Router router_;
+  std::vector<std::shared_ptr<Route>> routes_;
+  std::vector<std::pair<std::string, std::string>> security_headers_;
+};
+
+}  // namespace gp::api

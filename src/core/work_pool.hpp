@@ -1,0 +1,73 @@
+#pragma once
+// A bounded pool of threads for work that blocks: Argon2id hashing and database writes. A
+// coroutine on the event loop hands work over with `co_await pool.Run(f)`: `f` runs on a pool
+// thread and the coroutine resumes on its own executor afterwards, so the event loop never waits.
+// At most `max_pending` pieces of work wait or run at once; beyond that Run fails at once with
+// kUnavailable (retry after 1 s), which the API answers as 503 with Retry-After: overload costs
+// an answer, never unbounded memory.
+
+#include <utility>  // Asio 1.74 needs it before its own headers.
+
+#include <atomic>
+#include <cstddef>
+#include <type_traits>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/error.hpp"
+
+namespace gp {
+
+class WorkPool {
+ public:
+  // `threads` 0 means one per core (at least two).
+  WorkPool(int threads, std::size_t max_pending);
+  ~WorkPool();
+  WorkPool(const WorkPool&) = delete;
+  WorkPool& operator=(const WorkPool&) = delete;
+
+  // Runs `work` (returning a Result<T>) on a pool thread. An exception thrown by `work` is
+  // rethrown in the caller.
+  template <typename F>
+  boost::asio::awaitable<std::invoke_result_t<F&>> Run(F work) {
+    using R = std::invoke_result_t<F&>;
+    if (pending_.fetch_add(1, std::memory_order_acq_rel) >= max_pending_) {
+      pending_.fetch_sub(1, std::memory_order_acq_rel);
+      ++refused_;
+      co_return R(Overloaded());
+    }
+    Pending pending(pending_);
+    co_return co_await boost::asio::co_spawn(
+        pool_.get_executor(), [&work]() -> boost::asio::awaitable<R> { co_return work(); },
+        boost::asio::use_awaitable);
+  }
+
+  // Stops taking work and waits for the threads to finish what they hold.
+  void Join();
+
+  int threads() const { return threads_; }
+  std::size_t pending() const { return pending_.load(std::memory_order_relaxed); }
+  std::size_t refused() const { return refused_.load(std::memory_order_relaxed); }
+  static int DefaultThreads();
+
+ private:
+  struct Pending {
+    explicit Pending(std::atomic<std::size_t>& count) : count_(count) {}
+    ~Pending() { count_.fetch_sub(1, std::memory_order_acq_rel); }
+    Pending(const Pending&) = delete;
+    Pending& operator=(const Pending&) = delete;
+    std::atomic<std::size_t>& count_;
+  };
+  static tl::unexpected<Error> Overloaded();
+
+  int threads_;
+  std::size_t max_pending_;
+  boost::asio::thread_pool pool_;
+  std::atomic<std::size_t> pending_{0};
+  std::atomic<std::size_t> refused_{0};
+};
+
+}  // namespace gp
