@@ -94,7 +94,6 @@ int Run(int argc, char** argv) {
   options.host = address->host;
   options.port = address->port;
   options.io_threads = 2;
-  options.worker_threads = 0;
   options.access_log = false;
   options.body_limit = 110 * 1024 * 1024;  // Webex accepts files up to 100 MB
   gp::http::Server server(options,

@@ -38,8 +38,9 @@ class PeriodicTask {
   uint64_t failures() const;
   bool running() const;  // a run is in progress
 
- private:
   struct State;
+
+ private:
   std::shared_ptr<State> state_;
 };
 
