@@ -52,7 +52,7 @@ std::string ContentTypeFor(const std::string& name) {
   return "application/octet-stream";
 }
 
-StaticFiles::StaticFiles(std::filesystem::path root) : root_(CanonicalRoot(root)) {}
+StaticFiles::StaticFiles(const std::filesystem::path& root) : root_(CanonicalRoot(root)) {}
 
 std::shared_ptr<const StaticFiles::File> StaticFiles::Load(const std::string& relative) const {
   {

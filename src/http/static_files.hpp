@@ -17,7 +17,7 @@ namespace gp::http {
 
 class StaticFiles {
  public:
-  explicit StaticFiles(std::filesystem::path root);
+  explicit StaticFiles(const std::filesystem::path& root);
 
   // `relative` is the part of the URL path below the mount point, e.g. "js/app.js".
   Response Serve(const Request& request, const std::string& relative) const;
