@@ -19,6 +19,13 @@ std::atomic<uint64_t>* Stats::Register(const std::string& key) {
   return &counters_.back().count;
 }
 
+std::vector<std::string> Stats::Keys() const {
+  std::vector<std::string> keys;
+  keys.reserve(counters_.size());
+  for (const auto& counter : counters_) keys.push_back(counter.key);
+  return keys;
+}
+
 Json Stats::Snapshot() const {
   Json calls = Json::object();
   for (const auto& counter : counters_) {
@@ -51,7 +58,7 @@ void App::Stop() {
 
 Result<void> App::ApplySeed(const Json& seed) {
   auto lock = state_.Lock();
-  return emulator::ApplySeed(state_, seed);
+  return emulator::ApplySeed(state_, seed, stats_.Keys());
 }
 
 void App::SetLatency(int64_t ms) {
@@ -188,7 +195,9 @@ void App::Routes() {
   });
   AddControl("POST", "/_emulator/people", ControlAddPerson);
   AddControl("GET", "/_emulator/config", ControlGetConfig);
-  AddControl("PUT", "/_emulator/config", ControlPutConfig);
+  // Routes() registers every /v1 route above, so the stats keys are complete from here on.
+  AddControl("PUT", "/_emulator/config",
+             [endpoints = stats_.Keys()](Call& call) { return ControlPutConfig(call, endpoints); });
   AddControl("POST", "/_emulator/clock", ControlClock);
   AddControl("POST", "/_emulator/meetings/{meetingId}/end", ControlEndMeeting);
   AddControl("GET", "/_emulator/stats", [this](Call& call) { return call.Ok(stats_.Snapshot()); });

@@ -9,6 +9,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "emulator/call.hpp"
 #include "emulator/errors.hpp"
@@ -21,6 +22,8 @@ namespace gp::emulator {
 class Stats {
  public:
   std::atomic<uint64_t>* Register(const std::string& key);
+  // Every registered key, in registration order (the keys a fault may name).
+  std::vector<std::string> Keys() const;
   Json Snapshot() const;
   void Reset();
 

@@ -51,6 +51,26 @@ Result<void> Text(const Json& object, const char* key, std::string& out, const s
   return {};
 }
 
+// A fault that names no route would silently never fire, so only the routes' own keys pass; the
+// refusal lists them, since "GET /v1/rooms/{id}" and "GET /v1/rooms/{roomId}" look alike.
+Result<std::string> Endpoint(const Json& value, const Endpoints& endpoints) {
+  auto listed = [&endpoints] {
+    std::string list;
+    for (const auto& key : endpoints) list += (list.empty() ? "\"" : ", \"") + key + "\"";
+    return list;
+  };
+  if (!value.is_string()) {
+    return Bad("faults.endpoint must be a string, the stats key of one /v1 route: " + listed() +
+               ".");
+  }
+  const auto& endpoint = value.get_ref<const std::string&>();
+  for (const auto& key : endpoints) {
+    if (key == endpoint) return endpoint;
+  }
+  return Bad("faults.endpoint \"" + endpoint + "\" names no /v1 route; use its stats key, one of " +
+             listed() + ".");
+}
+
 }  // namespace
 
 Json ConfigJson(const Config& config) {
@@ -79,7 +99,7 @@ Json ConfigJson(const Config& config) {
         {"jwt", config.jwt_token_lifetime}}}};
 }
 
-Result<void> ApplyConfig(const Json& changes, Config& config) {
+Result<void> ApplyConfig(const Json& changes, const Endpoints& endpoints, Config& config) {
   Config next = config;
   if (auto ok = OnlyKeys(changes,
                          {"latencyMs", "faults", "guestIssuer", "serviceApp", "integration", "g2g",
@@ -118,9 +138,9 @@ Result<void> ApplyConfig(const Json& changes, Config& config) {
       faults.retry_after = *value;
     }
     if (auto f = it->find("endpoint"); f != it->end() && !f->is_null()) {
-      if (!f->is_string())
-        return Bad("faults.endpoint must be a string such as \"POST /v1/memberships\".");
-      faults.endpoint = f->get<std::string>();
+      auto endpoint = Endpoint(*f, endpoints);
+      if (!endpoint) return tl::unexpected(endpoint.error());
+      faults.endpoint = std::move(*endpoint);
     }
     if (auto f = it->find("limit"); f != it->end() && !f->is_null()) {
       auto value = NonNegativeInteger(*f, "faults.limit", INT64_MAX);
@@ -210,10 +230,10 @@ Result<Json> AddPersonFromJson(State& state, const Json& body) {
   return json;
 }
 
-Result<void> ApplySeed(State& state, const Json& seed) {
+Result<void> ApplySeed(State& state, const Json& seed, const Endpoints& endpoints) {
   if (auto ok = OnlyKeys(seed, {"config", "people"}, "seed"); !ok) return ok;
   if (auto it = seed.find("config"); it != seed.end()) {
-    if (auto ok = ApplyConfig(*it, state.config); !ok) return ok;
+    if (auto ok = ApplyConfig(*it, endpoints, state.config); !ok) return ok;
   }
   if (auto it = seed.find("people"); it != seed.end()) {
     if (!it->is_array()) return Bad("seed.people must be an array.");
@@ -239,11 +259,11 @@ http::Response ControlGetConfig(Call& call) {
   return call.Ok(ConfigJson(call.state.config));
 }
 
-http::Response ControlPutConfig(Call& call) {
+http::Response ControlPutConfig(Call& call, const Endpoints& endpoints) {
   auto body = JsonBody(call.request);
   if (!body) return call.Fail(body.error());
   auto lock = call.state.Lock();
-  if (auto ok = ApplyConfig(*body, call.state.config); !ok) return call.Fail(ok.error());
+  if (auto ok = ApplyConfig(*body, endpoints, call.state.config); !ok) return call.Fail(ok.error());
   if (body->contains("faults")) call.state.faults_injected = 0;
   return call.Ok(ConfigJson(call.state.config));
 }

@@ -1,5 +1,6 @@
 #include "http/static_files.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -15,6 +16,21 @@ bool SafeRelativePath(const std::string& relative) {
     if (segment.empty() || segment.front() == '.') return false;  // "..", ".", hidden files
   }
   return relative.find('\\') == std::string::npos && relative.find('\0') == std::string::npos;
+}
+
+// Whether `path` is `root` or below it; both canonical, so this is a comparison of components.
+bool Within(const std::filesystem::path& root, const std::filesystem::path& path) {
+  return std::mismatch(root.begin(), root.end(), path.begin(), path.end()).first == root.end();
+}
+
+std::filesystem::path CanonicalRoot(const std::filesystem::path& root) {
+  std::error_code ec;
+  auto canonical = std::filesystem::canonical(root, ec);
+  // A root that does not exist yet serves nothing until it does; its files are still checked
+  // against this lexical form, so a root that later appears as a symlink serves nothing either.
+  if (!ec) return canonical;
+  auto lexical = std::filesystem::absolute(root, ec).lexically_normal();
+  return lexical.has_filename() ? lexical : lexical.parent_path();  // no trailing "" component
 }
 
 }  // namespace
@@ -36,7 +52,7 @@ std::string ContentTypeFor(const std::string& name) {
   return "application/octet-stream";
 }
 
-StaticFiles::StaticFiles(std::filesystem::path root) : root_(std::move(root)) {}
+StaticFiles::StaticFiles(const std::filesystem::path& root) : root_(CanonicalRoot(root)) {}
 
 std::shared_ptr<const StaticFiles::File> StaticFiles::Load(const std::string& relative) const {
   {
@@ -44,8 +60,10 @@ std::shared_ptr<const StaticFiles::File> StaticFiles::Load(const std::string& re
     auto it = cache_.find(relative);
     if (it != cache_.end()) return it->second;
   }
-  std::filesystem::path path = root_ / relative;
+  // Symlinks may lead anywhere below the root, nowhere else; the path checked is the path opened.
   std::error_code ec;
+  std::filesystem::path path = std::filesystem::canonical(root_ / relative, ec);
+  if (ec || !Within(root_, path)) return nullptr;
   if (!std::filesystem::is_regular_file(path, ec)) return nullptr;
   std::ifstream in(path, std::ios::binary);
   if (!in) return nullptr;

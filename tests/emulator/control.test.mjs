@@ -3,7 +3,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -188,6 +188,74 @@ test('faults restricted to one endpoint', async () => {
   assert.equal(r.headers.get('retry-after'), '2');
 });
 
+test('faults.endpoint naming no route → 400 that hints at the real keys; nothing changes', async () => {
+  const before = await em.configure({ g2g: true, faults: { rate5xx: 0.25, endpoint: 'POST /v1/rooms' } });
+  for (const endpoint of [
+    'DELETE /v1/memberships/{id}', // the right route with another parameter name
+    'POST /v1/membership',
+    'post /v1/memberships',
+    '/v1/memberships',
+    'POST /_emulator/reset',
+    '',
+  ]) {
+    const r = await em.put('/_emulator/config', { json: { g2g: false, faults: { rate5xx: 1, endpoint } } });
+    assert.equal(r.status, 400, `endpoint ${JSON.stringify(endpoint)} should be refused: ${r.status} ${r.text}`);
+    assert.match(r.json?.message ?? '', /faults\.endpoint/, r.text);
+    assert.ok(r.json.message.includes('DELETE /v1/memberships/{membershipId}'),
+      `the message should name the valid keys: ${r.json.message}`);
+    assert.deepEqual(await em.ok('GET', '/_emulator/config'), before, 'a refused config must change nothing');
+  }
+});
+
+test('faults.endpoint with a parameterised route key faults exactly that route with 503', async () => {
+  const ada = await em.person('Ada');
+  const bob = await em.person('Bob');
+  const room = await em.room(ada.accessToken, 'Faulty');
+  const membership = await em.addMember(ada.accessToken, room.id, bob.id);
+  const config = await em.configure({ faults: { rate5xx: 1, endpoint: 'DELETE /v1/memberships/{membershipId}' } });
+  assert.equal(config.faults.endpoint, 'DELETE /v1/memberships/{membershipId}');
+
+  assertWebexError(await em.del(`/v1/memberships/${membership.id}`, { token: ada.accessToken }), 503);
+  assertWebexError(await em.del(`/v1/memberships/${membership.id}`, { token: ada.accessToken }), 503);
+  const got = await em.get(`/v1/memberships/${membership.id}`, { token: ada.accessToken });
+  assert.equal(got.status, 200, got.text);
+  const list = await em.get(`/v1/memberships?roomId=${room.id}`, { token: ada.accessToken });
+  assert.equal(list.status, 200, list.text);
+  assert.equal(list.json.items.length, 2, 'the faulted DELETE must not have been processed');
+  assert.equal((await em.get('/v1/people/me', { token: ada.accessToken })).status, 200);
+  const other = await em.room(ada.accessToken, 'Other');
+  assert.equal((await em.del(`/v1/rooms/${other.id}`, { token: ada.accessToken })).status, 204);
+
+  await em.configure({ faults: {} });
+  assert.equal((await em.del(`/v1/memberships/${membership.id}`, { token: ada.accessToken })).status, 204);
+});
+
+test('every faults.endpoint accepted is a stats key', async () => {
+  // The keys the stats report are the keys a fault may name.
+  const ada = await em.person('Ada');
+  await em.get('/v1/people/me', { token: ada.accessToken });
+  const room = await em.room(ada.accessToken, 'Keys');
+  await em.get(`/v1/rooms/${room.id}`, { token: ada.accessToken });
+  for (const key of Object.keys((await em.stats()).calls)) {
+    const r = await em.put('/_emulator/config', { json: { faults: { rate429: 1, endpoint: key } } });
+    assert.equal(r.status, 200, `stats key ${key} refused as a fault endpoint: ${r.text}`);
+  }
+});
+
+test('every /v1 route docs/emulator.md names, and its stats and faults examples, are real keys', async () => {
+  const doc = readFileSync(new URL('../../docs/emulator.md', import.meta.url), 'utf8');
+  const keys = new Set();
+  // `GET /v1/rooms/{roomId}` in code spans (queries and bodies after the path are not part of it)…
+  for (const [, key] of doc.matchAll(/`((?:GET|POST|PUT|DELETE) \/v1\/[^\s`?]*)[`?\s]/g)) keys.add(key);
+  // …and "POST /v1/rooms" in the JSON examples.
+  for (const [, key] of doc.matchAll(/"((?:GET|POST|PUT|DELETE) \/v1\/[^"\s?]*)"/g)) keys.add(key);
+  assert.ok(keys.has('POST /v1/memberships') && keys.has('GET /v1/rooms/{roomId}'), [...keys].join(', '));
+  for (const key of keys) {
+    const r = await em.put('/_emulator/config', { json: { faults: { rate429: 1, endpoint: key } } });
+    assert.equal(r.status, 200, `docs/emulator.md names ${key}, which is no route: ${r.text}`);
+  }
+});
+
 test('rate5xx = 1 answers 503 with a Webex error body', async () => {
   const ada = await em.person('Ada');
   await em.configure({ faults: { rate5xx: 1 } });
@@ -264,6 +332,14 @@ test('a malformed seed file is refused at start-up', async () => {
     const r = await run(['--listen', '127.0.0.1:0', '--seed', file]);
     assert.notEqual(r.code, 0);
     assert.ok(r.stderr.trim().length > 0);
+
+    const unknownEndpoint = join(dir, 'endpoint.json');
+    writeFileSync(unknownEndpoint, JSON.stringify({ config: { faults: { rate5xx: 1, endpoint: 'GET /v1/rooms/{id}' } } }));
+    const e = await run(['--listen', '127.0.0.1:0', '--seed', unknownEndpoint]);
+    assert.notEqual(e.code, 0, 'a seed whose fault names no route must be refused');
+    assert.equal(e.stderr.trim().split('\n').length, 1, `expected one line, got: ${e.stderr}`);
+    assert.match(e.stderr, /faults\.endpoint/);
+    assert.ok(!e.stdout.includes('listening'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
