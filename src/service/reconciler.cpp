@@ -127,8 +127,14 @@ asio::awaitable<ReconcileReport> Reconciler::RunOnce() {
   if ((!jobs || jobs->empty()) && !has_intents) co_return report;
   auto token = co_await app_admin_.AccessToken(webex::DeadlineIn(options_.call_budget));
   if (!token) {
-    // Nothing can be done without the AppAdmin; the claims lapse and the jobs wait.
+    // Nothing can be done without the AppAdmin: the jobs wait for the next try.
     log::warn("reconciler: no AppAdmin token ({})", token.error().message);
+    if (jobs) {
+      const int64_t retry_at = clock_() + options_.initial_backoff_seconds;
+      for (const auto& job : *jobs) {
+        co_await pool_.Run([&] { return storage_.RetryWebexJob(job.id, retry_at, token.error().message); });
+      }
+    }
     co_return report;
   }
   if (jobs && !jobs->empty()) {

@@ -29,12 +29,14 @@ namespace gp::service {
 
 struct ReconcilerOptions {
   int batch = 32;                          // jobs claimed and run concurrently per pass
-  int64_t lease_seconds = 60;              // a claimed job is handed out again after this
+  // A claimed job is handed out again after this, so the jobs of a process that died mid-attempt
+  // are taken up again within seconds. Longer than one attempt may take (call_budget).
+  int64_t lease_seconds = 10;
   int64_t initial_backoff_seconds = 2;     // after a failed attempt: 2, 4, 8, ... seconds
-  int64_t max_backoff_seconds = 300;
+  int64_t max_backoff_seconds = 60;
   int64_t intent_grace_seconds = 2;        // an intent this old and not in flight here is stale
   int64_t orphan_window_seconds = 120;     // how far a room's creation time may be from its intent's
-  std::chrono::seconds call_budget{10};    // per Webex call
+  std::chrono::seconds call_budget{5};     // per job, its Webex calls and their retries included
 };
 
 struct ReconcileReport {
