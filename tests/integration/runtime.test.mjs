@@ -43,11 +43,12 @@ test('a slow Webex does not slow other clients: /healthz and a signed-in guest\'
       const deadline = Date.now() + 45000;
       while (pending > 0 && Date.now() < deadline) {
         const tick = delay(PROBE_EVERY_MS);
+        const inFlight = pending;
         const [health, rooms] = await Promise.all([portal.call('GET', '/healthz'), watcher.get('/api/v1/rooms')]);
         assert.equal(health.status, 200, show(health));
         assert.equal(rooms.status, 200, show(rooms));
-        probes.push({ what: 'GET /healthz', ms: health.elapsedMs, inFlight: pending });
-        probes.push({ what: 'GET /api/v1/rooms', ms: rooms.elapsedMs, inFlight: pending });
+        probes.push({ what: 'GET /healthz', ms: health.elapsedMs, inFlight });
+        probes.push({ what: 'GET /api/v1/rooms', ms: rooms.elapsedMs, inFlight });
         await tick;
       }
       const results = await Promise.all(signIns);
