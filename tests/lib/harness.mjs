@@ -548,3 +548,63 @@ export async function startWorld({ signInAdmin = true, portalExtra = {} } = {}) 
   };
   return world;
 }
+
+// --- restarts and asynchronous commands (tests/integration/runtime*.test.mjs) ----------------------
+
+// Kills a portal with SIGKILL (as `kill -9` would: no shutdown, no flush) and resolves once it is gone
+// and its output streams are drained.
+export async function killPortal(portal) {
+  const closed = portal.child.closed ?? new Promise((resolve) => portal.child.once('close', resolve));
+  if (portal.child.exitCode === null && portal.child.signalCode === null) portal.child.kill('SIGKILL');
+  await closed;
+}
+
+// Starts `guest-portal serve` again with a stopped (or killed) portal's environment and working
+// directory, so it opens the same database, secret key and listening port. Returns the new Portal.
+export async function restartPortal(portal) {
+  if (portal.child.exitCode === null && portal.child.signalCode === null) {
+    throw new Error('restartPortal: the old portal is still running; stop or kill it first');
+  }
+  const started = await spawnListening(portalBinary(), ['serve'], {
+    env: portal.env,
+    cwd: portal.dir,
+    banner: 'guest-portal',
+    name: 'guest-portal (restarted)',
+  });
+  const restarted = new Portal(started, portal.env);
+  restarted.dir = portal.dir;
+  return restarted;
+}
+
+// As runPortal, without blocking Node's event loop (so requests in flight keep being served and
+// read while the command runs). Resolves with {status, signal, stdout, stderr}; kills the command
+// after timeoutMs.
+export function runPortalAsync(args, env, { cwd = env.HOME, timeoutMs = 20000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = track(spawn(portalBinary(), args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`guest-portal ${args.join(' ')}: ${error.message}`));
+    });
+    child.once('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
+}
+
+// The log check of world.assertLogClean for any set of portals (a portal and its restarts): stops
+// those still running, then asserts no recorded secret and no bearer token appears in their logs.
+export async function assertPortalLogsClean(portals, secrets) {
+  await Promise.all(portals.map((p) => p.stop()));
+  const log = portals.map((p) => p.log.stderr + p.log.stdout).join('\n');
+  secrets.assertAbsentFrom(log, 'the portal logs');
+  assert.doesNotMatch(log, /Bearer\s+\S{8,}/i, 'a bearer token appears in a portal log');
+}

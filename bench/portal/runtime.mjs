@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+// Benchmark of guest-portal's runtime: how it holds up when Webex is slow and many clients arrive at
+// once. Prints one line per number, all measured in one run against one emulator and one portal:
+//   1. 48 concurrent space creations by 48 different guests at 300 ms of Webex latency: wall time, how
+//      many succeeded, the portal's peak thread count (/proc/PID/status Threads:, every 20 ms);
+//   2. warm sign-ins (guest tokens cached) from 1 client, then from 8 concurrent clients: sign-ins per
+//      second, their ratio, and the busiest thread's share of the portal's CPU during the 8-client run
+//      (/proc/PID/task/*/stat);
+//   3. peak RSS (VmHWM) after 64 concurrent sign-ins;
+//   4. during each of the above, p50/p99 of another signed-in guest's GET /api/v1/rooms.
+// Usage: node bench/portal/runtime.mjs PATH/TO/guest-portal PATH/TO/webex-emulator
+// Exits 0 unless something broke (a binary would not start, the set-up was refused).
+import { readFileSync, readdirSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+
+const CREATORS = 48;
+const CREATION_LATENCY_MS = 300;
+const SIGN_INS_PER_CLIENT = 24;
+const CONCURRENT_CLIENTS = 8;
+const MEMORY_SIGN_INS = 64;
+const THREAD_SAMPLE_MS = 20;
+const PROBE_EVERY_MS = 10;
+
+function fail(message) {
+  console.error(`bench/portal/runtime: ${message}`);
+  process.exit(1);
+}
+
+if (process.argv.length !== 4) fail('usage: runtime.mjs PATH/TO/guest-portal PATH/TO/webex-emulator');
+process.env.GUEST_PORTAL = process.argv[2];
+process.env.WEBEX_EMULATOR = process.argv[3];
+const { startWorld, stopAll, show, guestSignInRaw } = await import('../../tests/lib/harness.mjs');
+
+// --- /proc ----------------------------------------------------------------------------------------
+
+function statusField(pid, name) {
+  const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${name}:\\s+(\\d+)`, 'm'));
+  return match ? Number(match[1]) : NaN;
+}
+
+// CPU ticks (utime + stime) per thread id.
+function threadTicks(pid) {
+  const ticks = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks.set(tid, Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return ticks;
+}
+
+// The busiest thread's share of the CPU the whole process used between two samples.
+function busiestShare(before, after) {
+  let total = 0;
+  let busiest = 0;
+  for (const [tid, t] of after) {
+    const used = t - (before.get(tid) ?? 0);
+    total += used;
+    busiest = Math.max(busiest, used);
+  }
+  return { share: total > 0 ? busiest / total : NaN, totalTicks: total };
+}
+
+// Samples the thread count every 20 ms until stopped; resolves with the peak.
+function threadSampler(pid) {
+  let peak = statusField(pid, 'Threads');
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, statusField(pid, 'Threads'));
+    } catch {
+      // the process is gone; the run will report it
+    }
+  }, THREAD_SAMPLE_MS);
+  return () => {
+    clearInterval(timer);
+    return Math.max(peak, statusField(pid, 'Threads'));
+  };
+}
+
+// --- a probing client -----------------------------------------------------------------------------
+
+// Another guest's GET /api/v1/rooms, one at a time every ~10 ms, until stopped; resolves with the
+// latencies and any non-200 answers.
+function roomProbe(client) {
+  let running = true;
+  const times = [];
+  const errors = [];
+  const done = (async () => {
+    while (running) {
+      const tick = delay(PROBE_EVERY_MS);
+      const r = await client.get('/api/v1/rooms');
+      if (r.status === 200) times.push(r.elapsedMs);
+      else errors.push(show(r));
+      await tick;
+    }
+  })();
+  return async () => {
+    running = false;
+    await done;
+    return { times, errors };
+  };
+}
+
+function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((x, y) => x - y);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+const rows = [];
+function row(name, value, note = '') {
+  rows.push([name, value, note]);
+}
+function probeRows(phase, probe) {
+  row(`${phase}: GET /api/v1/rooms p50`, `${percentile(probe.times, 50).toFixed(1)} ms`, `${probe.times.length} samples`);
+  row(`${phase}: GET /api/v1/rooms p99`, `${percentile(probe.times, 99).toFixed(1)} ms`,
+    `target ≤ 10 ms; max ${Math.max(...probe.times).toFixed(1)} ms${probe.errors.length ? `; ${probe.errors.length} non-200` : ''}`);
+}
+
+// --- the run --------------------------------------------------------------------------------------
+
+async function main() {
+  const world = await startWorld();
+  const { emulator, portal } = world;
+  const pid = portal.child.pid;
+
+  // 64 guests, each signed in once (Webex identity and guest token cached). Guest i may connect with
+  // guest i+1 (mod 48): 48 different member sets, one per creator.
+  // Set up in batches of 8 (password hashing makes each call slow; the set-up is not measured).
+  const batched = async (items, fn) => {
+    const out = [];
+    for (let i = 0; i < items.length; i += 8) out.push(...(await Promise.all(items.slice(i, i + 8).map(fn))));
+    return out;
+  };
+  const indexes = [...Array(MEMORY_SIGN_INS).keys()];
+  const guests = await batched(indexes, (i) => world.createGuest(`load${String(i).padStart(2, '0')}`, `Load ${i}`));
+  const pairs = [];
+  for (let i = 0; i < CREATORS; i++) pairs.push([guests[i].id, guests[(i + 1) % CREATORS].id]);
+  await world.setPairs(pairs);
+  const clients = await batched(guests, (g) => world.signIn(g));
+  const probeGuest = await world.createGuest('prober', 'Prober');
+  const prober = await world.signIn(probeGuest);
+
+  // 1. Space creations while Webex is slow.
+  await emulator.configure({ latencyMs: CREATION_LATENCY_MS });
+  let stopProbe = roomProbe(prober);
+  const stopThreads = threadSampler(pid);
+  let started = performance.now();
+  const creations = await Promise.all(clients.slice(0, CREATORS).map((c, i) => c
+    .post('/api/v1/rooms', { json: { memberIds: [guests[(i + 1) % CREATORS].id] } })
+    .then((r) => r.status, (error) => `error ${error.message}`)));
+  const creationMs = performance.now() - started;
+  const peakThreads = stopThreads();
+  const creationProbe = await stopProbe();
+  await emulator.resetFaults();
+  const succeeded = creations.filter((s) => s === 201 || s === 200).length;
+  const other = creations.filter((s) => s !== 201 && s !== 200);
+  row(`${CREATORS} space creations at ${CREATION_LATENCY_MS} ms latency: wall time`, `${creationMs.toFixed(0)} ms`, 'target ≤ 1800 ms');
+  row(`${CREATORS} space creations: succeeded`, `${succeeded}/${CREATORS}`,
+    `target ${CREATORS}${other.length ? `; others answered ${[...new Set(other)].join(', ')}` : ''}`);
+  row(`${CREATORS} space creations: peak portal threads`, `${peakThreads}`, `target ≤ 24; sampled every ${THREAD_SAMPLE_MS} ms`);
+  probeRows('during creations', creationProbe);
+
+  // 2. Warm sign-ins: 1 client, then 8 at once, a fixed number each.
+  const signInLoop = async (g) => {
+    for (let k = 0; k < SIGN_INS_PER_CLIENT; k++) {
+      const r = await guestSignInRaw(portal, g.username, g.password);
+      if (r.status !== 200) fail(`warm sign-in: ${show(r)}`);
+    }
+  };
+  stopProbe = roomProbe(prober);
+  started = performance.now();
+  await signInLoop(guests[0]);
+  const oneRate = SIGN_INS_PER_CLIENT / ((performance.now() - started) / 1000);
+  const oneProbe = await stopProbe();
+
+  stopProbe = roomProbe(prober);
+  const ticksBefore = threadTicks(pid);
+  started = performance.now();
+  await Promise.all(guests.slice(0, CONCURRENT_CLIENTS).map(signInLoop));
+  const eightRate = (CONCURRENT_CLIENTS * SIGN_INS_PER_CLIENT) / ((performance.now() - started) / 1000);
+  const { share } = busiestShare(ticksBefore, threadTicks(pid));
+  const eightProbe = await stopProbe();
+  row('warm sign-ins, 1 client', `${oneRate.toFixed(1)} /s`, `${SIGN_INS_PER_CLIENT} sign-ins`);
+  row(`warm sign-ins, ${CONCURRENT_CLIENTS} clients`, `${eightRate.toFixed(1)} /s`, `${CONCURRENT_CLIENTS} × ${SIGN_INS_PER_CLIENT} sign-ins`);
+  row(`sign-in rate ratio ${CONCURRENT_CLIENTS}/1`, (eightRate / oneRate).toFixed(2), 'target ≥ 1; same run');
+  row(`busiest thread's share of portal CPU, ${CONCURRENT_CLIENTS} clients`, `${(share * 100).toFixed(0)} %`, 'target ≤ 75 %');
+  probeRows('during 1-client sign-ins', oneProbe);
+  probeRows(`during ${CONCURRENT_CLIENTS}-client sign-ins`, eightProbe);
+
+  // 3. Memory after 64 sign-ins at once.
+  stopProbe = roomProbe(prober);
+  const memory = await Promise.all(guests.map((g) => guestSignInRaw(portal, g.username, g.password)));
+  const memoryProbe = await stopProbe();
+  const refused = memory.filter((r) => r.status !== 200);
+  if (refused.length > 0) fail(`${refused.length} of ${MEMORY_SIGN_INS} sign-ins failed, e.g. ${show(refused[0])}`);
+  const hwm = statusField(pid, 'VmHWM');
+  row(`peak RSS (VmHWM) after ${MEMORY_SIGN_INS} concurrent sign-ins`, `${(hwm / 1024).toFixed(1)} MB`, 'target ≤ 200 MB');
+  probeRows(`during ${MEMORY_SIGN_INS} concurrent sign-ins`, memoryProbe);
+
+  await world.assertLogClean();
+  await stopAll();
+
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  console.log('guest-portal runtime benchmark');
+  for (const [a, b, c] of rows) console.log(`  ${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+}
+
+main().catch(async (error) => {
+  await stopAll();
+  fail(error.stack || error.message);
+});
