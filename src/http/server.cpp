@@ -218,11 +218,12 @@ struct Server::Impl {
       --in_flight;
       auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
       if (options.access_log) {
-        log::info("request id={} {} {} status={} ms={:.1f}", request.request_id, request.method,
-                  request.path, status, elapsed.count());
+        // Method and path come from the client: escaped and capped, so they cannot forge log lines.
+        log::info("request id={} {} {} status={} ms={:.1f}", request.request_id, log::Safe(request.method, 16),
+                  log::Safe(request.path), status, elapsed.count());
       } else {
-        log::debug("request id={} {} {} status={} ms={:.1f}", request.request_id, request.method,
-                   request.path, status, elapsed.count());
+        log::debug("request id={} {} {} status={} ms={:.1f}", request.request_id, log::Safe(request.method, 16),
+                   log::Safe(request.path), status, elapsed.count());
       }
       if (ec || !keep_alive) break;
     }
