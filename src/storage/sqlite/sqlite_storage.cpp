@@ -549,8 +549,8 @@ Result<int64_t> SqliteStorage::AddPairs(const std::vector<PairRecord>& pairs) {
 }
 
 Result<bool> SqliteStorage::IsPairAllowed(const std::string& guest_a, const std::string& guest_b) {
-  const auto& [a, b] = std::minmax(guest_a, guest_b);
-  return Read([&](Connection& db) { return Exists(db, sql::kPairExists, a, b); });
+  auto pair = std::minmax(guest_a, guest_b);
+  return Read([&](Connection& db) { return Exists(db, sql::kPairExists, pair.first, pair.second); });
 }
 
 // ---- Spaces ----
