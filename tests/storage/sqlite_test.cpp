@@ -2,9 +2,13 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 #include "storage/open.hpp"
 #include "storage_suite.hpp"
@@ -150,6 +154,41 @@ TEST(OpenStorage, UnopenableFileIsUnavailable) {
   EXPECT_EQ(code, ErrorCode::kUnavailable);
 }
 
+TEST(SqliteMigrations, AVersionOneDatabaseMigratesAndKeepsItsData) {
+  TempDir dir;
+  std::string file = (dir.path() / "portal.db").string();
+  auto migrations = EmbeddedMigrations("sqlite");
+  ASSERT_GE(migrations.size(), 2u);
+  {
+    // The database as a build that knew only 0001 left it.
+    RawSqlite old(file);
+    old.Execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                " applied_at INTEGER NOT NULL)");
+    old.Execute(std::string(migrations.front().sql));
+    old.Execute("INSERT INTO schema_migrations VALUES (1, 'initial', 0)");
+    old.Execute("INSERT INTO guests (id, username, display_name, password_hash, disabled, webex_person_id,"
+                " created_at, updated_at) VALUES ('g1', 'alice', 'Alice', 'hash', 0, 'person-1', 1, 1)");
+    old.Execute("INSERT INTO spaces VALUES ('s1', 'room-s1', 'Old', 'g1,g2', 'g1', 1, 1, NULL)");
+    old.Execute("INSERT INTO space_members VALUES ('s1', 'g1', 0, 'mem-1')");
+  }
+  auto store = OpenStorage("sqlite:" + file);
+  ASSERT_TRUE(store) << store.error().message;
+  auto migrated = (*store)->Migrate();
+  ASSERT_TRUE(migrated) << migrated.error().message;
+  EXPECT_EQ(*migrated, migrations.back().version);
+  EXPECT_EQ((*store)->GetGuest("g1")->username, "alice");
+  // The new tables work with the old rows.
+  auto closure = (*store)->CloseSpace("s1", 50);
+  ASSERT_TRUE(closure) << closure.error().message;
+  EXPECT_EQ(closure->jobs_queued, 1);
+  auto jobs = (*store)->ListWebexJobs();
+  ASSERT_TRUE(jobs);
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ(jobs->front().membership_id, "mem-1");
+  ASSERT_TRUE((*store)->SaveSpaceIntent({"i1", "g1,g2", "Title", "g1", std::nullopt, 10}));
+  EXPECT_EQ((*store)->ListSpaceIntents(10)->size(), 1u);
+}
+
 TEST(SqliteMigrations, TwoConnectionsMigratingOneFileApplyEachMigrationOnce) {
   TempDir dir;
   std::string url = "sqlite:" + (dir.path() / "portal.db").string();
@@ -163,6 +202,141 @@ TEST(SqliteMigrations, TwoConnectionsMigratingOneFileApplyEachMigrationOnce) {
   EXPECT_EQ(*a, *b);
   EXPECT_EQ(RawSqlite((dir.path() / "portal.db").string()).QueryText("SELECT COUNT(*) FROM schema_migrations"),
             std::to_string(EmbeddedMigrations("sqlite").size()));
+}
+
+// ---- Two connections ----
+
+std::string FreshFile(const TempDir& dir) { return (dir.path() / "portal.db").string(); }
+
+std::unique_ptr<Storage> OpenMigrated(const std::string& url) {
+  auto opened = OpenStorage(url);
+  if (!opened) throw std::runtime_error(opened.error().message);
+  auto migrated = (*opened)->Migrate();
+  if (!migrated) throw std::runtime_error(migrated.error().message);
+  return std::move(*opened);
+}
+
+TEST(SqliteConnections, TheReadersDataVersionMovesWhenTheWriterCommits) {
+  TempDir dir;
+  auto store = OpenMigrated("sqlite:" + FreshFile(dir));
+  auto before = store->Version();
+  ASSERT_TRUE(before) << before.error().message;
+  ASSERT_TRUE(store->PutSetting("k", "v"));
+  auto after = store->Version();
+  ASSERT_TRUE(after) << after.error().message;
+  // `others` is PRAGMA data_version read on the reader: it sees the writer's commit as another
+  // connection's, which is what tells read caches that anything changed.
+  EXPECT_NE(after->others, before->others);
+  auto again = store->Version();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *after);
+}
+
+TEST(SqliteConnections, InMemoryVersionMovesWithItsOwnWrites) {
+  auto store = OpenMigrated("sqlite::memory:");
+  auto before = store->Version();
+  ASSERT_TRUE(before);
+  ASSERT_TRUE(store->PutSetting("k", "v"));
+  auto after = store->Version();
+  ASSERT_TRUE(after);
+  EXPECT_NE(*after, *before);
+  EXPECT_EQ(*store->GetSetting("k"), "v");
+}
+
+TEST(SqliteConnections, AReadSeesEveryWriteCommittedBeforeIt) {
+  TempDir dir;
+  auto store = OpenMigrated("sqlite:" + FreshFile(dir));
+  ASSERT_TRUE(store->CreateGuest(MakeGuest("g1", "alice")));
+  for (int i = 0; i < 50; ++i) {
+    std::string name = "Name " + std::to_string(i);
+    ASSERT_TRUE(store->SetGuestDisplayName("g1", name, i));
+    ASSERT_EQ(store->GetGuest("g1")->display_name, name);
+    ASSERT_TRUE(store->PutSetting("k", name));
+    ASSERT_EQ(*store->GetSetting("k"), name);
+    // A read of several statements (a space and its members) too.
+    std::string space_id = "s" + std::to_string(i);
+    ASSERT_TRUE(store->CreateSpace(MakeSpace(space_id, {"g1", "x" + std::to_string(i)})));
+    auto space = store->GetSpace(space_id);
+    ASSERT_TRUE(space) << space.error().message;
+    ASSERT_EQ(space->member_ids.size(), 2u);
+  }
+}
+
+TEST(SqliteConnections, AReadDoesNotWaitBehindAWriteInProgress) {
+  using std::chrono::steady_clock;
+  TempDir dir;
+  std::string file = FreshFile(dir);
+  auto store = OpenMigrated("sqlite:" + file);
+  ASSERT_TRUE(store->CreateGuest(MakeGuest("g1", "alice")));
+
+  // Another process holds the write lock, so the store's write below waits for it (up to the busy
+  // timeout, 5 s) while holding the store's writer.
+  RawSqlite other(file);
+  other.Execute("BEGIN IMMEDIATE");
+  other.Execute("INSERT INTO settings (key, value) VALUES ('other', '1')");
+  std::atomic<bool> writing{false};
+  std::atomic<bool> written{false};
+  Result<void> write_result;
+  std::thread writer([&] {
+    writing = true;
+    write_result = store->PutSetting("k", "v");
+    written = true;
+  });
+  while (!writing) std::this_thread::yield();
+
+  // Reads all through a window in which the write is in progress: none may wait for it.
+  auto window_end = steady_clock::now() + std::chrono::milliseconds(300);
+  steady_clock::duration slowest{};
+  int reads = 0;
+  while (steady_clock::now() < window_end) {
+    auto started = steady_clock::now();
+    auto guest = store->GetGuest("g1");
+    auto missing = store->GetSetting("k");
+    auto version = store->Version();
+    slowest = std::max(slowest, steady_clock::now() - started);
+    ASSERT_TRUE(guest) << guest.error().message;
+    ASSERT_EQ(CodeOf(missing), ErrorCode::kNotFound);
+    ASSERT_TRUE(version) << version.error().message;
+    ++reads;
+  }
+  EXPECT_FALSE(written.load()) << "the write should still be waiting for the other process";
+  EXPECT_LT(slowest, std::chrono::milliseconds(250)) << "after " << reads << " reads";
+
+  other.Execute("COMMIT");
+  writer.join();
+  ASSERT_TRUE(write_result) << write_result.error().message;
+  EXPECT_EQ(*store->GetSetting("k"), "v");
+  EXPECT_EQ(*store->GetSetting("other"), "1");
+}
+
+// ---- Files ----
+
+TEST(SqliteFiles, TheDatabaseAndItsWalAndShmAreReadableByTheOwnerOnly) {
+  TempDir dir;
+  std::string file = FreshFile(dir);
+  // The usual umask would leave new files readable by everyone. SQLite creates the files as it first
+  // needs them, so the umask stays for the opening and the first writes.
+  mode_t previous = ::umask(022);
+  auto store = OpenStorage("sqlite:" + file);
+  bool written = store && (*store)->Migrate() && (*store)->CreateGuest(MakeGuest("g1", "alice"));
+  ::umask(previous);
+  ASSERT_TRUE(written);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    struct stat status {};
+    ASSERT_EQ(::stat((file + suffix).c_str(), &status), 0) << file << suffix << " is missing";
+    EXPECT_EQ(status.st_mode & 0777, 0600u) << file << suffix;
+  }
+}
+
+TEST(SqliteFiles, AnExistingDatabaseKeepsItsMode) {
+  TempDir dir;
+  std::string file = FreshFile(dir);
+  { RawSqlite(file).Execute("CREATE TABLE t (x)"); }
+  std::filesystem::permissions(file, std::filesystem::perms(0640));
+  ASSERT_TRUE(OpenStorage("sqlite:" + file));
+  struct stat status {};
+  ASSERT_EQ(::stat(file.c_str(), &status), 0);
+  EXPECT_EQ(status.st_mode & 0777, 0640u);
 }
 
 TEST(EmbeddedMigrations, SqliteVersionsRunFromOneWithoutGaps) {

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -74,6 +76,44 @@ inline std::vector<std::string> IdsOf(const std::vector<SpaceRecord>& spaces) {
   return ids;
 }
 
+// A job in one line, so that a list of them compares and prints readably.
+inline std::string Describe(const WebexJob& job) {
+  std::string text = job.kind == JobKind::kDeleteRoom ? "delete_room " : "remove_membership ";
+  text += job.room_id;
+  if (!job.person_id.empty()) text += " person=" + job.person_id;
+  if (!job.membership_id.empty()) text += " membership=" + job.membership_id;
+  if (!job.space_id.empty()) text += " space=" + job.space_id;
+  text += " due=" + std::to_string(job.next_attempt_at);
+  return text;
+}
+
+inline std::vector<int64_t> JobIdsOf(const std::vector<WebexJob>& jobs) {
+  std::vector<int64_t> ids;
+  for (const auto& job : jobs) ids.push_back(job.id);
+  return ids;
+}
+
+inline WebexJob MakeJob(JobKind kind, const std::string& room_id, int64_t next_attempt_at) {
+  WebexJob job;
+  job.kind = kind;
+  job.room_id = room_id;
+  job.next_attempt_at = next_attempt_at;
+  job.created_at = next_attempt_at;
+  return job;
+}
+
+inline SpaceIntent MakeIntent(const std::string& id, const std::vector<std::string>& members, int64_t created_at,
+                              std::optional<std::string> room = std::nullopt) {
+  SpaceIntent intent;
+  intent.id = id;
+  intent.member_key = KeyOf(members);
+  intent.title = "Intent " + id;
+  intent.created_by = members.empty() ? "" : members.front();
+  intent.webex_room_id = std::move(room);
+  intent.created_at = created_at;
+  return intent;
+}
+
 inline int LatestKnownVersion(std::string_view engine) {
   int latest = 0;
   for (const auto& migration : EmbeddedMigrations(engine)) latest = std::max(latest, migration.version);
@@ -100,11 +140,64 @@ class StorageSuite : public ::testing::Test {
 
   Storage& store() { return *store_; }
 
+  // Every queued job, described (see Describe), oldest first.
+  std::vector<std::string> Jobs() {
+    std::vector<std::string> described;
+    auto jobs = store().ListWebexJobs();
+    EXPECT_TRUE(jobs) << jobs.error().message;
+    if (jobs) {
+      for (const auto& job : *jobs) described.push_back(Describe(job));
+    }
+    return described;
+  }
+
+  std::vector<std::string> IntentIds() {
+    std::vector<std::string> ids;
+    auto intents = store().ListSpaceIntents(std::numeric_limits<int64_t>::max());
+    EXPECT_TRUE(intents) << intents.error().message;
+    if (intents) {
+      for (const auto& intent : *intents) ids.push_back(intent.id);
+    }
+    return ids;
+  }
+
   // Three guests a, b, c with usernames in reverse order of their ids.
   void AddGuests() {
     GP_ASSERT_OK(store().CreateGuest(MakeGuest("a", "zoe")));
     GP_ASSERT_OK(store().CreateGuest(MakeGuest("b", "yann")));
     GP_ASSERT_OK(store().CreateGuest(MakeGuest("c", "xena")));
+  }
+
+  // AddGuests, with Webex person ids for a and b but not for c.
+  void AddPeople() {
+    AddGuests();
+    GP_ASSERT_OK(store().SetGuestPersonId("a", "person-a", 1000));
+    GP_ASSERT_OK(store().SetGuestPersonId("b", "person-b", 1000));
+  }
+
+  // Commits `space` for a fresh intent and expects the refusal: the code and reason, the intent gone, a
+  // kDeleteRoom job for the room and nothing else changed.
+  void ExpectCommitRefused(const SpaceRecord& space, ErrorCode code, const std::string& reason) {
+    std::string intent_id = "intent-" + space.id;
+    GP_ASSERT_OK(store().SaveSpaceIntent(MakeIntent(intent_id, space.member_ids, 800, space.webex_room_id)));
+    auto pairs_before = store().ListPairs();
+    auto guests_before = store().ListGuests();
+    auto spaces_before = store().ListSpaces();
+    ASSERT_TRUE(pairs_before && guests_before && spaces_before);
+    std::vector<std::string> jobs_before = Jobs();
+    auto committed = store().CommitSpace(space, intent_id, 900);
+    ASSERT_FALSE(committed);
+    EXPECT_EQ(committed.error().code, code) << committed.error().message;
+    EXPECT_EQ(committed.error().reason, reason);
+    EXPECT_EQ(CodeOf(store().GetSpace(space.id)), ErrorCode::kNotFound);
+    EXPECT_TRUE(IntentIds().empty());
+    std::vector<std::string> jobs_after = jobs_before;
+    jobs_after.push_back("delete_room " + space.webex_room_id + " due=900");
+    EXPECT_EQ(Jobs(), jobs_after);
+    EXPECT_EQ(*store().ListPairs(), *pairs_before);
+    EXPECT_EQ(IdsOf(*store().ListSpaces()), IdsOf(*spaces_before));
+    EXPECT_EQ(store().ListGuests()->size(), guests_before->size());
+    EXPECT_TRUE(*store().IsKnownRoom(space.webex_room_id));  // by its job, until the room is gone
   }
 
   Backend backend_;
@@ -214,10 +307,18 @@ TYPED_TEST_P(StorageSuite, DuplicateUsernameOrIdIsAConflict) {
 }
 
 TYPED_TEST_P(StorageSuite, UnknownGuestIsNotFound) {
-  EXPECT_EQ(CodeOf(this->store().GetGuest("nobody")), ErrorCode::kNotFound);
-  EXPECT_EQ(CodeOf(this->store().FindGuestByUsername("nobody")), ErrorCode::kNotFound);
-  EXPECT_EQ(CodeOf(this->store().UpdateGuest(MakeGuest("nobody", "nobody"))), ErrorCode::kNotFound);
-  EXPECT_EQ(CodeOf(this->store().DeleteGuest("nobody")), ErrorCode::kNotFound);
+  auto& store = this->store();
+  EXPECT_EQ(CodeOf(store.GetGuest("nobody")), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store.FindGuestByUsername("nobody")), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store.SetGuestDisplayName("nobody", "Name", 1)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store.SetGuestPassword("nobody", "hash", 1)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store.RehashGuestPassword("nobody", "old", "new", 1)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store.SetGuestPersonId("nobody", "person", 1)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store.EnableGuest("nobody", 1)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store.DisableGuest("nobody", 1)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store.DeleteGuest("nobody", 1)), ErrorCode::kNotFound);
+  EXPECT_TRUE(store.ListGuests()->empty());
+  EXPECT_TRUE(this->Jobs().empty());
 }
 
 TYPED_TEST_P(StorageSuite, ListGuestsIsOrderedByUsername) {
@@ -229,41 +330,176 @@ TYPED_TEST_P(StorageSuite, ListGuestsIsOrderedByUsername) {
   EXPECT_EQ(names, (std::vector<std::string>{"xena", "yann", "zoe"}));
 }
 
-TYPED_TEST_P(StorageSuite, UpdateGuestWritesEverythingButTheUsername) {
-  GP_ASSERT_OK(this->store().CreateGuest(MakeGuest("g1", "alice")));
-  GuestRecord changed = MakeGuest("g1", "renamed");
-  changed.display_name = "Alice A.";
-  changed.password_hash = "new-hash";
-  changed.disabled = true;
-  changed.webex_person_id = "person-9";
-  changed.updated_at = 5000;
-  GP_ASSERT_OK(this->store().UpdateGuest(changed));
+TYPED_TEST_P(StorageSuite, NarrowUpdatesWriteOneFieldAndTheTime) {
+  GuestRecord guest = MakeGuest("g1", "alice");
+  guest.webex_person_id = "person-1";
+  GP_ASSERT_OK(this->store().CreateGuest(guest));
+
+  GP_ASSERT_OK(this->store().SetGuestDisplayName("g1", "Alice A.", 2000));
   auto found = this->store().GetGuest("g1");
   ASSERT_TRUE(found);
-  EXPECT_EQ(found->username, "alice");
   EXPECT_EQ(found->display_name, "Alice A.");
-  EXPECT_EQ(found->password_hash, "new-hash");
-  EXPECT_TRUE(found->disabled);
-  EXPECT_EQ(found->webex_person_id, std::optional<std::string>("person-9"));
-  EXPECT_EQ(found->updated_at, 5000);
+  EXPECT_EQ(found->updated_at, 2000);
+  EXPECT_EQ(found->username, "alice");
+  EXPECT_EQ(found->password_hash, guest.password_hash);
+  EXPECT_EQ(found->webex_person_id, std::optional<std::string>("person-1"));
+  EXPECT_FALSE(found->disabled);
   EXPECT_EQ(found->created_at, 1000);
 
-  changed.webex_person_id.reset();
-  GP_ASSERT_OK(this->store().UpdateGuest(changed));
-  EXPECT_EQ(this->store().GetGuest("g1")->webex_person_id, std::nullopt);
+  GP_ASSERT_OK(this->store().SetGuestPersonId("g1", "person-9", 3000));
+  found = this->store().GetGuest("g1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->webex_person_id, std::optional<std::string>("person-9"));
+  EXPECT_EQ(found->display_name, "Alice A.");
+  EXPECT_EQ(found->updated_at, 3000);
+
+  GuestRecord disabled = MakeGuest("g2", "bob");
+  disabled.disabled = true;
+  GP_ASSERT_OK(this->store().CreateGuest(disabled));
+  GP_ASSERT_OK(this->store().EnableGuest("g2", 4000));
+  found = this->store().GetGuest("g2");
+  ASSERT_TRUE(found);
+  EXPECT_FALSE(found->disabled);
+  EXPECT_EQ(found->updated_at, 4000);
+  EXPECT_EQ(found->display_name, disabled.display_name);
 }
 
-TYPED_TEST_P(StorageSuite, DeleteGuestTakesPairsSessionsAndTokenButLeavesSpaces) {
+TYPED_TEST_P(StorageSuite, SetGuestPasswordEndsTheGuestsSessions) {
   this->AddGuests();
-  GP_ASSERT_OK(this->store().ReplacePairs({{"a", "b"}, {"b", "c"}, {"a", "c"}}));
+  GP_ASSERT_OK(this->store().CreateSession({"a1", "guest", "a", std::nullopt, "c", 0, 100}));
+  GP_ASSERT_OK(this->store().CreateSession({"a2", "guest", "a", std::nullopt, "c", 0, 100}));
+  GP_ASSERT_OK(this->store().CreateSession({"b1", "guest", "b", std::nullopt, "c", 0, 100}));
+  GP_ASSERT_OK(this->store().CreateSession({"admin", "admin", std::nullopt, "admin@example.com", "c", 0, 100}));
+
+  GP_ASSERT_OK(this->store().SetGuestPassword("a", "new-hash", 2000));
+
+  auto a = this->store().GetGuest("a");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->password_hash, "new-hash");
+  EXPECT_EQ(a->updated_at, 2000);
+  EXPECT_EQ(CodeOf(this->store().GetSession("a1")), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(this->store().GetSession("a2")), ErrorCode::kNotFound);
+  EXPECT_TRUE(this->store().GetSession("b1"));
+  EXPECT_TRUE(this->store().GetSession("admin"));
+  EXPECT_EQ(this->store().GetGuest("b")->password_hash, MakeGuest("b", "yann").password_hash);
+}
+
+TYPED_TEST_P(StorageSuite, RehashGuestPasswordNeverOverwritesAChangedHash) {
+  GP_ASSERT_OK(this->store().CreateGuest(MakeGuest("g1", "alice")));
+  const std::string original = MakeGuest("g1", "alice").password_hash;
+  GP_ASSERT_OK(this->store().CreateSession({"s1", "guest", "g1", std::nullopt, "c", 0, 100}));
+
+  auto wrote = this->store().RehashGuestPassword("g1", original, "rehashed", 2000);
+  ASSERT_TRUE(wrote) << wrote.error().message;
+  EXPECT_TRUE(*wrote);
+  EXPECT_EQ(this->store().GetGuest("g1")->password_hash, "rehashed");
+  EXPECT_EQ(this->store().GetGuest("g1")->updated_at, 2000);
+  // A rehash happens at sign-in: it keeps the sessions.
+  EXPECT_TRUE(this->store().GetSession("s1"));
+
+  // The password changed meanwhile: a rehash of the old one must not bring it back.
+  GP_ASSERT_OK(this->store().SetGuestPassword("g1", "changed", 3000));
+  wrote = this->store().RehashGuestPassword("g1", "rehashed", "stale-rehash", 4000);
+  ASSERT_TRUE(wrote) << wrote.error().message;
+  EXPECT_FALSE(*wrote);
+  auto found = this->store().GetGuest("g1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->password_hash, "changed");
+  EXPECT_EQ(found->updated_at, 3000);
+}
+
+TYPED_TEST_P(StorageSuite, ADisabledGuestStaysDisabledUntilEnabled) {
+  this->AddPeople();
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("s1", {"a", "b"})));
+  GP_ASSERT_OK(this->store().DisableGuest("a", 2000));
+  // No other update turns the flag back, as a whole-row write of an older read would.
+  GP_ASSERT_OK(this->store().SetGuestDisplayName("a", "Renamed", 2100));
+  GP_ASSERT_OK(this->store().SetGuestPassword("a", "new-hash", 2200));
+  ASSERT_TRUE(this->store().RehashGuestPassword("a", "new-hash", "rehashed", 2300));
+  GP_ASSERT_OK(this->store().SetGuestPersonId("a", "person-a2", 2400));
+  auto again = this->store().DisableGuest("a", 2500);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_TRUE(again->closed_space_ids.empty());
+  EXPECT_EQ(again->jobs_queued, 0);
+  auto found = this->store().GetGuest("a");
+  ASSERT_TRUE(found);
+  EXPECT_TRUE(found->disabled);
+  EXPECT_EQ(found->display_name, "Renamed");
+  EXPECT_EQ(found->password_hash, "rehashed");
+
+  GP_ASSERT_OK(this->store().EnableGuest("a", 3000));
+  EXPECT_FALSE(this->store().GetGuest("a")->disabled);
+  // Enabling does not reopen what disabling closed.
+  EXPECT_EQ(this->store().GetSpace("s1")->closed_at, std::optional<int64_t>(2000));
+  EXPECT_EQ(this->Jobs().size(), 2u);
+}
+
+TYPED_TEST_P(StorageSuite, DisableGuestEndsSessionsClosesTheirSpacesAndQueuesRemovals) {
+  this->AddPeople();
+  GP_ASSERT_OK(this->store().ReplacePairs({{"a", "b"}, {"b", "c"}, {"a", "c"}}, 500));
+  SpaceRecord ab = MakeSpace("s1", {"a", "b"});
+  ab.membership_ids = {{"a", "mem-a"}, {"b", "mem-b"}};
+  GP_ASSERT_OK(this->store().CreateSpace(ab));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("s2", {"c", "a"})));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("s3", {"b", "c"})));
+  SpaceRecord closed = MakeSpace("s4", {"a", "b", "c"});
+  closed.closed_at = 300;
+  GP_ASSERT_OK(this->store().CreateSpace(closed));
+  GP_ASSERT_OK(this->store().CreateSession({"a1", "guest", "a", std::nullopt, "c", 0, 9000}));
+  GP_ASSERT_OK(this->store().CreateSession({"b1", "guest", "b", std::nullopt, "c", 0, 9000}));
+
+  auto closure = this->store().DisableGuest("a", 700);
+  ASSERT_TRUE(closure) << closure.error().message;
+
+  EXPECT_EQ(closure->closed_space_ids, (std::vector<std::string>{"s1", "s2"}));
+  EXPECT_EQ(closure->jobs_queued, 3);
+  // One job per member with a Webex person id (c has none); the membership id when it is known.
+  EXPECT_EQ(this->Jobs(), (std::vector<std::string>{
+                              "remove_membership room-s1 person=person-a membership=mem-a space=s1 due=700",
+                              "remove_membership room-s1 person=person-b membership=mem-b space=s1 due=700",
+                              "remove_membership room-s2 person=person-a space=s2 due=700",
+                          }));
+  auto jobs = this->store().ListWebexJobs();
+  ASSERT_TRUE(jobs);
+  ASSERT_FALSE(jobs->empty());
+  EXPECT_GT(jobs->front().id, 0);
+  EXPECT_EQ(jobs->front().attempts, 0);
+  EXPECT_EQ(jobs->front().claimed_until, 0);
+  EXPECT_EQ(jobs->front().last_error, "");
+  EXPECT_EQ(jobs->front().created_at, 700);
+
+  EXPECT_EQ(this->store().GetSpace("s1")->closed_at, std::optional<int64_t>(700));
+  EXPECT_EQ(this->store().GetSpace("s2")->closed_at, std::optional<int64_t>(700));
+  EXPECT_EQ(this->store().GetSpace("s3")->closed_at, std::nullopt);
+  EXPECT_EQ(this->store().GetSpace("s4")->closed_at, std::optional<int64_t>(300));
+  EXPECT_EQ(CodeOf(this->store().GetSession("a1")), ErrorCode::kNotFound);
+  EXPECT_TRUE(this->store().GetSession("b1"));
+  auto a = this->store().GetGuest("a");
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->disabled);
+  EXPECT_EQ(a->updated_at, 700);
+  // The pairs stay: disabling is undone by enabling.
+  EXPECT_EQ(this->store().ListPairs()->size(), 3u);
+}
+
+TYPED_TEST_P(StorageSuite, DeleteGuestClosesTheirSpacesThenTakesPairsSessionsAndToken) {
+  this->AddPeople();
+  GP_ASSERT_OK(this->store().ReplacePairs({{"a", "b"}, {"b", "c"}, {"a", "c"}}, 500));
   GP_ASSERT_OK(this->store().CreateSession({"hash-a", "guest", "a", std::nullopt, "csrf", 1, 100}));
   GP_ASSERT_OK(this->store().CreateSession({"hash-b", "guest", "b", std::nullopt, "csrf", 1, 100}));
   GP_ASSERT_OK(this->store().SaveGuestToken({"a", "cipher-a", 100}));
   GP_ASSERT_OK(this->store().SaveGuestToken({"b", "cipher-b", 100}));
   GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("s1", {"a", "b"})));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("s2", {"b", "c"})));
 
-  GP_ASSERT_OK(this->store().DeleteGuest("a"));
+  auto closure = this->store().DeleteGuest("a", 700);
+  ASSERT_TRUE(closure) << closure.error().message;
 
+  EXPECT_EQ(closure->closed_space_ids, (std::vector<std::string>{"s1"}));
+  EXPECT_EQ(closure->jobs_queued, 2);
+  // The deleted guest's own membership is among them: it was read before the row went.
+  EXPECT_EQ(this->Jobs(), (std::vector<std::string>{"remove_membership room-s1 person=person-a space=s1 due=700",
+                                                    "remove_membership room-s1 person=person-b space=s1 due=700"}));
   EXPECT_EQ(CodeOf(this->store().GetGuest("a")), ErrorCode::kNotFound);
   auto pairs = this->store().ListPairs();
   ASSERT_TRUE(pairs);
@@ -275,14 +511,16 @@ TYPED_TEST_P(StorageSuite, DeleteGuestTakesPairsSessionsAndTokenButLeavesSpaces)
   auto space = this->store().GetSpace("s1");
   ASSERT_TRUE(space);
   EXPECT_EQ(space->member_ids, (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ(space->closed_at, std::nullopt);
+  EXPECT_EQ(space->closed_at, std::optional<int64_t>(700));
+  EXPECT_EQ(space->member_names, (std::map<std::string, std::string>{{"b", "Guest yann"}}));
+  EXPECT_EQ(this->store().GetSpace("s2")->closed_at, std::nullopt);
 }
 
 // ---- Allowed pairs ----
 
 TYPED_TEST_P(StorageSuite, ReplacePairsNormalisesAndReplaces) {
   this->AddGuests();
-  GP_ASSERT_OK(this->store().ReplacePairs({{"c", "a"}, {"a", "c"}, {"b", "a"}}));
+  GP_ASSERT_OK(this->store().ReplacePairs({{"c", "a"}, {"a", "c"}, {"b", "a"}}, 500));
   auto pairs = this->store().ListPairs();
   ASSERT_TRUE(pairs);
   EXPECT_EQ(*pairs, (std::vector<PairRecord>{{"a", "b"}, {"a", "c"}}));
@@ -290,26 +528,78 @@ TYPED_TEST_P(StorageSuite, ReplacePairsNormalisesAndReplaces) {
   EXPECT_TRUE(*this->store().IsPairAllowed("c", "a"));
   EXPECT_FALSE(*this->store().IsPairAllowed("b", "c"));
 
-  GP_ASSERT_OK(this->store().ReplacePairs({{"c", "b"}}));
+  GP_ASSERT_OK(this->store().ReplacePairs({{"c", "b"}}, 600));
   pairs = this->store().ListPairs();
   ASSERT_TRUE(pairs);
   EXPECT_EQ(*pairs, (std::vector<PairRecord>{{"b", "c"}}));
   EXPECT_FALSE(*this->store().IsPairAllowed("a", "b"));
 
-  GP_ASSERT_OK(this->store().ReplacePairs({}));
+  GP_ASSERT_OK(this->store().ReplacePairs({}, 700));
   EXPECT_TRUE(this->store().ListPairs()->empty());
 }
 
 TYPED_TEST_P(StorageSuite, ReplacePairsWithABadPairChangesNothing) {
-  this->AddGuests();
-  GP_ASSERT_OK(this->store().ReplacePairs({{"a", "b"}}));
-  // The bad pair comes last, after valid ones were already written inside the transaction.
-  auto unknown = this->store().ReplacePairs({{"b", "c"}, {"a", "c"}, {"a", "ghost"}});
+  this->AddPeople();
+  GP_ASSERT_OK(this->store().ReplacePairs({{"a", "b"}}, 500));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("s1", {"a", "b"})));
+  // Each would revoke a-b, and the bad pair comes after valid ones.
+  auto unknown = this->store().ReplacePairs({{"b", "c"}, {"a", "c"}, {"a", "ghost"}}, 600);
   EXPECT_EQ(CodeOf(unknown), ErrorCode::kBadRequest);
-  EXPECT_EQ(CodeOf(this->store().ReplacePairs({{"b", "c"}, {"c", "c"}})), ErrorCode::kBadRequest);
+  EXPECT_EQ(CodeOf(this->store().ReplacePairs({{"b", "c"}, {"c", "c"}}, 600)), ErrorCode::kBadRequest);
   auto pairs = this->store().ListPairs();
   ASSERT_TRUE(pairs);
   EXPECT_EQ(*pairs, (std::vector<PairRecord>{{"a", "b"}}));
+  EXPECT_EQ(this->store().GetSpace("s1")->closed_at, std::nullopt);
+  EXPECT_TRUE(this->Jobs().empty());
+}
+
+TYPED_TEST_P(StorageSuite, ReplacePairsClosesTheOpenSpacesOfRevokedPairs) {
+  this->AddPeople();
+  GP_ASSERT_OK(this->store().ReplacePairs({{"a", "b"}, {"b", "c"}, {"a", "c"}}, 500));
+  SpaceRecord ab = MakeSpace("ab", {"b", "a"});
+  ab.membership_ids = {{"b", "mem-b"}};
+  GP_ASSERT_OK(this->store().CreateSpace(ab));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("abc", {"a", "b", "c"})));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("bc", {"b", "c"})));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("ac", {"a", "c"})));
+
+  auto closure = this->store().ReplacePairs({{"c", "b"}, {"a", "c"}}, 800);  // a-b is revoked
+  ASSERT_TRUE(closure) << closure.error().message;
+
+  EXPECT_EQ(closure->closed_space_ids, (std::vector<std::string>{"ab", "abc"}));
+  EXPECT_EQ(closure->jobs_queued, 4);
+  EXPECT_EQ(this->Jobs(), (std::vector<std::string>{
+                              "remove_membership room-ab person=person-b membership=mem-b space=ab due=800",
+                              "remove_membership room-ab person=person-a space=ab due=800",
+                              "remove_membership room-abc person=person-a space=abc due=800",
+                              "remove_membership room-abc person=person-b space=abc due=800",
+                          }));
+  EXPECT_EQ(this->store().GetSpace("ab")->closed_at, std::optional<int64_t>(800));
+  EXPECT_EQ(this->store().GetSpace("abc")->closed_at, std::optional<int64_t>(800));
+  EXPECT_EQ(this->store().GetSpace("bc")->closed_at, std::nullopt);
+  EXPECT_EQ(this->store().GetSpace("ac")->closed_at, std::nullopt);
+  EXPECT_EQ(*this->store().ListPairs(), (std::vector<PairRecord>{{"a", "c"}, {"b", "c"}}));
+
+  // Nothing more is revoked: nothing closes.
+  auto same = this->store().ReplacePairs({{"a", "c"}, {"b", "c"}}, 900);
+  ASSERT_TRUE(same);
+  EXPECT_TRUE(same->closed_space_ids.empty());
+  EXPECT_EQ(same->jobs_queued, 0);
+  EXPECT_EQ(this->Jobs().size(), 4u);
+}
+
+TYPED_TEST_P(StorageSuite, AddPairsKeepsTheSetAndCountsWhatIsNew) {
+  this->AddGuests();
+  GP_ASSERT_OK(this->store().ReplacePairs({{"a", "b"}}, 500));
+  auto added = this->store().AddPairs({{"b", "a"}, {"c", "a"}, {"a", "c"}});
+  ASSERT_TRUE(added) << added.error().message;
+  EXPECT_EQ(*added, 1);
+  EXPECT_EQ(*this->store().ListPairs(), (std::vector<PairRecord>{{"a", "b"}, {"a", "c"}}));
+
+  EXPECT_EQ(CodeOf(this->store().AddPairs({{"b", "c"}, {"c", "c"}})), ErrorCode::kBadRequest);
+  EXPECT_EQ(CodeOf(this->store().AddPairs({{"b", "c"}, {"b", "ghost"}})), ErrorCode::kBadRequest);
+  EXPECT_EQ(*this->store().ListPairs(), (std::vector<PairRecord>{{"a", "b"}, {"a", "c"}}));
+  EXPECT_EQ(*this->store().AddPairs({}), 0);
 }
 
 // ---- Spaces ----
@@ -410,10 +700,27 @@ TYPED_TEST_P(StorageSuite, OpenSpacesContainingAPairOfGuests) {
   EXPECT_TRUE(this->store().ListOpenSpacesContaining("c", "d")->empty());
 }
 
-TYPED_TEST_P(StorageSuite, CloseSpaceKeepsTheFirstCloseTime) {
-  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("s1", {"a", "b"})));
-  GP_ASSERT_OK(this->store().CloseSpace("s1", 500));
-  GP_ASSERT_OK(this->store().CloseSpace("s1", 900));
+TYPED_TEST_P(StorageSuite, CloseSpaceQueuesMembershipRemovalsOnce) {
+  this->AddPeople();
+  SpaceRecord space = MakeSpace("s1", {"c", "a", "b"});
+  space.membership_ids = {{"b", "mem-b"}, {"c", "mem-c"}};
+  GP_ASSERT_OK(this->store().CreateSpace(space));
+
+  auto closure = this->store().CloseSpace("s1", 500);
+  ASSERT_TRUE(closure) << closure.error().message;
+  EXPECT_EQ(closure->closed_space_ids, (std::vector<std::string>{"s1"}));
+  EXPECT_EQ(closure->jobs_queued, 2);
+  EXPECT_EQ(this->Jobs(), (std::vector<std::string>{
+                              "remove_membership room-s1 person=person-a space=s1 due=500",
+                              "remove_membership room-s1 person=person-b membership=mem-b space=s1 due=500",
+                          }));
+
+  // A closed space keeps its first close time and queues nothing more.
+  auto again = this->store().CloseSpace("s1", 900);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_TRUE(again->closed_space_ids.empty());
+  EXPECT_EQ(again->jobs_queued, 0);
+  EXPECT_EQ(this->Jobs().size(), 2u);
   EXPECT_EQ(this->store().GetSpace("s1")->closed_at, std::optional<int64_t>(500));
   EXPECT_EQ(CodeOf(this->store().CloseSpace("nope", 1)), ErrorCode::kNotFound);
 }
@@ -427,24 +734,243 @@ TYPED_TEST_P(StorageSuite, TouchSpaceOnlyMovesActivityForward) {
   EXPECT_EQ(CodeOf(this->store().TouchSpace("room-unknown", 400)), ErrorCode::kNotFound);
 }
 
-TYPED_TEST_P(StorageSuite, MembershipIdsAndMemberRemoval) {
-  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("s1", {"a", "b", "c"})));
-  GP_ASSERT_OK(this->store().SetMembershipId("s1", "b", "mem-b"));
-  GP_ASSERT_OK(this->store().SetMembershipId("s1", "b", "mem-b2"));
-  EXPECT_EQ(CodeOf(this->store().SetMembershipId("s1", "z", "mem-z")), ErrorCode::kNotFound);
-  EXPECT_EQ(CodeOf(this->store().SetMembershipId("nope", "a", "mem")), ErrorCode::kNotFound);
-  auto space = this->store().GetSpace("s1");
-  ASSERT_TRUE(space);
-  EXPECT_EQ(space->membership_ids, (std::map<std::string, std::string>{{"b", "mem-b2"}}));
+// ---- Space intents ----
 
-  GP_ASSERT_OK(this->store().RemoveSpaceMember("s1", "b"));
-  EXPECT_EQ(CodeOf(this->store().RemoveSpaceMember("s1", "b")), ErrorCode::kNotFound);
-  space = this->store().GetSpace("s1");
-  ASSERT_TRUE(space);
-  EXPECT_EQ(space->member_ids, (std::vector<std::string>{"a", "c"}));
-  EXPECT_TRUE(space->membership_ids.empty());
-  EXPECT_EQ(space->member_key, "a,b,c");
-  EXPECT_TRUE(this->store().ListSpacesForGuest("b", true)->empty());
+TYPED_TEST_P(StorageSuite, SpaceIntentsRoundTripOldestFirst) {
+  GP_ASSERT_OK(this->store().SaveSpaceIntent(MakeIntent("i1", {"b", "a"}, 100)));
+  GP_ASSERT_OK(this->store().SaveSpaceIntent(MakeIntent("i2", {"a", "c"}, 50, "room-2")));
+  GP_ASSERT_OK(this->store().SaveSpaceIntent(MakeIntent("i3", {"b", "c"}, 300)));
+  EXPECT_EQ(CodeOf(this->store().SaveSpaceIntent(MakeIntent("i1", {"a", "b"}, 400))), ErrorCode::kConflict);
+  GP_ASSERT_OK(this->store().SetSpaceIntentRoom("i1", "room-1"));
+  EXPECT_EQ(CodeOf(this->store().SetSpaceIntentRoom("nope", "room-x")), ErrorCode::kNotFound);
+
+  auto intents = this->store().ListSpaceIntents(100);
+  ASSERT_TRUE(intents) << intents.error().message;
+  ASSERT_EQ(intents->size(), 2u);
+  EXPECT_EQ((*intents)[0].id, "i2");
+  const SpaceIntent& i1 = (*intents)[1];
+  EXPECT_EQ(i1.id, "i1");
+  EXPECT_EQ(i1.member_key, "a,b");
+  EXPECT_EQ(i1.title, "Intent i1");
+  EXPECT_EQ(i1.created_by, "b");
+  EXPECT_EQ(i1.webex_room_id, std::optional<std::string>("room-1"));
+  EXPECT_EQ(i1.created_at, 100);
+  EXPECT_EQ(this->IntentIds(), (std::vector<std::string>{"i2", "i1", "i3"}));
+  EXPECT_TRUE(this->store().ListSpaceIntents(49)->empty());
+  EXPECT_EQ(this->store().ListSpaceIntents(300)->back().webex_room_id, std::nullopt);
+}
+
+TYPED_TEST_P(StorageSuite, AbandonSpaceIntentQueuesTheDeletionOfAKnownRoom) {
+  GP_ASSERT_OK(this->store().SaveSpaceIntent(MakeIntent("i1", {"a", "b"}, 100, "room-1")));
+  GP_ASSERT_OK(this->store().SaveSpaceIntent(MakeIntent("i2", {"a", "c"}, 100)));
+  GP_ASSERT_OK(this->store().AbandonSpaceIntent("i1", 500));
+  GP_ASSERT_OK(this->store().AbandonSpaceIntent("i2", 600));
+  GP_ASSERT_OK(this->store().AbandonSpaceIntent("never-saved", 700));
+  EXPECT_TRUE(this->IntentIds().empty());
+  EXPECT_EQ(this->Jobs(), (std::vector<std::string>{"delete_room room-1 due=500"}));
+}
+
+TYPED_TEST_P(StorageSuite, IsKnownRoomLooksAtSpacesIntentsAndJobs) {
+  EXPECT_FALSE(*this->store().IsKnownRoom("room-s1"));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("s1", {"a", "b"})));
+  GP_ASSERT_OK(this->store().CloseSpace("s1", 200));
+  EXPECT_TRUE(*this->store().IsKnownRoom("room-s1"));
+
+  EXPECT_FALSE(*this->store().IsKnownRoom("room-i"));
+  GP_ASSERT_OK(this->store().SaveSpaceIntent(MakeIntent("i1", {"a", "c"}, 100)));
+  GP_ASSERT_OK(this->store().SetSpaceIntentRoom("i1", "room-i"));
+  EXPECT_TRUE(*this->store().IsKnownRoom("room-i"));
+
+  EXPECT_FALSE(*this->store().IsKnownRoom("room-j"));
+  auto id = this->store().QueueWebexJob(MakeJob(JobKind::kDeleteRoom, "room-j", 100));
+  ASSERT_TRUE(id) << id.error().message;
+  EXPECT_TRUE(*this->store().IsKnownRoom("room-j"));
+  GP_ASSERT_OK(this->store().CompleteWebexJob(*id));
+  EXPECT_FALSE(*this->store().IsKnownRoom("room-j"));
+}
+
+TYPED_TEST_P(StorageSuite, CommitSpaceCreatesTheSpaceAndDropsTheIntent) {
+  this->AddPeople();
+  GP_ASSERT_OK(this->store().ReplacePairs({{"a", "b"}, {"b", "c"}, {"a", "c"}}, 500));
+  GP_ASSERT_OK(this->store().SaveSpaceIntent(MakeIntent("i1", {"c", "a", "b"}, 800)));
+  GP_ASSERT_OK(this->store().SaveSpaceIntent(MakeIntent("other", {"a", "b"}, 800)));
+  GP_ASSERT_OK(this->store().SetSpaceIntentRoom("i1", "room-s1"));
+  SpaceRecord space = MakeSpace("s1", {"c", "a", "b"}, 900, 900);
+  space.membership_ids = {{"a", "mem-a"}, {"b", "mem-b"}};
+
+  GP_ASSERT_OK(this->store().CommitSpace(space, "i1", 900));
+
+  auto found = this->store().GetSpace("s1");
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_EQ(found->member_ids, (std::vector<std::string>{"c", "a", "b"}));
+  EXPECT_EQ(found->membership_ids, space.membership_ids);
+  EXPECT_EQ(found->member_key, "a,b,c");
+  EXPECT_EQ(found->webex_room_id, "room-s1");
+  EXPECT_EQ(found->closed_at, std::nullopt);
+  EXPECT_EQ(this->store().FindOpenSpaceByMemberKey("a,b,c")->id, "s1");
+  EXPECT_EQ(this->IntentIds(), (std::vector<std::string>{"other"}));
+  EXPECT_TRUE(this->Jobs().empty());
+  EXPECT_TRUE(*this->store().IsKnownRoom("room-s1"));
+}
+
+TYPED_TEST_P(StorageSuite, CommitSpaceRefusesAPairNoLongerAllowed) {
+  this->AddPeople();
+  GP_ASSERT_OK(this->store().ReplacePairs({{"a", "b"}, {"a", "c"}}, 500));
+  this->ExpectCommitRefused(MakeSpace("s1", {"a", "b", "c"}), ErrorCode::kForbidden, "pair_not_allowed");
+  EXPECT_EQ(CodeOf(this->store().FindOpenSpaceByMemberKey("a,b,c")), ErrorCode::kNotFound);
+}
+
+TYPED_TEST_P(StorageSuite, CommitSpaceRefusesADisabledOrMissingMember) {
+  this->AddPeople();
+  GP_ASSERT_OK(this->store().ReplacePairs({{"a", "b"}, {"b", "c"}, {"a", "c"}}, 500));
+  GP_ASSERT_OK(this->store().DisableGuest("c", 600));
+  this->ExpectCommitRefused(MakeSpace("s1", {"a", "c"}), ErrorCode::kForbidden, "member_disabled");
+  this->ExpectCommitRefused(MakeSpace("s2", {"a", "ghost"}), ErrorCode::kForbidden, "member_disabled");
+  GP_ASSERT_OK(this->store().EnableGuest("c", 700));
+  GP_ASSERT_OK(this->store().SaveSpaceIntent(MakeIntent("i3", {"a", "c"}, 800)));
+  GP_ASSERT_OK(this->store().CommitSpace(MakeSpace("s3", {"a", "c"}), "i3", 900));
+}
+
+TYPED_TEST_P(StorageSuite, CommitSpaceRefusesATakenMemberSet) {
+  this->AddPeople();
+  GP_ASSERT_OK(this->store().ReplacePairs({{"a", "b"}}, 500));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("first", {"a", "b"})));
+  this->ExpectCommitRefused(MakeSpace("second", {"b", "a"}), ErrorCode::kConflict, "member_set_taken");
+  EXPECT_EQ(this->store().FindOpenSpaceByMemberKey("a,b")->id, "first");
+}
+
+TYPED_TEST_P(StorageSuite, CommitSpaceRefusesAnIntentGivenUpMeanwhile) {
+  this->AddPeople();
+  GP_ASSERT_OK(this->store().ReplacePairs({{"a", "b"}, {"a", "c"}}, 500));
+  // Given up with its room known: the room's deletion is queued once, not twice.
+  GP_ASSERT_OK(this->store().SaveSpaceIntent(MakeIntent("i1", {"a", "b"}, 100, "room-s1")));
+  GP_ASSERT_OK(this->store().AbandonSpaceIntent("i1", 600));
+  auto late = this->store().CommitSpace(MakeSpace("s1", {"a", "b"}), "i1", 900);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(late.error().reason, "intent_gone");
+  // Given up before Webex answered: the commit queues the room's deletion.
+  GP_ASSERT_OK(this->store().SaveSpaceIntent(MakeIntent("i2", {"a", "c"}, 100)));
+  GP_ASSERT_OK(this->store().AbandonSpaceIntent("i2", 600));
+  EXPECT_EQ(CodeOf(this->store().CommitSpace(MakeSpace("s2", {"a", "c"}), "i2", 900)), ErrorCode::kConflict);
+  EXPECT_TRUE(this->store().ListSpaces()->empty());
+  EXPECT_EQ(this->Jobs(), (std::vector<std::string>{"delete_room room-s1 due=600", "delete_room room-s2 due=900"}));
+}
+
+// ---- Webex jobs ----
+
+TYPED_TEST_P(StorageSuite, WebexJobsRoundTripRetryAndComplete) {
+  WebexJob removal = MakeJob(JobKind::kRemoveMembership, "room-1", 100);
+  removal.person_id = "person-1";
+  removal.membership_id = "mem-1";
+  removal.space_id = "s1";
+  removal.created_at = 90;
+  auto first = this->store().QueueWebexJob(removal);
+  auto second = this->store().QueueWebexJob(MakeJob(JobKind::kDeleteRoom, "room-2", 200));
+  ASSERT_TRUE(first && second);
+  EXPECT_GT(*first, 0);
+  EXPECT_GT(*second, *first);
+
+  auto jobs = this->store().ListWebexJobs();
+  ASSERT_TRUE(jobs);
+  ASSERT_EQ(jobs->size(), 2u);
+  const WebexJob& listed = jobs->front();
+  EXPECT_EQ(listed.id, *first);
+  EXPECT_EQ(listed.kind, JobKind::kRemoveMembership);
+  EXPECT_EQ(listed.room_id, "room-1");
+  EXPECT_EQ(listed.person_id, "person-1");
+  EXPECT_EQ(listed.membership_id, "mem-1");
+  EXPECT_EQ(listed.space_id, "s1");
+  EXPECT_EQ(listed.attempts, 0);
+  EXPECT_EQ(listed.next_attempt_at, 100);
+  EXPECT_EQ(listed.claimed_until, 0);
+  EXPECT_EQ(listed.last_error, "");
+  EXPECT_EQ(listed.created_at, 90);
+  EXPECT_EQ(jobs->back().kind, JobKind::kDeleteRoom);
+
+  ASSERT_EQ(this->store().ClaimWebexJobs(100, 60, 10)->size(), 1u);
+  GP_ASSERT_OK(this->store().RetryWebexJob(*first, 400, "Webex answered 503"));
+  GP_ASSERT_OK(this->store().RetryWebexJob(*first, 900, "timed out"));
+  jobs = this->store().ListWebexJobs();
+  ASSERT_TRUE(jobs);
+  EXPECT_EQ(jobs->front().attempts, 2);
+  EXPECT_EQ(jobs->front().next_attempt_at, 900);
+  EXPECT_EQ(jobs->front().last_error, "timed out");
+  EXPECT_EQ(jobs->front().claimed_until, 0);
+
+  GP_ASSERT_OK(this->store().CompleteWebexJob(*first));
+  EXPECT_EQ(JobIdsOf(*this->store().ListWebexJobs()), (std::vector<int64_t>{*second}));
+  EXPECT_EQ(CodeOf(this->store().CompleteWebexJob(*first)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(this->store().RetryWebexJob(*first, 1, "x")), ErrorCode::kNotFound);
+}
+
+TYPED_TEST_P(StorageSuite, AClaimedJobIsNotHandedOutAgainBeforeItsLeaseEnds) {
+  auto queue = [&](const std::string& room, int64_t due) {
+    auto id = this->store().QueueWebexJob(MakeJob(JobKind::kDeleteRoom, room, due));
+    EXPECT_TRUE(id) << id.error().message;
+    return id.value_or(-1);
+  };
+  int64_t j1 = queue("room-1", 100);
+  int64_t j2 = queue("room-2", 100);
+  int64_t j3 = queue("room-3", 500);
+  int64_t j4 = queue("room-4", 100);
+  auto claim = [&](int64_t now, int limit) {
+    auto jobs = this->store().ClaimWebexJobs(now, 60, limit);
+    EXPECT_TRUE(jobs) << jobs.error().message;
+    return jobs.value_or(std::vector<WebexJob>());
+  };
+
+  auto claimed = claim(200, 2);  // oldest first, up to the limit
+  EXPECT_EQ(JobIdsOf(claimed), (std::vector<int64_t>{j1, j2}));
+  for (const auto& job : claimed) EXPECT_EQ(job.claimed_until, 260);
+  EXPECT_EQ(JobIdsOf(claim(200, 10)), (std::vector<int64_t>{j4}));  // j3 is not due
+  EXPECT_TRUE(claim(259, 10).empty());
+  EXPECT_TRUE(this->store().ClaimWebexJobs(259, 60, 0)->empty());
+
+  GP_ASSERT_OK(this->store().RetryWebexJob(j1, 1000, "boom"));
+  GP_ASSERT_OK(this->store().CompleteWebexJob(j2));
+  // j4's lease has ended; j1 waits for its retry time.
+  EXPECT_EQ(JobIdsOf(claim(260, 10)), (std::vector<int64_t>{j4}));
+  claimed = claim(1000, 10);
+  EXPECT_EQ(JobIdsOf(claimed), (std::vector<int64_t>{j1, j3, j4}));
+  ASSERT_FALSE(claimed.empty());
+  EXPECT_EQ(claimed.front().attempts, 1);
+  EXPECT_EQ(claimed.front().last_error, "boom");
+  EXPECT_EQ(claimed.front().claimed_until, 1060);
+}
+
+TYPED_TEST_P(StorageSuite, ConcurrentClaimsNeverShareAJob) {
+  constexpr int kJobs = 60;
+  for (int i = 0; i < kJobs; ++i) {
+    GP_ASSERT_OK(this->store().QueueWebexJob(MakeJob(JobKind::kDeleteRoom, "room-" + std::to_string(i), 0)));
+  }
+  // Two workers on this connection and one on another, as a second process would be.
+  auto other = this->backend_.Open();
+  ASSERT_TRUE(other) << other.error().message;
+  std::vector<Storage*> stores = {&this->store(), &this->store(), other->get()};
+  std::vector<std::vector<int64_t>> claimed(stores.size());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < stores.size(); ++t) {
+    threads.emplace_back([&, t] {
+      // Bounded, so that jobs handed out again fail the test instead of hanging it.
+      for (int round = 0; round < kJobs; ++round) {
+        auto jobs = stores[t]->ClaimWebexJobs(10, 1000, 3);
+        if (!jobs) {
+          ++failures;
+          return;
+        }
+        if (jobs->empty()) return;
+        for (const auto& job : *jobs) claimed[t].push_back(job.id);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::vector<int64_t> all;
+  for (const auto& ids : claimed) all.insert(all.end(), ids.begin(), ids.end());
+  EXPECT_EQ(all.size(), static_cast<size_t>(kJobs));
+  EXPECT_EQ(std::set<int64_t>(all.begin(), all.end()).size(), static_cast<size_t>(kJobs));
 }
 
 // ---- Sessions ----
@@ -569,6 +1095,21 @@ TYPED_TEST_P(StorageSuite, ExpiredOAuthStateIsNotFoundAndGone) {
   EXPECT_EQ(this->backend_.QueryInt("SELECT COUNT(*) FROM oauth_states"), 0);
 }
 
+TYPED_TEST_P(StorageSuite, ExpiredOAuthStatesAreSweptAndCounted) {
+  EXPECT_EQ(*this->store().CountOAuthStates(), 0);
+  GP_ASSERT_OK(this->store().SaveOAuthState({"s1", "v", 0, 100}));
+  GP_ASSERT_OK(this->store().SaveOAuthState({"s2", "v", 0, 200}));
+  GP_ASSERT_OK(this->store().SaveOAuthState({"s3", "v", 0, 300}));
+  EXPECT_EQ(*this->store().CountOAuthStates(), 3);
+  auto swept = this->store().DeleteExpiredOAuthStates(200);  // expires_at == now counts as expired
+  ASSERT_TRUE(swept) << swept.error().message;
+  EXPECT_EQ(*swept, 2);
+  EXPECT_EQ(*this->store().CountOAuthStates(), 1);
+  EXPECT_TRUE(this->store().TakeOAuthState("s3", 250));
+  EXPECT_EQ(*this->store().CountOAuthStates(), 0);
+  EXPECT_EQ(*this->store().DeleteExpiredOAuthStates(1000), 0);
+}
+
 // ---- Audit ----
 
 TYPED_TEST_P(StorageSuite, AuditIsListedNewestFirstWithFilters) {
@@ -665,16 +1206,26 @@ REGISTER_TYPED_TEST_SUITE_P(StorageSuite, MigrateIsIdempotentAndRecordsEveryVers
                             ReopenedDatabaseKeepsItsData, PingAnswers,
                             VersionMovesWithEveryCommittedChangeFromAnywhere, GuestRoundTripsEveryField,
                             DuplicateUsernameOrIdIsAConflict, UnknownGuestIsNotFound, ListGuestsIsOrderedByUsername,
-                            UpdateGuestWritesEverythingButTheUsername,
-                            DeleteGuestTakesPairsSessionsAndTokenButLeavesSpaces, ReplacePairsNormalisesAndReplaces,
-                            ReplacePairsWithABadPairChangesNothing, SpaceRoundTripsWithMembersInOrder,
-                            OneOpenSpacePerMemberSetUntilClosed, CreateSpaceFailingOnAMemberLeavesNothing,
-                            SpaceIdAndWebexRoomAreUnique, SpaceListsAreOrderedByActivityThenCreation,
-                            OpenSpacesContainingAPairOfGuests, CloseSpaceKeepsTheFirstCloseTime,
-                            TouchSpaceOnlyMovesActivityForward, MembershipIdsAndMemberRemoval,
-                            SessionsRoundTripAndDelete, SessionsEndForAGuestOrByExpiry, AppAdminIsOneRowOfOpaqueBytes,
+                            NarrowUpdatesWriteOneFieldAndTheTime, SetGuestPasswordEndsTheGuestsSessions,
+                            RehashGuestPasswordNeverOverwritesAChangedHash, ADisabledGuestStaysDisabledUntilEnabled,
+                            DisableGuestEndsSessionsClosesTheirSpacesAndQueuesRemovals,
+                            DeleteGuestClosesTheirSpacesThenTakesPairsSessionsAndToken,
+                            ReplacePairsNormalisesAndReplaces, ReplacePairsWithABadPairChangesNothing,
+                            ReplacePairsClosesTheOpenSpacesOfRevokedPairs, AddPairsKeepsTheSetAndCountsWhatIsNew,
+                            SpaceRoundTripsWithMembersInOrder, OneOpenSpacePerMemberSetUntilClosed,
+                            CreateSpaceFailingOnAMemberLeavesNothing, SpaceIdAndWebexRoomAreUnique,
+                            SpaceListsAreOrderedByActivityThenCreation, OpenSpacesContainingAPairOfGuests,
+                            CloseSpaceQueuesMembershipRemovalsOnce, TouchSpaceOnlyMovesActivityForward,
+                            SpaceIntentsRoundTripOldestFirst, AbandonSpaceIntentQueuesTheDeletionOfAKnownRoom,
+                            IsKnownRoomLooksAtSpacesIntentsAndJobs, CommitSpaceCreatesTheSpaceAndDropsTheIntent,
+                            CommitSpaceRefusesAPairNoLongerAllowed, CommitSpaceRefusesADisabledOrMissingMember,
+                            CommitSpaceRefusesATakenMemberSet, CommitSpaceRefusesAnIntentGivenUpMeanwhile,
+                            WebexJobsRoundTripRetryAndComplete, AClaimedJobIsNotHandedOutAgainBeforeItsLeaseEnds,
+                            ConcurrentClaimsNeverShareAJob, SessionsRoundTripAndDelete,
+                            SessionsEndForAGuestOrByExpiry, AppAdminIsOneRowOfOpaqueBytes,
                             GuestTokensAreCachedPerGuest, OAuthStateIsTakenOnce, ExpiredOAuthStateIsNotFoundAndGone,
-                            AuditIsListedNewestFirstWithFilters, AuditLimitIsCappedAt500,
-                            ConcurrentAppendsGetDistinctSequenceNumbers, SettingsAreKeyValues);
+                            ExpiredOAuthStatesAreSweptAndCounted, AuditIsListedNewestFirstWithFilters,
+                            AuditLimitIsCappedAt500, ConcurrentAppendsGetDistinctSequenceNumbers,
+                            SettingsAreKeyValues);
 
 }  // namespace gp::storage::testing

@@ -126,11 +126,11 @@ std::optional<int64_t> Query::OptionalInt(int column) const {
   return Int(column);
 }
 
-Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, OpenMode mode) {
   sqlite3* db = nullptr;
   // The backend serialises access itself, so SQLite's own per-connection mutex is not needed.
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (mode == OpenMode::kCreate ? SQLITE_OPEN_CREATE : 0);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
@@ -180,6 +180,12 @@ Error Connection::ErrorFor(int result_code, std::string_view what) const {
 
 Result<Transaction> Transaction::Begin(Connection& connection) {
   auto begun = connection.Execute("BEGIN IMMEDIATE", "begin");
+  if (!begun) return tl::unexpected(begun.error());
+  return Transaction(connection);
+}
+
+Result<Transaction> Transaction::BeginRead(Connection& connection) {
+  auto begun = connection.Execute("BEGIN", "begin read");
   if (!begun) return tl::unexpected(begun.error());
   return Transaction(connection);
 }

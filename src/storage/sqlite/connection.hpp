@@ -78,8 +78,10 @@ class Query {
 
 class Connection {
  public:
-  // `path` ":memory:" opens a private in-memory database.
-  static Result<std::unique_ptr<Connection>> Open(const std::string& path);
+  // `path` ":memory:" opens a private in-memory database. kCreate makes the file when it is missing;
+  // kExisting expects it (a second connection to a database that another one has set up).
+  enum class OpenMode { kCreate, kExisting };
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path, OpenMode mode = OpenMode::kCreate);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();
@@ -106,6 +108,9 @@ class Connection {
 class Transaction {
  public:
   static Result<Transaction> Begin(Connection& connection);
+  // A plain BEGIN, for reads that span several statements: one snapshot, no write lock (in WAL mode it
+  // neither waits for writers nor holds them up).
+  static Result<Transaction> BeginRead(Connection& connection);
   Transaction(Transaction&& other) noexcept;
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;

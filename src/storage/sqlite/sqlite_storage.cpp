@@ -1,6 +1,12 @@
 #include "storage/sqlite/sqlite_storage.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -12,9 +18,9 @@ namespace gp::storage::sqlite {
 
 namespace {
 
-using Lock = std::lock_guard<std::mutex>;
-
 constexpr int kBusyTimeoutMs = 5000;
+constexpr const char* kRemoveMembershipKind = "remove_membership";
+constexpr const char* kDeleteRoomKind = "delete_room";
 
 tl::unexpected<Error> NotFound(const std::string& what) { return Fail(ErrorCode::kNotFound, what + " not found"); }
 
@@ -42,6 +48,37 @@ SpaceRecord ReadSpace(const Query& q) {
   space.last_activity = q.Int(6);
   space.closed_at = q.OptionalInt(7);
   return space;
+}
+
+SpaceIntent ReadIntent(const Query& q) {
+  SpaceIntent intent;
+  intent.id = q.Text(0);
+  intent.member_key = q.Text(1);
+  intent.title = q.Text(2);
+  intent.created_by = q.Text(3);
+  intent.webex_room_id = q.OptionalText(4);
+  intent.created_at = q.Int(5);
+  return intent;
+}
+
+const char* KindName(JobKind kind) {
+  return kind == JobKind::kDeleteRoom ? kDeleteRoomKind : kRemoveMembershipKind;
+}
+
+WebexJob ReadJob(const Query& q) {
+  WebexJob job;
+  job.id = q.Int(0);
+  job.kind = q.Text(1) == kDeleteRoomKind ? JobKind::kDeleteRoom : JobKind::kRemoveMembership;
+  job.room_id = q.Text(2);
+  job.person_id = q.Text(3);
+  job.membership_id = q.Text(4);
+  job.space_id = q.Text(5);
+  job.attempts = static_cast<int>(q.Int(6));
+  job.next_attempt_at = q.Int(7);
+  job.claimed_until = q.Int(8);
+  job.last_error = q.Text(9);
+  job.created_at = q.Int(10);
+  return job;
 }
 
 SessionRecord ReadSession(const Query& q) {
@@ -96,180 +133,432 @@ Result<bool> Exists(Connection& connection, const Statement& statement, const au
   return q->Step();
 }
 
+// Every row of a query, read by `read`.
+template <typename Read>
+auto Rows(Connection& connection, const Statement& statement, Read read, const auto&... args)
+    -> Result<std::vector<decltype(read(std::declval<const Query&>()))>> {
+  auto q = connection.Prepare(statement);
+  if (!q) return tl::unexpected(q.error());
+  q->BindAll(args...);
+  std::vector<decltype(read(std::declval<const Query&>()))> rows;
+  for (;;) {
+    auto row = q->Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) break;
+    rows.push_back(read(*q));
+  }
+  return rows;
+}
+
+// The first row of a query read by `read`, or kNotFound naming `what`.
+template <typename Read>
+auto OneRow(Connection& connection, const Statement& statement, const std::string& what, Read read,
+            const auto&... args) -> Result<decltype(read(std::declval<const Query&>()))> {
+  auto q = connection.Prepare(statement);
+  if (!q) return tl::unexpected(q.error());
+  q->BindAll(args...);
+  auto row = q->Step();
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return NotFound(what);
+  return read(*q);
+}
+
+std::string FirstText(const Query& q) { return q.Text(0); }
+int64_t FirstInt(const Query& q) { return q.Int(0); }
+
+Result<void> Done(const Result<int64_t>& changed) {
+  if (!changed) return tl::unexpected(changed.error());
+  return {};
+}
+
+// Makes a missing database file readable by its owner only. SQLite gives the -wal and -shm files it
+// creates later the mode of the database file, so they follow.
+Result<void> CreateOwnerOnly(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return {};
+  }
+  if (errno == EEXIST) return {};  // an existing file keeps the mode its owner gave it
+  return Fail(ErrorCode::kUnavailable, "cannot create SQLite database '" + path + "': " + std::strerror(errno));
+}
+
+// ---- Work shared by several calls, run on the writer inside the caller's transaction ----
+
+Result<void> InsertSpace(Connection& db, const SpaceRecord& space) {
+  auto inserted = ChangeAny(db, sql::kInsertSpace, space.id, space.webex_room_id, space.title, space.member_key,
+                            space.created_by, space.created_at, space.last_activity, space.closed_at);
+  if (!inserted) return tl::unexpected(inserted.error());
+  for (size_t i = 0; i < space.member_ids.size(); ++i) {
+    const std::string& guest_id = space.member_ids[i];
+    std::optional<std::string> membership;
+    if (auto found = space.membership_ids.find(guest_id); found != space.membership_ids.end()) {
+      membership = found->second;
+    }
+    auto member = ChangeAny(db, sql::kInsertSpaceMember, space.id, guest_id, static_cast<int64_t>(i), membership);
+    if (!member) return tl::unexpected(member.error());
+  }
+  return {};
+}
+
+// Closes the space if it is open and queues the removal of its guest members' Webex memberships. A
+// closed space is left as it is and queues nothing.
+Result<void> CloseOpenSpace(Connection& db, const std::string& space_id, int64_t at, Closure& closure) {
+  auto closed = ChangeAny(db, sql::kCloseSpace, space_id, at);
+  if (!closed) return tl::unexpected(closed.error());
+  if (*closed == 0) return {};
+  closure.closed_space_ids.push_back(space_id);
+  auto queued = ChangeAny(db, sql::kQueueMembershipRemovals, space_id, at);
+  if (!queued) return tl::unexpected(queued.error());
+  closure.jobs_queued += *queued;
+  return {};
+}
+
+Result<void> CloseOpenSpacesOf(Connection& db, const std::string& guest_id, int64_t at, Closure& closure) {
+  auto ids = Rows(db, sql::kListOpenSpaceIdsForGuest, FirstText, guest_id);
+  if (!ids) return tl::unexpected(ids.error());
+  for (const auto& id : *ids) {
+    auto closed = CloseOpenSpace(db, id, at, closure);
+    if (!closed) return closed;
+  }
+  return {};
+}
+
+// Disables the guest, ends their sessions and closes their open spaces.
+Result<Closure> DisableOn(Connection& db, const std::string& id, int64_t at) {
+  auto disabled = ChangeOne(db, sql::kSetGuestDisabled, "guest", id, true, at);
+  if (!disabled) return tl::unexpected(disabled.error());
+  auto ended = ChangeAny(db, sql::kDeleteSessionsForGuest, id);
+  if (!ended) return tl::unexpected(ended.error());
+  Closure closure;
+  auto closed = CloseOpenSpacesOf(db, id, at, closure);
+  if (!closed) return tl::unexpected(closed.error());
+  return closure;
+}
+
+// A kDeleteRoom job for a room whose space did not come to be, unless one is queued already.
+Result<void> QueueDeleteRoom(Connection& db, const std::string& room_id, int64_t at) {
+  if (room_id.empty()) return {};
+  auto queued = Exists(db, sql::kDeleteRoomJobQueued, room_id);
+  if (!queued) return tl::unexpected(queued.error());
+  if (*queued) return {};
+  return Done(ChangeAny(db, sql::kInsertWebexJob, kDeleteRoomKind, room_id, "", "", "", 0, at, int64_t{0}, "", at));
+}
+
+// The pairs normalised (first < second) without duplicates; kBadRequest for a guest paired with itself
+// or a guest that does not exist.
+Result<std::set<PairRecord>> CheckedPairs(Connection& db, const std::vector<PairRecord>& pairs) {
+  std::set<PairRecord> checked;
+  for (const auto& [first, second] : pairs) {
+    if (first == second) return Fail(ErrorCode::kBadRequest, "a guest cannot be paired with itself");
+    for (const auto* id : {&first, &second}) {
+      auto known = Exists(db, sql::kGuestExists, *id);
+      if (!known) return tl::unexpected(known.error());
+      if (!*known) return Fail(ErrorCode::kBadRequest, "pair names an unknown guest '" + *id + "'");
+    }
+    const auto& [a, b] = std::minmax(first, second);
+    checked.emplace(a, b);
+  }
+  return checked;
+}
+
+PairRecord ReadPair(const Query& q) { return {q.Text(0), q.Text(1)}; }
+
+// Why a space may no longer be committed, or nullopt when it may: the intent was abandoned meanwhile, a
+// member is missing or disabled, a pair of members is no longer allowed, or the member set is taken.
+Result<std::optional<Error>> CommitRefusal(Connection& db, const SpaceRecord& space, const std::string& intent_id) {
+  auto refuse = [](ErrorCode code, std::string reason, std::string message) -> Result<std::optional<Error>> {
+    Error error{code, std::move(message)};
+    error.reason = std::move(reason);
+    return std::optional<Error>(std::move(error));
+  };
+  auto intent = Exists(db, sql::kSpaceIntentExists, intent_id);
+  if (!intent) return tl::unexpected(intent.error());
+  if (!*intent) {
+    return refuse(ErrorCode::kConflict, "intent_gone", "the space was given up before it could be committed");
+  }
+  for (const auto& member : space.member_ids) {
+    auto disabled = OneRow(db, sql::kGuestDisabled, "guest", FirstInt, member);
+    if (!disabled && disabled.error().code != ErrorCode::kNotFound) return tl::unexpected(disabled.error());
+    if (!disabled || *disabled != 0) {
+      return refuse(ErrorCode::kForbidden, "member_disabled", "a member of the space is disabled or gone");
+    }
+  }
+  for (size_t i = 0; i < space.member_ids.size(); ++i) {
+    for (size_t j = i + 1; j < space.member_ids.size(); ++j) {
+      const auto& [a, b] = std::minmax(space.member_ids[i], space.member_ids[j]);
+      auto allowed = Exists(db, sql::kPairExists, a, b);
+      if (!allowed) return tl::unexpected(allowed.error());
+      if (!*allowed) {
+        return refuse(ErrorCode::kForbidden, "pair_not_allowed", "a pair of members is no longer allowed");
+      }
+    }
+  }
+  auto taken = Exists(db, sql::kOpenSpaceWithKeyExists, space.member_key);
+  if (!taken) return tl::unexpected(taken.error());
+  if (*taken) return refuse(ErrorCode::kConflict, "member_set_taken", "an open space has these members already");
+  return std::optional<Error>();
+}
+
 }  // namespace
 
+// ---- Connections ----
+
+SqliteStorage::SqliteStorage(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader)
+    : writer_(std::make_unique<Guarded>(std::move(writer))),
+      reader_(reader ? std::make_unique<Guarded>(std::move(reader)) : nullptr) {}
+
 Result<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::string& path) {
-  auto connection = Connection::Open(path);
-  if (!connection) return tl::unexpected(connection.error());
-  Connection& db = **connection;
-  // WAL lets readers (a CLI command, a backup) run beside the server; NORMAL sync is durable in WAL
-  // mode except for the last transactions on power loss.
-  std::string pragmas = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs) + ";";
-  if (path != ":memory:") pragmas += " PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
-  auto configured = db.Execute(pragmas, "configure");
+  const bool in_memory = path == ":memory:";
+  if (!in_memory) {
+    auto created = CreateOwnerOnly(path);
+    if (!created) return tl::unexpected(created.error());
+  }
+  auto writer = Connection::Open(path);
+  if (!writer) return tl::unexpected(writer.error());
+  // WAL lets the reader, and other processes (a CLI command, a backup), read while the writer writes;
+  // NORMAL sync is durable in WAL mode except for the last transactions on power loss.
+  std::string busy = "PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs) + ";";
+  std::string pragmas = "PRAGMA foreign_keys = ON; " + busy;
+  if (!in_memory) pragmas += " PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+  auto configured = (*writer)->Execute(pragmas, "configure writer");
   if (!configured) return tl::unexpected(configured.error());
-  return std::unique_ptr<SqliteStorage>(new SqliteStorage(std::move(*connection)));
+  if (in_memory) return std::unique_ptr<SqliteStorage>(new SqliteStorage(std::move(*writer), nullptr));
+
+  // The reader opens the file the writer has set up; query_only makes a write sent to it a bug that
+  // fails loudly rather than a write that bypasses the writer's mutex.
+  auto reader = Connection::Open(path, Connection::OpenMode::kExisting);
+  if (!reader) return tl::unexpected(reader.error());
+  auto read_only = (*reader)->Execute(busy + " PRAGMA query_only = ON;", "configure reader");
+  if (!read_only) return tl::unexpected(read_only.error());
+  return std::unique_ptr<SqliteStorage>(new SqliteStorage(std::move(*writer), std::move(*reader)));
+}
+
+template <typename Work>
+auto SqliteStorage::Write(Work&& work) {
+  std::lock_guard lock(writer_->mutex);
+  auto result = work(*writer_->connection);
+  own_changes_.store(writer_->connection->TotalChanges(), std::memory_order_release);
+  return result;
+}
+
+template <typename Work>
+auto SqliteStorage::WriteTransaction(Work&& work) {
+  return Write([&](Connection& db) -> decltype(work(db)) {
+    auto tx = Transaction::Begin(db);
+    if (!tx) return tl::unexpected(tx.error());
+    auto result = work(db);
+    if (!result) return result;  // the transaction rolls back as it goes
+    auto committed = tx->Commit();
+    if (!committed) return tl::unexpected(committed.error());
+    return result;
+  });
+}
+
+template <typename Work>
+auto SqliteStorage::Read(Work&& work) {
+  Guarded& reader = reader_ ? *reader_ : *writer_;
+  std::lock_guard lock(reader.mutex);
+  return work(*reader.connection);
+}
+
+template <typename Work>
+auto SqliteStorage::ReadSnapshot(Work&& work) {
+  return Read([&](Connection& db) -> decltype(work(db)) {
+    auto tx = Transaction::BeginRead(db);
+    if (!tx) return tl::unexpected(tx.error());
+    auto result = work(db);
+    if (!result) return result;
+    auto ended = tx->Commit();
+    if (!ended) return tl::unexpected(ended.error());
+    return result;
+  });
 }
 
 // ---- Migrations ----
 
-Result<int> SqliteStorage::SchemaVersionLocked() {
-  auto created = ChangeAny(*connection_, sql::kCreateMigrationsTable);
+namespace {
+
+// Creates schema_migrations on a first run, so it runs on the writer.
+Result<int> SchemaVersionOn(Connection& db) {
+  auto created = ChangeAny(db, sql::kCreateMigrationsTable);
   if (!created) return tl::unexpected(created.error());
-  auto q = connection_->Prepare(sql::kSchemaVersion);
-  if (!q) return tl::unexpected(q.error());
-  auto row = q->Step();
-  if (!row) return tl::unexpected(row.error());
-  return static_cast<int>(q->Int(0));
+  auto version = OneRow(db, sql::kSchemaVersion, "schema version", FirstInt);
+  if (!version) return tl::unexpected(version.error());
+  return static_cast<int>(*version);
 }
 
-Result<int> SqliteStorage::SchemaVersion() {
-  Lock lock(mutex_);
-  return SchemaVersionLocked();
-}
+}  // namespace
+
+Result<int> SqliteStorage::SchemaVersion() { return Write(SchemaVersionOn); }
 
 Result<int> SqliteStorage::Migrate() {
-  Lock lock(mutex_);
   // The write lock is taken before reading the version, so two processes migrating at once apply each
   // migration once.
-  auto tx = Transaction::Begin(*connection_);
-  if (!tx) return tl::unexpected(tx.error());
-  auto current = SchemaVersionLocked();
-  if (!current) return tl::unexpected(current.error());
-  auto pending = PendingMigrations(EmbeddedMigrations("sqlite"), *current);
-  if (!pending) return tl::unexpected(pending.error());
-  int version = *current;
-  for (const auto& migration : *pending) {
-    auto applied = connection_->Execute(migration.sql, "migration " + std::to_string(migration.version));
-    if (!applied) return tl::unexpected(applied.error());
-    auto recorded = ChangeAny(*connection_, sql::kRecordMigration, migration.version, migration.name);
-    if (!recorded) return tl::unexpected(recorded.error());
-    version = migration.version;
-  }
-  auto committed = tx->Commit();
-  if (!committed) return tl::unexpected(committed.error());
-  return version;
+  return WriteTransaction([](Connection& db) -> Result<int> {
+    auto current = SchemaVersionOn(db);
+    if (!current) return tl::unexpected(current.error());
+    auto pending = PendingMigrations(EmbeddedMigrations("sqlite"), *current);
+    if (!pending) return tl::unexpected(pending.error());
+    int version = *current;
+    for (const auto& migration : *pending) {
+      auto applied = db.Execute(migration.sql, "migration " + std::to_string(migration.version));
+      if (!applied) return tl::unexpected(applied.error());
+      auto recorded = ChangeAny(db, sql::kRecordMigration, migration.version, migration.name);
+      if (!recorded) return tl::unexpected(recorded.error());
+      version = migration.version;
+    }
+    return version;
+  });
 }
 
 Result<void> SqliteStorage::Ping() {
-  Lock lock(mutex_);
-  auto row = Exists(*connection_, sql::kPing);
-  if (!row) return tl::unexpected(row.error());
-  return {};
+  return Read([](Connection& db) -> Result<void> {
+    auto row = Exists(db, sql::kPing);
+    if (!row) return tl::unexpected(row.error());
+    return {};
+  });
 }
 
 Result<DataVersion> SqliteStorage::Version() {
-  Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kDataVersion);
-  if (!q) return tl::unexpected(q.error());
-  auto row = q->Step();
-  if (!row) return tl::unexpected(row.error());
-  return DataVersion{q->Int(0), connection_->TotalChanges()};
+  // data_version on the reader moves when any other connection commits, the writer included; the
+  // writer's own count covers ":memory:", where the two are one connection.
+  return Read([this](Connection& db) -> Result<DataVersion> {
+    auto others = OneRow(db, sql::kDataVersion, "data version", FirstInt);
+    if (!others) return tl::unexpected(others.error());
+    return DataVersion{*others, own_changes_.load(std::memory_order_acquire)};
+  });
 }
 
 // ---- Guests ----
 
 Result<void> SqliteStorage::CreateGuest(const GuestRecord& guest) {
-  Lock lock(mutex_);
-  auto inserted = ChangeAny(*connection_, sql::kInsertGuest, guest.id, guest.username, guest.display_name,
-                            guest.password_hash, guest.disabled, guest.webex_person_id, guest.created_at,
-                            guest.updated_at);
-  if (!inserted) return tl::unexpected(inserted.error());
-  return {};
+  return Write([&](Connection& db) {
+    return Done(ChangeAny(db, sql::kInsertGuest, guest.id, guest.username, guest.display_name, guest.password_hash,
+                          guest.disabled, guest.webex_person_id, guest.created_at, guest.updated_at));
+  });
 }
 
 Result<GuestRecord> SqliteStorage::GetGuest(const std::string& id) {
-  Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kGetGuest);
-  if (!q) return tl::unexpected(q.error());
-  auto row = q->Bind(id).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return NotFound("guest");
-  return ReadGuest(*q);
+  return Read([&](Connection& db) { return OneRow(db, sql::kGetGuest, "guest", ReadGuest, id); });
 }
 
 Result<GuestRecord> SqliteStorage::FindGuestByUsername(const std::string& username) {
-  Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kFindGuestByUsername);
-  if (!q) return tl::unexpected(q.error());
-  auto row = q->Bind(username).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return NotFound("guest");
-  return ReadGuest(*q);
+  return Read([&](Connection& db) { return OneRow(db, sql::kFindGuestByUsername, "guest", ReadGuest, username); });
 }
 
 Result<std::vector<GuestRecord>> SqliteStorage::ListGuests() {
-  Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kListGuests);
-  if (!q) return tl::unexpected(q.error());
-  std::vector<GuestRecord> guests;
-  for (;;) {
-    auto row = q->Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    guests.push_back(ReadGuest(*q));
-  }
-  return guests;
+  return Read([&](Connection& db) { return Rows(db, sql::kListGuests, ReadGuest); });
 }
 
-Result<void> SqliteStorage::UpdateGuest(const GuestRecord& guest) {
-  Lock lock(mutex_);
-  return ChangeOne(*connection_, sql::kUpdateGuest, "guest", guest.id, guest.display_name, guest.password_hash,
-                   guest.disabled, guest.webex_person_id, guest.updated_at);
+Result<void> SqliteStorage::SetGuestDisplayName(const std::string& id, const std::string& display_name, int64_t at) {
+  return Write([&](Connection& db) { return ChangeOne(db, sql::kSetGuestDisplayName, "guest", id, display_name, at); });
 }
 
-Result<void> SqliteStorage::DeleteGuest(const std::string& id) {
-  Lock lock(mutex_);
-  // Pairs, sessions and the guest token go with the row (ON DELETE CASCADE).
-  return ChangeOne(*connection_, sql::kDeleteGuest, "guest", id);
+Result<void> SqliteStorage::SetGuestPassword(const std::string& id, const std::string& password_hash, int64_t at) {
+  return WriteTransaction([&](Connection& db) -> Result<void> {
+    auto set = ChangeOne(db, sql::kSetGuestPassword, "guest", id, password_hash, at);
+    if (!set) return set;
+    return Done(ChangeAny(db, sql::kDeleteSessionsForGuest, id));
+  });
+}
+
+Result<bool> SqliteStorage::RehashGuestPassword(const std::string& id, const std::string& expected,
+                                                const std::string& password_hash, int64_t at) {
+  return Write([&](Connection& db) -> Result<bool> {
+    auto written = ChangeAny(db, sql::kRehashGuestPassword, id, expected, password_hash, at);
+    if (!written) return tl::unexpected(written.error());
+    if (*written > 0) return true;
+    auto known = Exists(db, sql::kGuestExists, id);
+    if (!known) return tl::unexpected(known.error());
+    if (!*known) return NotFound("guest");
+    return false;
+  });
+}
+
+Result<void> SqliteStorage::SetGuestPersonId(const std::string& id, const std::string& webex_person_id, int64_t at) {
+  return Write([&](Connection& db) { return ChangeOne(db, sql::kSetGuestPersonId, "guest", id, webex_person_id, at); });
+}
+
+Result<void> SqliteStorage::EnableGuest(const std::string& id, int64_t at) {
+  return Write([&](Connection& db) { return ChangeOne(db, sql::kSetGuestDisabled, "guest", id, false, at); });
+}
+
+Result<Closure> SqliteStorage::DisableGuest(const std::string& id, int64_t at) {
+  return WriteTransaction([&](Connection& db) { return DisableOn(db, id, at); });
+}
+
+Result<Closure> SqliteStorage::DeleteGuest(const std::string& id, int64_t at) {
+  return WriteTransaction([&](Connection& db) -> Result<Closure> {
+    // The spaces are closed while the guest's person id can still be read for the membership jobs.
+    auto closure = DisableOn(db, id, at);
+    if (!closure) return closure;
+    // Pairs, sessions and the guest token go with the row (ON DELETE CASCADE); space members stay.
+    auto deleted = ChangeOne(db, sql::kDeleteGuest, "guest", id);
+    if (!deleted) return tl::unexpected(deleted.error());
+    return closure;
+  });
 }
 
 // ---- Allowed pairs ----
 
 Result<std::vector<PairRecord>> SqliteStorage::ListPairs() {
-  Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kListPairs);
-  if (!q) return tl::unexpected(q.error());
-  std::vector<PairRecord> pairs;
-  for (;;) {
-    auto row = q->Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    pairs.emplace_back(q->Text(0), q->Text(1));
-  }
-  return pairs;
+  return Read([&](Connection& db) { return Rows(db, sql::kListPairs, ReadPair); });
 }
 
-Result<void> SqliteStorage::ReplacePairs(const std::vector<PairRecord>& pairs) {
-  Lock lock(mutex_);
-  auto tx = Transaction::Begin(*connection_);
-  if (!tx) return tl::unexpected(tx.error());
-  auto cleared = ChangeAny(*connection_, sql::kDeleteAllPairs);
-  if (!cleared) return tl::unexpected(cleared.error());
-  for (const auto& [first, second] : pairs) {
-    if (first == second) return Fail(ErrorCode::kBadRequest, "a guest cannot be paired with itself");
-    for (const auto* id : {&first, &second}) {
-      auto known = Exists(*connection_, sql::kGuestExists, *id);
-      if (!known) return tl::unexpected(known.error());
-      if (!*known) return Fail(ErrorCode::kBadRequest, "pair names an unknown guest '" + *id + "'");
+Result<Closure> SqliteStorage::ReplacePairs(const std::vector<PairRecord>& pairs, int64_t at) {
+  return WriteTransaction([&](Connection& db) -> Result<Closure> {
+    auto after = CheckedPairs(db, pairs);
+    if (!after) return tl::unexpected(after.error());
+    auto before = Rows(db, sql::kListPairs, ReadPair);
+    if (!before) return tl::unexpected(before.error());
+    Closure closure;
+    for (const auto& pair : *before) {
+      if (after->contains(pair)) continue;
+      // A revoked pair: every open space that holds both guests closes.
+      auto ids = Rows(db, sql::kListOpenSpaceIdsContaining, FirstText, pair.first, pair.second);
+      if (!ids) return tl::unexpected(ids.error());
+      for (const auto& id : *ids) {
+        auto closed = CloseOpenSpace(db, id, at, closure);
+        if (!closed) return tl::unexpected(closed.error());
+      }
     }
-    const auto& [a, b] = std::minmax(first, second);
-    auto inserted = ChangeAny(*connection_, sql::kInsertPair, a, b);
-    if (!inserted) return tl::unexpected(inserted.error());
-  }
-  return tx->Commit();
+    std::sort(closure.closed_space_ids.begin(), closure.closed_space_ids.end());
+    auto cleared = ChangeAny(db, sql::kDeleteAllPairs);
+    if (!cleared) return tl::unexpected(cleared.error());
+    for (const auto& [a, b] : *after) {
+      auto inserted = ChangeAny(db, sql::kInsertPair, a, b);
+      if (!inserted) return tl::unexpected(inserted.error());
+    }
+    return closure;
+  });
+}
+
+Result<int64_t> SqliteStorage::AddPairs(const std::vector<PairRecord>& pairs) {
+  return WriteTransaction([&](Connection& db) -> Result<int64_t> {
+    auto checked = CheckedPairs(db, pairs);
+    if (!checked) return tl::unexpected(checked.error());
+    int64_t added = 0;
+    for (const auto& [a, b] : *checked) {
+      auto inserted = ChangeAny(db, sql::kInsertPair, a, b);
+      if (!inserted) return tl::unexpected(inserted.error());
+      added += *inserted;
+    }
+    return added;
+  });
 }
 
 Result<bool> SqliteStorage::IsPairAllowed(const std::string& guest_a, const std::string& guest_b) {
-  Lock lock(mutex_);
-  const auto& [a, b] = std::minmax(guest_a, guest_b);
-  return Exists(*connection_, sql::kPairExists, a, b);
+  auto pair = std::minmax(guest_a, guest_b);
+  return Read([&](Connection& db) { return Exists(db, sql::kPairExists, pair.first, pair.second); });
 }
 
 // ---- Spaces ----
 
-Result<void> SqliteStorage::LoadMembersLocked(SpaceRecord& space) {
-  auto q = connection_->Prepare(sql::kListSpaceMembers);
+namespace {
+
+Result<void> LoadMembers(Connection& db, SpaceRecord& space) {
+  auto q = db.Prepare(sql::kListSpaceMembers);
   if (!q) return tl::unexpected(q.error());
   q->Bind(space.id);
   for (;;) {
@@ -284,330 +573,346 @@ Result<void> SqliteStorage::LoadMembersLocked(SpaceRecord& space) {
   return {};
 }
 
-Result<std::vector<SpaceRecord>> SqliteStorage::ListSpacesLocked(Query& query) {
-  std::vector<SpaceRecord> spaces;
-  for (;;) {
-    auto row = query.Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    spaces.push_back(ReadSpace(query));
-  }
-  for (auto& space : spaces) {
-    auto loaded = LoadMembersLocked(space);
+// The spaces a statement selects, each with its members. Several statements: run it in a snapshot.
+Result<std::vector<SpaceRecord>> SpacesWithMembers(Connection& db, const Statement& statement, const auto&... args) {
+  auto spaces = Rows(db, statement, ReadSpace, args...);
+  if (!spaces) return tl::unexpected(spaces.error());
+  for (auto& space : *spaces) {
+    auto loaded = LoadMembers(db, space);
     if (!loaded) return tl::unexpected(loaded.error());
   }
   return spaces;
 }
 
-Result<SpaceRecord> SqliteStorage::OneSpaceLocked(Query& query, const std::string& what) {
-  auto spaces = ListSpacesLocked(query);
+Result<SpaceRecord> OneSpaceWithMembers(Connection& db, const Statement& statement, const std::string& what,
+                                        const std::string& key) {
+  auto spaces = SpacesWithMembers(db, statement, key);
   if (!spaces) return tl::unexpected(spaces.error());
   if (spaces->empty()) return NotFound(what);
   return std::move(spaces->front());
 }
 
+}  // namespace
+
 Result<void> SqliteStorage::CreateSpace(const SpaceRecord& space) {
-  Lock lock(mutex_);
-  auto tx = Transaction::Begin(*connection_);
-  if (!tx) return tl::unexpected(tx.error());
-  auto inserted = ChangeAny(*connection_, sql::kInsertSpace, space.id, space.webex_room_id, space.title,
-                            space.member_key, space.created_by, space.created_at, space.last_activity,
-                            space.closed_at);
-  if (!inserted) return tl::unexpected(inserted.error());
-  for (size_t i = 0; i < space.member_ids.size(); ++i) {
-    const std::string& guest_id = space.member_ids[i];
-    std::optional<std::string> membership;
-    if (auto found = space.membership_ids.find(guest_id); found != space.membership_ids.end()) {
-      membership = found->second;
-    }
-    auto member = ChangeAny(*connection_, sql::kInsertSpaceMember, space.id, guest_id, static_cast<int64_t>(i),
-                            membership);
-    if (!member) return tl::unexpected(member.error());
-  }
-  return tx->Commit();
+  return WriteTransaction([&](Connection& db) { return InsertSpace(db, space); });
 }
 
 Result<SpaceRecord> SqliteStorage::GetSpace(const std::string& id) {
-  Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kGetSpace);
-  if (!q) return tl::unexpected(q.error());
-  q->Bind(id);
-  return OneSpaceLocked(*q, "space");
+  return ReadSnapshot([&](Connection& db) { return OneSpaceWithMembers(db, sql::kGetSpace, "space", id); });
 }
 
 Result<SpaceRecord> SqliteStorage::FindOpenSpaceByMemberKey(const std::string& member_key) {
-  Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kFindOpenSpaceByMemberKey);
-  if (!q) return tl::unexpected(q.error());
-  q->Bind(member_key);
-  return OneSpaceLocked(*q, "open space");
+  return ReadSnapshot([&](Connection& db) {
+    return OneSpaceWithMembers(db, sql::kFindOpenSpaceByMemberKey, "open space", member_key);
+  });
 }
 
 Result<std::vector<SpaceRecord>> SqliteStorage::ListSpacesForGuest(const std::string& guest_id, bool include_closed) {
-  Lock lock(mutex_);
   // One statement for the spaces and all their members: this is every guest page's hot path.
-  auto q = connection_->Prepare(sql::kListSpacesWithMembersForGuest);
-  if (!q) return tl::unexpected(q.error());
-  q->BindAll(guest_id, include_closed);
-  struct Member {
-    int64_t position;
-    std::string id;
-  };
-  std::vector<SpaceRecord> spaces;
-  std::vector<std::vector<Member>> members;
-  std::unordered_map<std::string, size_t> index;
-  for (;;) {
-    auto row = q->Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    std::string space_id = q->Text(0);
-    auto [slot, added] = index.try_emplace(std::move(space_id), spaces.size());
-    if (added) {
-      spaces.push_back(ReadSpace(*q));
-      members.emplace_back();
+  return Read([&](Connection& db) -> Result<std::vector<SpaceRecord>> {
+    auto q = db.Prepare(sql::kListSpacesWithMembersForGuest);
+    if (!q) return tl::unexpected(q.error());
+    q->BindAll(guest_id, include_closed);
+    struct Member {
+      int64_t position;
+      std::string id;
+    };
+    std::vector<SpaceRecord> spaces;
+    std::vector<std::vector<Member>> members;
+    std::unordered_map<std::string, size_t> index;
+    for (;;) {
+      auto row = q->Step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) break;
+      std::string space_id = q->Text(0);
+      auto [slot, added] = index.try_emplace(std::move(space_id), spaces.size());
+      if (added) {
+        spaces.push_back(ReadSpace(*q));
+        members.emplace_back();
+      }
+      SpaceRecord& space = spaces[slot->second];
+      std::string member = q->Text(8);
+      if (auto membership = q->OptionalText(9)) space.membership_ids.emplace(member, std::move(*membership));
+      if (auto name = q->OptionalText(10)) space.member_names.emplace(member, std::move(*name));
+      members[slot->second].push_back({q->Int(11), std::move(member)});
     }
-    SpaceRecord& space = spaces[slot->second];
-    std::string member = q->Text(8);
-    if (auto membership = q->OptionalText(9)) space.membership_ids.emplace(member, std::move(*membership));
-    if (auto name = q->OptionalText(10)) space.member_names.emplace(member, std::move(*name));
-    members[slot->second].push_back({q->Int(11), std::move(member)});
-  }
-  for (size_t i = 0; i < spaces.size(); ++i) {
-    std::sort(members[i].begin(), members[i].end(), [](const Member& a, const Member& b) { return a.position < b.position; });
-    for (auto& member : members[i]) spaces[i].member_ids.push_back(std::move(member.id));
-  }
-  // The order of GP_SPACE_ORDER: most recent activity first.
-  std::sort(spaces.begin(), spaces.end(), [](const SpaceRecord& a, const SpaceRecord& b) {
-    return std::tie(b.last_activity, b.created_at, a.id) < std::tie(a.last_activity, a.created_at, b.id);
+    for (size_t i = 0; i < spaces.size(); ++i) {
+      std::sort(members[i].begin(), members[i].end(),
+                [](const Member& a, const Member& b) { return a.position < b.position; });
+      for (auto& member : members[i]) spaces[i].member_ids.push_back(std::move(member.id));
+    }
+    // The order of GP_SPACE_ORDER: most recent activity first.
+    std::sort(spaces.begin(), spaces.end(), [](const SpaceRecord& a, const SpaceRecord& b) {
+      return std::tie(b.last_activity, b.created_at, a.id) < std::tie(a.last_activity, a.created_at, b.id);
+    });
+    return spaces;
   });
-  return spaces;
 }
 
 Result<std::vector<SpaceRecord>> SqliteStorage::ListOpenSpacesContaining(const std::string& guest_a,
                                                                          const std::string& guest_b) {
-  Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kListOpenSpacesContaining);
-  if (!q) return tl::unexpected(q.error());
-  q->BindAll(guest_a, guest_b);
-  return ListSpacesLocked(*q);
+  return ReadSnapshot(
+      [&](Connection& db) { return SpacesWithMembers(db, sql::kListOpenSpacesContaining, guest_a, guest_b); });
 }
 
 Result<std::vector<SpaceRecord>> SqliteStorage::ListOpenSpacesForGuest(const std::string& guest_id) {
-  Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kListSpacesForGuest);
-  if (!q) return tl::unexpected(q.error());
-  q->BindAll(guest_id, false);
-  return ListSpacesLocked(*q);
+  return ReadSnapshot([&](Connection& db) { return SpacesWithMembers(db, sql::kListSpacesForGuest, guest_id, false); });
 }
 
 Result<std::vector<SpaceRecord>> SqliteStorage::ListSpaces() {
-  Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kListSpaces);
-  if (!q) return tl::unexpected(q.error());
-  return ListSpacesLocked(*q);
+  return ReadSnapshot([&](Connection& db) { return SpacesWithMembers(db, sql::kListSpaces); });
 }
 
-Result<void> SqliteStorage::CloseSpace(const std::string& id, int64_t at) {
-  Lock lock(mutex_);
-  auto closed = ChangeAny(*connection_, sql::kCloseSpace, id, at);
-  if (!closed) return tl::unexpected(closed.error());
-  if (*closed > 0) return {};
-  auto exists = Exists(*connection_, sql::kSpaceExists, id);
-  if (!exists) return tl::unexpected(exists.error());
-  if (!*exists) return NotFound("space");
-  return {};
+Result<Closure> SqliteStorage::CloseSpace(const std::string& id, int64_t at) {
+  return WriteTransaction([&](Connection& db) -> Result<Closure> {
+    Closure closure;
+    auto closed = CloseOpenSpace(db, id, at, closure);
+    if (!closed) return tl::unexpected(closed.error());
+    if (!closure.closed_space_ids.empty()) return closure;
+    auto exists = Exists(db, sql::kSpaceExists, id);
+    if (!exists) return tl::unexpected(exists.error());
+    if (!*exists) return NotFound("space");
+    return closure;
+  });
 }
 
 Result<void> SqliteStorage::TouchSpace(const std::string& webex_room_id, int64_t at) {
-  Lock lock(mutex_);
-  return ChangeOne(*connection_, sql::kTouchSpace, "space", webex_room_id, at);
+  return Write([&](Connection& db) { return ChangeOne(db, sql::kTouchSpace, "space", webex_room_id, at); });
 }
 
-Result<void> SqliteStorage::SetMembershipId(const std::string& space_id, const std::string& guest_id,
-                                            const std::string& membership_id) {
-  Lock lock(mutex_);
-  return ChangeOne(*connection_, sql::kSetMembershipId, "space member", space_id, guest_id, membership_id);
+// ---- Space intents ----
+
+Result<void> SqliteStorage::SaveSpaceIntent(const SpaceIntent& intent) {
+  return Write([&](Connection& db) {
+    return Done(ChangeAny(db, sql::kInsertSpaceIntent, intent.id, intent.member_key, intent.title, intent.created_by,
+                          intent.webex_room_id, intent.created_at));
+  });
 }
 
-Result<void> SqliteStorage::RemoveSpaceMember(const std::string& space_id, const std::string& guest_id) {
-  Lock lock(mutex_);
-  return ChangeOne(*connection_, sql::kDeleteSpaceMember, "space member", space_id, guest_id);
+Result<void> SqliteStorage::SetSpaceIntentRoom(const std::string& intent_id, const std::string& webex_room_id) {
+  return Write(
+      [&](Connection& db) { return ChangeOne(db, sql::kSetSpaceIntentRoom, "space intent", intent_id, webex_room_id); });
+}
+
+Result<void> SqliteStorage::CommitSpace(const SpaceRecord& space, const std::string& intent_id, int64_t at) {
+  return Write([&](Connection& db) -> Result<void> {
+    auto tx = Transaction::Begin(db);
+    if (!tx) return tl::unexpected(tx.error());
+    auto refusal = CommitRefusal(db, space, intent_id);
+    if (!refusal) return tl::unexpected(refusal.error());
+    auto dropped = ChangeAny(db, sql::kDeleteSpaceIntent, intent_id);
+    if (!dropped) return tl::unexpected(dropped.error());
+    if (*refusal) {
+      // The room exists in Webex but its space may not: the refusal is committed with the work of
+      // removing the room, and only then reported.
+      auto queued = QueueDeleteRoom(db, space.webex_room_id, at);
+      if (!queued) return queued;
+      auto committed = tx->Commit();
+      if (!committed) return committed;
+      return tl::unexpected(std::move(**refusal));
+    }
+    auto inserted = InsertSpace(db, space);
+    if (!inserted) return inserted;
+    return tx->Commit();
+  });
+}
+
+Result<void> SqliteStorage::AbandonSpaceIntent(const std::string& intent_id, int64_t at) {
+  return WriteTransaction([&](Connection& db) -> Result<void> {
+    auto rooms = Rows(db, sql::kDeleteSpaceIntentReturningRoom, [](const Query& q) { return q.OptionalText(0); },
+                      intent_id);
+    if (!rooms) return tl::unexpected(rooms.error());
+    for (const auto& room : *rooms) {
+      if (!room) continue;
+      auto queued = QueueDeleteRoom(db, *room, at);
+      if (!queued) return queued;
+    }
+    return {};
+  });
+}
+
+Result<std::vector<SpaceIntent>> SqliteStorage::ListSpaceIntents(int64_t created_before) {
+  return Read([&](Connection& db) { return Rows(db, sql::kListSpaceIntents, ReadIntent, created_before); });
+}
+
+Result<bool> SqliteStorage::IsKnownRoom(const std::string& webex_room_id) {
+  return Read([&](Connection& db) -> Result<bool> {
+    auto known = OneRow(db, sql::kIsKnownRoom, "room", FirstInt, webex_room_id);
+    if (!known) return tl::unexpected(known.error());
+    return *known != 0;
+  });
+}
+
+// ---- Webex jobs ----
+
+Result<int64_t> SqliteStorage::QueueWebexJob(const WebexJob& job) {
+  return Write([&](Connection& db) -> Result<int64_t> {
+    auto inserted = ChangeAny(db, sql::kInsertWebexJob, KindName(job.kind), job.room_id, job.person_id,
+                              job.membership_id, job.space_id, job.attempts, job.next_attempt_at, job.claimed_until,
+                              job.last_error, job.created_at);
+    if (!inserted) return tl::unexpected(inserted.error());
+    return db.LastInsertRowId();
+  });
+}
+
+Result<std::vector<WebexJob>> SqliteStorage::ClaimWebexJobs(int64_t now, int64_t lease_seconds, int limit) {
+  if (limit <= 0) return std::vector<WebexJob>();
+  // One write transaction: the write lock keeps two workers, or two processes, from claiming one job.
+  return WriteTransaction([&](Connection& db) -> Result<std::vector<WebexJob>> {
+    auto jobs = Rows(db, sql::kClaimWebexJobs, ReadJob, now, now + lease_seconds, limit);
+    if (!jobs) return jobs;
+    std::sort(jobs->begin(), jobs->end(), [](const WebexJob& a, const WebexJob& b) { return a.id < b.id; });
+    return jobs;
+  });
+}
+
+Result<void> SqliteStorage::CompleteWebexJob(int64_t id) {
+  return Write([&](Connection& db) { return ChangeOne(db, sql::kDeleteWebexJob, "Webex job", id); });
+}
+
+Result<void> SqliteStorage::RetryWebexJob(int64_t id, int64_t next_attempt_at, const std::string& error) {
+  return Write([&](Connection& db) { return ChangeOne(db, sql::kRetryWebexJob, "Webex job", id, next_attempt_at, error); });
+}
+
+Result<std::vector<WebexJob>> SqliteStorage::ListWebexJobs() {
+  return Read([&](Connection& db) { return Rows(db, sql::kListWebexJobs, ReadJob); });
 }
 
 // ---- Sessions ----
 
 Result<void> SqliteStorage::CreateSession(const SessionRecord& session) {
-  Lock lock(mutex_);
-  auto inserted = ChangeAny(*connection_, sql::kInsertSession, session.id_hash, session.role, session.guest_id,
-                            session.admin_email, session.csrf_token, session.created_at, session.expires_at);
-  if (!inserted) return tl::unexpected(inserted.error());
-  return {};
+  return Write([&](Connection& db) {
+    return Done(ChangeAny(db, sql::kInsertSession, session.id_hash, session.role, session.guest_id,
+                          session.admin_email, session.csrf_token, session.created_at, session.expires_at));
+  });
 }
 
 Result<SessionRecord> SqliteStorage::GetSession(const std::string& id_hash) {
-  Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kGetSession);
-  if (!q) return tl::unexpected(q.error());
-  auto row = q->Bind(id_hash).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return NotFound("session");
-  return ReadSession(*q);
+  return Read([&](Connection& db) { return OneRow(db, sql::kGetSession, "session", ReadSession, id_hash); });
 }
 
 Result<void> SqliteStorage::DeleteSession(const std::string& id_hash) {
-  Lock lock(mutex_);
-  return ChangeOne(*connection_, sql::kDeleteSession, "session", id_hash);
+  return Write([&](Connection& db) { return ChangeOne(db, sql::kDeleteSession, "session", id_hash); });
 }
 
 Result<void> SqliteStorage::DeleteSessionsForGuest(const std::string& guest_id) {
-  Lock lock(mutex_);
-  auto deleted = ChangeAny(*connection_, sql::kDeleteSessionsForGuest, guest_id);
-  if (!deleted) return tl::unexpected(deleted.error());
-  return {};
+  return Write([&](Connection& db) { return Done(ChangeAny(db, sql::kDeleteSessionsForGuest, guest_id)); });
 }
 
 Result<int64_t> SqliteStorage::DeleteExpiredSessions(int64_t now) {
-  Lock lock(mutex_);
-  return ChangeAny(*connection_, sql::kDeleteExpiredSessions, now);
+  return Write([&](Connection& db) { return ChangeAny(db, sql::kDeleteExpiredSessions, now); });
 }
 
 // ---- AppAdmin ----
 
 Result<AppAdminRecord> SqliteStorage::GetAppAdmin() {
-  Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kGetAppAdmin);
-  if (!q) return tl::unexpected(q.error());
-  auto row = q->Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return NotFound("AppAdmin");
-  AppAdminRecord admin;
-  admin.person_id = q->Text(0);
-  admin.email = q->Text(1);
-  admin.display_name = q->Text(2);
-  admin.access_token_enc = q->Bytes(3);
-  admin.access_expires_at = q->Int(4);
-  admin.refresh_token_enc = q->Bytes(5);
-  admin.refresh_expires_at = q->Int(6);
-  admin.updated_at = q->Int(7);
-  return admin;
+  return Read([&](Connection& db) {
+    return OneRow(db, sql::kGetAppAdmin, "AppAdmin", [](const Query& q) {
+      AppAdminRecord admin;
+      admin.person_id = q.Text(0);
+      admin.email = q.Text(1);
+      admin.display_name = q.Text(2);
+      admin.access_token_enc = q.Bytes(3);
+      admin.access_expires_at = q.Int(4);
+      admin.refresh_token_enc = q.Bytes(5);
+      admin.refresh_expires_at = q.Int(6);
+      admin.updated_at = q.Int(7);
+      return admin;
+    });
+  });
 }
 
 Result<void> SqliteStorage::SaveAppAdmin(const AppAdminRecord& admin) {
-  Lock lock(mutex_);
-  auto saved = ChangeAny(*connection_, sql::kSaveAppAdmin, admin.person_id, admin.email, admin.display_name,
-                         Blob{admin.access_token_enc}, admin.access_expires_at, Blob{admin.refresh_token_enc},
-                         admin.refresh_expires_at, admin.updated_at);
-  if (!saved) return tl::unexpected(saved.error());
-  return {};
+  return Write([&](Connection& db) {
+    return Done(ChangeAny(db, sql::kSaveAppAdmin, admin.person_id, admin.email, admin.display_name,
+                          Blob{admin.access_token_enc}, admin.access_expires_at, Blob{admin.refresh_token_enc},
+                          admin.refresh_expires_at, admin.updated_at));
+  });
 }
 
 Result<void> SqliteStorage::DeleteAppAdmin() {
-  Lock lock(mutex_);
-  return ChangeOne(*connection_, sql::kDeleteAppAdmin, "AppAdmin");
+  return Write([&](Connection& db) { return ChangeOne(db, sql::kDeleteAppAdmin, "AppAdmin"); });
 }
 
 // ---- Guest tokens ----
 
 Result<GuestTokenRecord> SqliteStorage::GetGuestToken(const std::string& guest_id) {
-  Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kGetGuestToken);
-  if (!q) return tl::unexpected(q.error());
-  auto row = q->Bind(guest_id).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return NotFound("guest token");
-  return GuestTokenRecord{q->Text(0), q->Bytes(1), q->Int(2)};
+  return Read([&](Connection& db) {
+    return OneRow(db, sql::kGetGuestToken, "guest token",
+                  [](const Query& q) { return GuestTokenRecord{q.Text(0), q.Bytes(1), q.Int(2)}; }, guest_id);
+  });
 }
 
 Result<void> SqliteStorage::SaveGuestToken(const GuestTokenRecord& token) {
-  Lock lock(mutex_);
-  auto saved = ChangeAny(*connection_, sql::kSaveGuestToken, token.guest_id, Blob{token.token_enc}, token.expires_at);
-  if (!saved) return tl::unexpected(saved.error());
-  return {};
+  return Write([&](Connection& db) {
+    return Done(ChangeAny(db, sql::kSaveGuestToken, token.guest_id, Blob{token.token_enc}, token.expires_at));
+  });
 }
 
 Result<void> SqliteStorage::DeleteGuestToken(const std::string& guest_id) {
-  Lock lock(mutex_);
-  return ChangeOne(*connection_, sql::kDeleteGuestToken, "guest token", guest_id);
+  return Write([&](Connection& db) { return ChangeOne(db, sql::kDeleteGuestToken, "guest token", guest_id); });
 }
 
 // ---- OAuth states ----
 
 Result<void> SqliteStorage::SaveOAuthState(const OAuthStateRecord& state) {
-  Lock lock(mutex_);
-  auto saved = ChangeAny(*connection_, sql::kInsertOAuthState, state.state, state.code_verifier, state.created_at,
-                         state.expires_at);
-  if (!saved) return tl::unexpected(saved.error());
-  return {};
+  return Write([&](Connection& db) {
+    return Done(
+        ChangeAny(db, sql::kInsertOAuthState, state.state, state.code_verifier, state.created_at, state.expires_at));
+  });
 }
 
 Result<OAuthStateRecord> SqliteStorage::TakeOAuthState(const std::string& state, int64_t now) {
-  Lock lock(mutex_);
-  auto tx = Transaction::Begin(*connection_);
-  if (!tx) return tl::unexpected(tx.error());
-  std::optional<OAuthStateRecord> taken;
-  {
-    auto q = connection_->Prepare(sql::kDeleteOAuthStateReturning);
-    if (!q) return tl::unexpected(q.error());
-    q->Bind(state);
-    for (;;) {
-      auto row = q->Step();
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
-      taken = OAuthStateRecord{q->Text(0), q->Text(1), q->Int(2), q->Int(3)};
-    }
-  }
-  // Abandoned sign-ins would otherwise pile up; sweeping here keeps the table to live states.
-  auto swept = ChangeAny(*connection_, sql::kDeleteExpiredOAuthStates, now);
-  if (!swept) return tl::unexpected(swept.error());
-  auto committed = tx->Commit();
-  if (!committed) return tl::unexpected(committed.error());
-  if (!taken || taken->expires_at <= now) return NotFound("OAuth state");
-  return std::move(*taken);
+  auto taken = WriteTransaction([&](Connection& db) -> Result<std::vector<OAuthStateRecord>> {
+    auto rows = Rows(
+        db, sql::kDeleteOAuthStateReturning,
+        [](const Query& q) { return OAuthStateRecord{q.Text(0), q.Text(1), q.Int(2), q.Int(3)}; }, state);
+    if (!rows) return rows;
+    // Abandoned sign-ins would otherwise pile up; sweeping here keeps the table to live states.
+    auto swept = ChangeAny(db, sql::kDeleteExpiredOAuthStates, now);
+    if (!swept) return tl::unexpected(swept.error());
+    return rows;
+  });
+  if (!taken) return tl::unexpected(taken.error());
+  if (taken->empty() || taken->front().expires_at <= now) return NotFound("OAuth state");
+  return std::move(taken->front());
+}
+
+Result<int64_t> SqliteStorage::DeleteExpiredOAuthStates(int64_t now) {
+  return Write([&](Connection& db) { return ChangeAny(db, sql::kDeleteExpiredOAuthStates, now); });
+}
+
+Result<int64_t> SqliteStorage::CountOAuthStates() {
+  return Read([&](Connection& db) { return OneRow(db, sql::kCountOAuthStates, "OAuth state count", FirstInt); });
 }
 
 // ---- Audit ----
 
 Result<int64_t> SqliteStorage::AppendAudit(const AuditRecord& record) {
-  Lock lock(mutex_);
-  auto inserted = ChangeAny(*connection_, sql::kInsertAudit, record.at_ms, record.actor, record.action, record.target,
-                            record.outcome, record.detail);
-  if (!inserted) return tl::unexpected(inserted.error());
-  return connection_->LastInsertRowId();
+  return Write([&](Connection& db) -> Result<int64_t> {
+    auto inserted = ChangeAny(db, sql::kInsertAudit, record.at_ms, record.actor, record.action, record.target,
+                              record.outcome, record.detail);
+    if (!inserted) return tl::unexpected(inserted.error());
+    return db.LastInsertRowId();
+  });
 }
 
 Result<std::vector<AuditRecord>> SqliteStorage::ListAudit(const AuditFilter& filter) {
-  Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kListAudit);
-  if (!q) return tl::unexpected(q.error());
   int64_t limit = std::clamp(filter.limit, 1, AuditFilter::kMaxLimit);
-  q->BindAll(filter.action, filter.actor, filter.since_ms, filter.before_seq, limit);
-  std::vector<AuditRecord> records;
-  for (;;) {
-    auto row = q->Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    records.push_back(ReadAudit(*q));
-  }
-  return records;
+  return Read([&](Connection& db) {
+    return Rows(db, sql::kListAudit, ReadAudit, filter.action, filter.actor, filter.since_ms, filter.before_seq, limit);
+  });
 }
 
 // ---- Settings ----
 
 Result<std::string> SqliteStorage::GetSetting(const std::string& key) {
-  Lock lock(mutex_);
-  auto q = connection_->Prepare(sql::kGetSetting);
-  if (!q) return tl::unexpected(q.error());
-  auto row = q->Bind(key).Step();
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return NotFound("setting '" + key + "'");
-  return q->Text(0);
+  return Read([&](Connection& db) { return OneRow(db, sql::kGetSetting, "setting '" + key + "'", FirstText, key); });
 }
 
 Result<void> SqliteStorage::PutSetting(const std::string& key, const std::string& value) {
-  Lock lock(mutex_);
-  auto saved = ChangeAny(*connection_, sql::kPutSetting, key, value);
-  if (!saved) return tl::unexpected(saved.error());
-  return {};
+  return Write([&](Connection& db) { return Done(ChangeAny(db, sql::kPutSetting, key, value)); });
 }
 
 }  // namespace gp::storage::sqlite

@@ -1,6 +1,10 @@
 #pragma once
-// The SQLite backend: one connection (WAL, foreign keys on, busy timeout) serialised by a mutex.
+// The SQLite backend. A file database has two connections: a writer, which runs every change and every
+// transaction, and a reader, which runs the reads. Each has its own mutex, so that in WAL mode a read
+// (from the event loop, say) never waits behind a write transaction or a write waiting for the lock.
+// ":memory:" is private to its connection, so it keeps one connection serving both roles.
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -12,7 +16,8 @@ namespace gp::storage::sqlite {
 
 class SqliteStorage final : public Storage {
  public:
-  // `path` is a file (its directory must exist) or ":memory:".
+  // `path` is a file (its directory must exist) or ":memory:". A new file, and the -wal and -shm files
+  // SQLite makes beside it, are readable and writable by their owner only.
   static Result<std::unique_ptr<SqliteStorage>> Open(const std::string& path);
 
   Result<int> Migrate() override;
@@ -24,11 +29,18 @@ class SqliteStorage final : public Storage {
   Result<GuestRecord> GetGuest(const std::string& id) override;
   Result<GuestRecord> FindGuestByUsername(const std::string& username) override;
   Result<std::vector<GuestRecord>> ListGuests() override;
-  Result<void> UpdateGuest(const GuestRecord& guest) override;
-  Result<void> DeleteGuest(const std::string& id) override;
+  Result<void> SetGuestDisplayName(const std::string& id, const std::string& display_name, int64_t at) override;
+  Result<void> SetGuestPassword(const std::string& id, const std::string& password_hash, int64_t at) override;
+  Result<bool> RehashGuestPassword(const std::string& id, const std::string& expected,
+                                   const std::string& password_hash, int64_t at) override;
+  Result<void> SetGuestPersonId(const std::string& id, const std::string& webex_person_id, int64_t at) override;
+  Result<void> EnableGuest(const std::string& id, int64_t at) override;
+  Result<Closure> DisableGuest(const std::string& id, int64_t at) override;
+  Result<Closure> DeleteGuest(const std::string& id, int64_t at) override;
 
   Result<std::vector<PairRecord>> ListPairs() override;
-  Result<void> ReplacePairs(const std::vector<PairRecord>& pairs) override;
+  Result<Closure> ReplacePairs(const std::vector<PairRecord>& pairs, int64_t at) override;
+  Result<int64_t> AddPairs(const std::vector<PairRecord>& pairs) override;
   Result<bool> IsPairAllowed(const std::string& guest_a, const std::string& guest_b) override;
 
   Result<void> CreateSpace(const SpaceRecord& space) override;
@@ -39,11 +51,21 @@ class SqliteStorage final : public Storage {
                                                             const std::string& guest_b) override;
   Result<std::vector<SpaceRecord>> ListOpenSpacesForGuest(const std::string& guest_id) override;
   Result<std::vector<SpaceRecord>> ListSpaces() override;
-  Result<void> CloseSpace(const std::string& id, int64_t at) override;
+  Result<Closure> CloseSpace(const std::string& id, int64_t at) override;
   Result<void> TouchSpace(const std::string& webex_room_id, int64_t at) override;
-  Result<void> SetMembershipId(const std::string& space_id, const std::string& guest_id,
-                               const std::string& membership_id) override;
-  Result<void> RemoveSpaceMember(const std::string& space_id, const std::string& guest_id) override;
+
+  Result<void> SaveSpaceIntent(const SpaceIntent& intent) override;
+  Result<void> SetSpaceIntentRoom(const std::string& intent_id, const std::string& webex_room_id) override;
+  Result<void> CommitSpace(const SpaceRecord& space, const std::string& intent_id, int64_t at) override;
+  Result<void> AbandonSpaceIntent(const std::string& intent_id, int64_t at) override;
+  Result<std::vector<SpaceIntent>> ListSpaceIntents(int64_t created_before) override;
+  Result<bool> IsKnownRoom(const std::string& webex_room_id) override;
+
+  Result<int64_t> QueueWebexJob(const WebexJob& job) override;
+  Result<std::vector<WebexJob>> ClaimWebexJobs(int64_t now, int64_t lease_seconds, int limit) override;
+  Result<void> CompleteWebexJob(int64_t id) override;
+  Result<void> RetryWebexJob(int64_t id, int64_t next_attempt_at, const std::string& error) override;
+  Result<std::vector<WebexJob>> ListWebexJobs() override;
 
   Result<void> CreateSession(const SessionRecord& session) override;
   Result<SessionRecord> GetSession(const std::string& id_hash) override;
@@ -61,6 +83,8 @@ class SqliteStorage final : public Storage {
 
   Result<void> SaveOAuthState(const OAuthStateRecord& state) override;
   Result<OAuthStateRecord> TakeOAuthState(const std::string& state, int64_t now) override;
+  Result<int64_t> DeleteExpiredOAuthStates(int64_t now) override;
+  Result<int64_t> CountOAuthStates() override;
 
   Result<int64_t> AppendAudit(const AuditRecord& record) override;
   Result<std::vector<AuditRecord>> ListAudit(const AuditFilter& filter) override;
@@ -69,15 +93,33 @@ class SqliteStorage final : public Storage {
   Result<void> PutSetting(const std::string& key, const std::string& value) override;
 
  private:
-  explicit SqliteStorage(std::unique_ptr<Connection> connection) : connection_(std::move(connection)) {}
+  // A connection and the mutex that serialises its use.
+  struct Guarded {
+    explicit Guarded(std::unique_ptr<Connection> c) : connection(std::move(c)) {}
+    std::mutex mutex;
+    std::unique_ptr<Connection> connection;
+  };
 
-  Result<int> SchemaVersionLocked();
-  Result<std::vector<SpaceRecord>> ListSpacesLocked(Query& query);
-  Result<SpaceRecord> OneSpaceLocked(Query& query, const std::string& what);
-  Result<void> LoadMembersLocked(SpaceRecord& space);
+  // `reader` is null for ":memory:": the writer serves both roles.
+  SqliteStorage(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader);
 
-  std::mutex mutex_;
-  std::unique_ptr<Connection> connection_;
+  // Runs `work` on the writer under its mutex, then publishes the writer's change count for Version().
+  template <typename Work>
+  auto Write(Work&& work);
+  // As Write, inside BEGIN IMMEDIATE ... COMMIT; a failed result rolls everything back.
+  template <typename Work>
+  auto WriteTransaction(Work&& work);
+  // Runs `work` on the reader under the reader's mutex. Never waits for the writer.
+  template <typename Work>
+  auto Read(Work&& work);
+  // As Read, inside one read transaction, for reads of several statements that must agree.
+  template <typename Work>
+  auto ReadSnapshot(Work&& work);
+
+  std::unique_ptr<Guarded> writer_;
+  std::unique_ptr<Guarded> reader_;
+  // The writer's total of changed rows after the last write call: Version().own.
+  std::atomic<int64_t> own_changes_{0};
 };
 
 }  // namespace gp::storage::sqlite

@@ -16,7 +16,8 @@ inline constexpr Statement kRecordMigration{
     "record_migration",
     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, CAST(strftime('%s', 'now') AS INTEGER))"};
 inline constexpr Statement kPing{"ping", "SELECT 1"};
-// Changes when another connection commits; this connection's own changes are counted apart.
+// Changes when another connection commits (the backend's writer included, read on its reader); a
+// connection's own changes are counted apart.
 inline constexpr Statement kDataVersion{"data_version", "PRAGMA data_version"};
 
 // Guests.
@@ -27,10 +28,21 @@ inline constexpr Statement kGetGuest{"get_guest", "SELECT " GP_GUEST_COLUMNS " F
 inline constexpr Statement kFindGuestByUsername{"find_guest_by_username",
                                                 "SELECT " GP_GUEST_COLUMNS " FROM guests WHERE username = ?1"};
 inline constexpr Statement kListGuests{"list_guests", "SELECT " GP_GUEST_COLUMNS " FROM guests ORDER BY username"};
-inline constexpr Statement kUpdateGuest{
-    "update_guest",
-    "UPDATE guests SET display_name = ?2, password_hash = ?3, disabled = ?4, webex_person_id = ?5, updated_at = ?6"
-    " WHERE id = ?1"};
+// Narrow updates: one field and updated_at each.
+inline constexpr Statement kSetGuestDisplayName{
+    "set_guest_display_name", "UPDATE guests SET display_name = ?2, updated_at = ?3 WHERE id = ?1"};
+inline constexpr Statement kSetGuestPassword{"set_guest_password",
+                                             "UPDATE guests SET password_hash = ?2, updated_at = ?3 WHERE id = ?1"};
+// Compare-and-set: writes only while the stored hash is still the one the caller verified.
+inline constexpr Statement kRehashGuestPassword{
+    "rehash_guest_password",
+    "UPDATE guests SET password_hash = ?3, updated_at = ?4 WHERE id = ?1 AND password_hash = ?2"};
+inline constexpr Statement kSetGuestPersonId{"set_guest_person_id",
+                                             "UPDATE guests SET webex_person_id = ?2, updated_at = ?3 WHERE id = ?1"};
+inline constexpr Statement kSetGuestDisabled{"set_guest_disabled",
+                                             "UPDATE guests SET disabled = ?2, updated_at = ?3 WHERE id = ?1"};
+// No row: the guest does not exist.
+inline constexpr Statement kGuestDisabled{"guest_disabled", "SELECT disabled FROM guests WHERE id = ?1"};
 inline constexpr Statement kDeleteGuest{"delete_guest", "DELETE FROM guests WHERE id = ?1"};
 #undef GP_GUEST_COLUMNS
 
@@ -85,15 +97,76 @@ inline constexpr Statement kListSpacesWithMembersForGuest{
 inline constexpr Statement kCloseSpace{"close_space",
                                        "UPDATE spaces SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL"};
 inline constexpr Statement kSpaceExists{"space_exists", "SELECT 1 FROM spaces WHERE id = ?1"};
+inline constexpr Statement kOpenSpaceWithKeyExists{
+    "open_space_with_key_exists", "SELECT 1 FROM spaces WHERE member_key = ?1 AND closed_at IS NULL"};
 inline constexpr Statement kTouchSpace{
     "touch_space", "UPDATE spaces SET last_activity = MAX(last_activity, ?2) WHERE webex_room_id = ?1"};
-inline constexpr Statement kSetMembershipId{
-    "set_membership_id",
-    "UPDATE space_members SET webex_membership_id = ?3 WHERE space_id = ?1 AND guest_id = ?2"};
-inline constexpr Statement kDeleteSpaceMember{"delete_space_member",
-                                              "DELETE FROM space_members WHERE space_id = ?1 AND guest_id = ?2"};
+// The open spaces a change must close, by id.
+inline constexpr Statement kListOpenSpaceIdsForGuest{
+    "list_open_space_ids_for_guest",
+    "SELECT s.id FROM spaces s JOIN space_members m ON m.space_id = s.id"
+    " WHERE m.guest_id = ?1 AND s.closed_at IS NULL ORDER BY s.id"};
+inline constexpr Statement kListOpenSpaceIdsContaining{
+    "list_open_space_ids_containing",
+    "SELECT s.id FROM spaces s"
+    " JOIN space_members a ON a.space_id = s.id AND a.guest_id = ?1"
+    " JOIN space_members b ON b.space_id = s.id AND b.guest_id = ?2"
+    " WHERE s.closed_at IS NULL ORDER BY s.id"};
+// Closing a space: one kRemoveMembership job per member who has a Webex person id, in member order.
+inline constexpr Statement kQueueMembershipRemovals{
+    "queue_membership_removals",
+    "INSERT INTO webex_jobs (kind, room_id, person_id, membership_id, space_id, next_attempt_at, created_at)"
+    " SELECT 'remove_membership', s.webex_room_id, g.webex_person_id, COALESCE(m.webex_membership_id, ''),"
+    " s.id, ?2, ?2"
+    " FROM spaces s JOIN space_members m ON m.space_id = s.id JOIN guests g ON g.id = m.guest_id"
+    " WHERE s.id = ?1 AND g.webex_person_id IS NOT NULL AND g.webex_person_id <> ''"
+    " ORDER BY m.position"};
 #undef GP_SPACE_COLUMNS
 #undef GP_SPACE_ORDER
+
+// Space intents.
+#define GP_INTENT_COLUMNS "id, member_key, title, created_by, webex_room_id, created_at"
+inline constexpr Statement kInsertSpaceIntent{
+    "insert_space_intent", "INSERT INTO space_intents (" GP_INTENT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"};
+inline constexpr Statement kSetSpaceIntentRoom{"set_space_intent_room",
+                                               "UPDATE space_intents SET webex_room_id = ?2 WHERE id = ?1"};
+inline constexpr Statement kSpaceIntentExists{"space_intent_exists", "SELECT 1 FROM space_intents WHERE id = ?1"};
+inline constexpr Statement kDeleteSpaceIntent{"delete_space_intent", "DELETE FROM space_intents WHERE id = ?1"};
+inline constexpr Statement kDeleteSpaceIntentReturningRoom{
+    "delete_space_intent_returning_room", "DELETE FROM space_intents WHERE id = ?1 RETURNING webex_room_id"};
+inline constexpr Statement kListSpaceIntents{
+    "list_space_intents",
+    "SELECT " GP_INTENT_COLUMNS " FROM space_intents WHERE created_at <= ?1 ORDER BY created_at, id"};
+#undef GP_INTENT_COLUMNS
+inline constexpr Statement kIsKnownRoom{
+    "is_known_room",
+    "SELECT EXISTS (SELECT 1 FROM spaces WHERE webex_room_id = ?1)"
+    " OR EXISTS (SELECT 1 FROM space_intents WHERE webex_room_id = ?1)"
+    " OR EXISTS (SELECT 1 FROM webex_jobs WHERE room_id = ?1)"};
+
+// Webex jobs. kind is 'remove_membership' or 'delete_room'.
+#define GP_JOB_COLUMNS \
+  "id, kind, room_id, person_id, membership_id, space_id, attempts, next_attempt_at, claimed_until, last_error," \
+  " created_at"
+inline constexpr Statement kInsertWebexJob{
+    "insert_webex_job",
+    "INSERT INTO webex_jobs (kind, room_id, person_id, membership_id, space_id, attempts, next_attempt_at,"
+    " claimed_until, last_error, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"};
+inline constexpr Statement kDeleteRoomJobQueued{
+    "delete_room_job_queued", "SELECT 1 FROM webex_jobs WHERE kind = 'delete_room' AND room_id = ?1"};
+// ?1 now, ?2 claimed_until, ?3 limit. RETURNING has no order of its own: the caller sorts by id.
+inline constexpr Statement kClaimWebexJobs{
+    "claim_webex_jobs",
+    "UPDATE webex_jobs SET claimed_until = ?2 WHERE id IN (SELECT id FROM webex_jobs"
+    " WHERE next_attempt_at <= ?1 AND claimed_until <= ?1 ORDER BY id LIMIT ?3)"
+    " RETURNING " GP_JOB_COLUMNS};
+inline constexpr Statement kDeleteWebexJob{"delete_webex_job", "DELETE FROM webex_jobs WHERE id = ?1"};
+inline constexpr Statement kRetryWebexJob{
+    "retry_webex_job",
+    "UPDATE webex_jobs SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3, claimed_until = 0"
+    " WHERE id = ?1"};
+inline constexpr Statement kListWebexJobs{"list_webex_jobs", "SELECT " GP_JOB_COLUMNS " FROM webex_jobs ORDER BY id"};
+#undef GP_JOB_COLUMNS
 
 // Sessions.
 inline constexpr Statement kInsertSession{
@@ -142,6 +215,7 @@ inline constexpr Statement kDeleteOAuthStateReturning{
     "DELETE FROM oauth_states WHERE state = ?1 RETURNING state, code_verifier, created_at, expires_at"};
 inline constexpr Statement kDeleteExpiredOAuthStates{"delete_expired_oauth_states",
                                                      "DELETE FROM oauth_states WHERE expires_at <= ?1"};
+inline constexpr Statement kCountOAuthStates{"count_oauth_states", "SELECT COUNT(*) FROM oauth_states"};
 
 // Audit.
 inline constexpr Statement kInsertAudit{
