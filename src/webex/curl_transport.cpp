@@ -166,13 +166,16 @@ struct CurlTransport::Impl {
     transfers.clear();
     for (auto& [easy, transfer] : in_flight) {
       curl_multi_remove_handle(multi, easy);
-      transfer->completion->Post(Fail(ErrorCode::kUnavailable, "the Webex transport was shut down"));
+      try {
+        transfer->completion->Post(Fail(ErrorCode::kUnavailable, "the Webex transport was shut down"));
+      } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory in a destructor; the call is lost
+      }
     }
     in_flight.clear();
     // Closes the cached connections; curl tells OnSocket and OnClose about each of them.
     if (multi != nullptr) curl_multi_cleanup(multi);
     sockets.clear();
-    timer.cancel();
+    // The timer's own destruction cancels its wait.
   }
 
   // CURLMOPT_SOCKETFUNCTION: curl says which events it wants on a socket.

@@ -92,7 +92,11 @@ Task<std::string> ServiceAppProvider::AccessToken(std::string rejected, Deadline
     std::shared_ptr<Flight> flight;
     ~EndFlight() {
       if (state.flight == flight) state.flight.reset();
-      if (!flight->result) flight->Finish(Fail(ErrorCode::kInternal, "the Service App token refresh was abandoned"));
+      if (flight->result) return;
+      try {
+        flight->Finish(Fail(ErrorCode::kInternal, "the Service App token refresh was abandoned"));
+      } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory; waiters still end at their deadlines
+      }
     }
   } end_flight{state, flight};
 

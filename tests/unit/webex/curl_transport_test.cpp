@@ -31,8 +31,8 @@ std::size_t ThreadCount() {
   return static_cast<std::size_t>(std::distance(begin(tasks), end(tasks)));
 }
 
-http::Response Delayed(std::chrono::milliseconds delay, std::string body = kPerson) {
-  http::Response response = JsonResponse(200, std::move(body));
+http::Response Delayed(std::chrono::milliseconds delay, const std::string& body = kPerson) {
+  http::Response response = JsonResponse(200, body);
   response.delay = delay;
   return response;
 }
