@@ -1,7 +1,14 @@
+#include <utility>  // Asio 1.74 needs it before its own headers.
+
 #include "webex/client.hpp"
 
 #include <algorithm>
-#include <thread>
+#include <iterator>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +21,7 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+namespace asio = boost::asio;
 
 // "scheme://authority" of an absolute URL, lowercased; empty when it is not absolute.
 std::string Origin(std::string_view url) {
@@ -173,293 +181,398 @@ Result<void> Discard(const Result<HttpResult>& response) {
   return {};
 }
 
-std::string Bearer(const std::string& token) { return "Bearer " + token; }
 
-}  // namespace
 
-struct Client::Call {
-  std::string method;
-  std::string url;
-  HeaderList headers;
-  std::string body;
-};
-
-Sleeper RealSleeper() {
-  return [](milliseconds delay) { std::this_thread::sleep_for(delay); };
-}
-
-Client::Client(std::string base_url, Transport& transport, Sleeper sleeper, RetryPolicy policy)
-    : base_url_(std::move(base_url)), transport_(transport), sleeper_(std::move(sleeper)), policy_(policy) {
-  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
-  if (!sleeper_) sleeper_ = RealSleeper();
-  policy_.max_attempts = std::max(1, policy_.max_attempts);
-  policy_.max_pages = std::max(1, policy_.max_pages);
-}
-
-std::string Client::Url(const std::string& path) const { return base_url_ + path; }
-
-bool Client::SameOrigin(const std::string& url) const {
-  std::string origin = Origin(url);
-  return !origin.empty() && origin == Origin(base_url_);
-}
-
-Result<HttpResult> Client::Execute(const Call& call) {
-  HttpCall http{call.method, call.url, call.headers, call.body};
-  const std::string path = PathOf(call.url);
-  // A request that never got an answer may still have been processed: only repeat those that
-  // are safe to repeat.
-  const bool idempotent = call.method == "GET" || call.method == "DELETE" || call.method == "PUT";
-  for (int attempt = 1;; ++attempt) {
-    const bool last = attempt >= policy_.max_attempts;
-    auto sent = transport_.Send(http);
-    if (!sent) {
-      log::warn("webex {} {} failed: {} (attempt {}/{})", call.method, path, sent.error().message, attempt,
-                policy_.max_attempts);
-      if (!idempotent || last) return tl::unexpected(sent.error());
-      sleeper_(std::min(policy_.max_backoff, policy_.initial_backoff * (1 << std::min(attempt - 1, 16))));
-      continue;
-    }
-    const int status = sent->status;
-    if (status >= 200 && status < 300) return sent;
-
-    const std::string tracking = sent->Header("Trackingid").value_or("-");
-    if (status == 429 || status == 423) {
-      int64_t wait = RetryAfterSeconds(*sent).value_or(policy_.default_retry_after.count());
-      wait = std::max<int64_t>(wait, 1);
-      if (wait > policy_.max_retry_after.count() || last) {
-        log::warn("webex {} {} answered {} trackingId={}; giving up (Retry-After {} s, attempt {}/{})", call.method,
-                  path, status, tracking, wait, attempt, policy_.max_attempts);
-        return tl::unexpected(TooManyRequests(wait));
-      }
-      log::warn("webex {} {} answered {} trackingId={}; retrying in {} s (attempt {}/{})", call.method, path,
-                status, tracking, wait, attempt, policy_.max_attempts);
-      sleeper_(seconds(wait));
-      continue;
-    }
-    if ((status == 502 || status == 503 || status == 504) && !last) {
-      milliseconds wait = std::min(policy_.max_backoff, policy_.initial_backoff * (1 << std::min(attempt - 1, 16)));
-      if (auto retry_after = RetryAfterSeconds(*sent);
-          retry_after && *retry_after <= policy_.max_retry_after.count()) {
-        wait = std::max<milliseconds>(wait, seconds(*retry_after));
-      }
-      log::warn("webex {} {} answered {} trackingId={}; retrying in {} ms (attempt {}/{})", call.method, path,
-                status, tracking, wait.count(), attempt, policy_.max_attempts);
-      sleeper_(wait);
-      continue;
-    }
-    log::warn("webex {} {} answered {} trackingId={} (attempt {}/{})", call.method, path, status, tracking,
-              attempt, policy_.max_attempts);
-    if (status >= 300 && status < 400) {
-      return Fail(ErrorCode::kUpstream, "Webex answered with a redirect (HTTP " + std::to_string(status) + ")");
-    }
-    return tl::unexpected(MapFailure(status, sent->body));
-  }
-}
-
-Result<HttpResult> Client::Json(const std::string& method, const std::string& url, const std::string& token,
-                                const std::string* body) {
-  Call call{method, url, {{"Authorization", Bearer(token)}, {"Accept", "application/json"}}, {}};
+// The HTTP call of a JSON request with a bearer token.
+HttpCall JsonCall(std::string method, std::string url, std::string token, const json* body = nullptr) {
+  HttpCall call{std::move(method), std::move(url), {{"Authorization", "Bearer " + std::move(token)}, {"Accept", "application/json"}}, {}};
   if (body != nullptr) {
     call.headers.emplace_back("Content-Type", "application/json");
-    call.body = *body;
+    call.body = body->dump();
   }
-  return Execute(call);
+  return call;
 }
 
+// The HTTP call of an OAuth form post (no bearer).
+HttpCall FormCall(std::string url, const Params& form) {
+  return HttpCall{"POST",
+                  std::move(url),
+                  {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}},
+                  EncodeParams(form)};
+}
+
+// The items of one list page, parsed.
 template <typename T>
-Result<std::vector<T>> Client::ListAll(const std::string& token, std::string url,
-                                       Result<T> (*parse)(const json&)) {
-  std::vector<T> items;
-  for (int page = 1;; ++page) {
-    auto response = Json("GET", url, token, nullptr);
-    if (!response) return tl::unexpected(response.error());
-    auto j = ParseJson(*response);
-    if (!j) return tl::unexpected(j.error());
-    auto list = j->find("items");
-    if (!j->is_object() || list == j->end() || !list->is_array()) {
-      return Fail(ErrorCode::kUpstream, "Webex returned a list without items");
-    }
-    for (const auto& item : *list) {
-      auto parsed = parse(item);
-      if (!parsed) return tl::unexpected(parsed.error());
-      items.push_back(std::move(*parsed));
-    }
-    auto next = NextLink(*response);
-    if (!next) return items;
-    if (!SameOrigin(*next)) {
-      // The bearer token goes only where WEBEX_API_URL points.
-      log::warn("webex GET {}: next page link points to another origin; not followed", PathOf(url));
-      return Fail(ErrorCode::kUpstream, "Webex returned a next-page link to another origin");
-    }
-    if (page >= policy_.max_pages) {
-      log::warn("webex GET {}: more than {} pages; stopped", PathOf(url), policy_.max_pages);
-      return Fail(ErrorCode::kUpstream, "Webex returned more than " + std::to_string(policy_.max_pages) + " pages");
-    }
-    url = std::move(*next);
-  }
-}
-
-Result<Person> Client::GetMe(const std::string& token) {
-  return ParseBody(Json("GET", Url("/people/me"), token, nullptr), &ParsePerson);
-}
-
-Result<Person> Client::GetPerson(const std::string& token, const std::string& person_id) {
-  return ParseBody(Json("GET", Url("/people/" + PercentEncode(person_id)), token, nullptr), &ParsePerson);
-}
-
-Result<Room> Client::CreateRoom(const std::string& token, const std::string& title) {
-  std::string body = json{{"title", title}}.dump();
-  return ParseBody(Json("POST", Url("/rooms"), token, &body), &ParseRoom);
-}
-
-Result<Room> Client::GetRoom(const std::string& token, const std::string& room_id) {
-  return ParseBody(Json("GET", Url("/rooms/" + PercentEncode(room_id)), token, nullptr), &ParseRoom);
-}
-
-Result<void> Client::DeleteRoom(const std::string& token, const std::string& room_id) {
-  return Discard(Json("DELETE", Url("/rooms/" + PercentEncode(room_id)), token, nullptr));
-}
-
-Result<std::vector<Room>> Client::ListRooms(const std::string& token, const std::string& sort_by, int max) {
-  Params query;
-  if (!sort_by.empty()) query.emplace_back("sortBy", sort_by);
-  if (max > 0) query.emplace_back("max", std::to_string(max));
-  std::string url = Url("/rooms");
-  if (!query.empty()) url += "?" + EncodeParams(query);
-  return ListAll<Room>(token, std::move(url), &ParseRoom);
-}
-
-Result<Membership> Client::AddMembership(const std::string& token, const std::string& room_id,
-                                         const std::string& person_id, bool is_moderator) {
-  json body{{"roomId", room_id}, {"personId", person_id}};
-  if (is_moderator) body["isModerator"] = true;
-  std::string text = body.dump();
-  return ParseBody(Json("POST", Url("/memberships"), token, &text), &ParseMembership);
-}
-
-Result<void> Client::DeleteMembership(const std::string& token, const std::string& membership_id) {
-  return Discard(Json("DELETE", Url("/memberships/" + PercentEncode(membership_id)), token, nullptr));
-}
-
-Result<std::vector<Membership>> Client::ListMemberships(const std::string& token, const std::string& room_id) {
-  return ListAll<Membership>(token, Url("/memberships?" + EncodeParams({{"roomId", room_id}})), &ParseMembership);
-}
-
-Result<Message> Client::SendMessage(const std::string& token, const std::string& room_id,
-                                    const OutgoingMessage& message) {
-  json body{{"roomId", room_id}};
-  if (!message.text.empty()) body["text"] = message.text;
-  if (!message.markdown.empty()) body["markdown"] = message.markdown;
-  if (!message.files.empty()) body["files"] = message.files;
-  if (!message.parent_id.empty()) body["parentId"] = message.parent_id;
-  std::string text = body.dump();
-  return ParseBody(Json("POST", Url("/messages"), token, &text), &ParseMessage);
-}
-
-Result<MessagePage> Client::ListMessages(const std::string& token, const std::string& room_id, int max,
-                                         const std::string& before_message) {
-  Params query{{"roomId", room_id}};
-  if (max > 0) query.emplace_back("max", std::to_string(max));
-  if (!before_message.empty()) query.emplace_back("beforeMessage", before_message);
-  return ListMessagesAt(token, Url("/messages?" + EncodeParams(query)));
-}
-
-Result<MessagePage> Client::ListMessagesAt(const std::string& token, const std::string& next_url) {
-  if (!SameOrigin(next_url)) {
-    return Fail(ErrorCode::kBadRequest, "the page URL does not point at WEBEX_API_URL");
-  }
-  auto response = Json("GET", next_url, token, nullptr);
-  if (!response) return tl::unexpected(response.error());
-  auto j = ParseJson(*response);
+Result<std::vector<T>> ParseItems(const HttpResult& response, Result<T> (*parse)(const json&)) {
+  auto j = ParseJson(response);
   if (!j) return tl::unexpected(j.error());
   auto list = j->find("items");
   if (!j->is_object() || list == j->end() || !list->is_array()) {
     return Fail(ErrorCode::kUpstream, "Webex returned a list without items");
   }
-  MessagePage page;
+  std::vector<T> items;
+  items.reserve(list->size());
   for (const auto& item : *list) {
-    auto parsed = ParseMessage(item);
+    auto parsed = parse(item);
     if (!parsed) return tl::unexpected(parsed.error());
-    page.items.push_back(std::move(*parsed));
+    items.push_back(std::move(*parsed));
   }
-  if (auto next = NextLink(*response); next && SameOrigin(*next)) {
+  return items;
+}
+
+milliseconds Backoff(const RetryPolicy& policy, int attempt) {
+  return std::min(policy.max_backoff, policy.initial_backoff * (1 << std::min(attempt - 1, 16)));
+}
+
+// Whether a wait of `wait` from now still ends before the call's deadline.
+bool WaitFits(milliseconds wait, Deadline deadline) { return std::chrono::steady_clock::now() + wait <= deadline; }
+
+// A wait as whole seconds for Retry-After: rounded up, at least 1.
+int RetryAfterOf(milliseconds wait) {
+  return static_cast<int>(std::clamp<int64_t>(std::chrono::ceil<seconds>(wait).count(), 1, 1'000'000));
+}
+
+asio::awaitable<void> WaitOnTimer(milliseconds delay) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+// What one call needs of its Client. References: a Client outlives the calls made on it.
+struct Context {
+  const std::string& base_url;
+  Transport& transport;
+  const Waiter& waiter;
+  const RetryPolicy& policy;
+
+  std::string Url(const std::string& path) const { return base_url + path; }
+  bool SameOrigin(const std::string& url) const {
+    std::string origin = Origin(url);
+    return !origin.empty() && origin == Origin(base_url);
+  }
+};
+
+// Sends `call`, repeating it after 429/423/502/503/504 (and, when it is safe to repeat, after no
+// answer) as RetryPolicy allows. A wait that would pass `deadline` is not started: the call fails
+// at once with retry_after_seconds set to that wait.
+Task<HttpResult> Execute(Context ctx, HttpCall call, Deadline deadline) {
+  const std::string path = PathOf(call.url);
+  const int max_attempts = ctx.policy.max_attempts;
+  // A request that never got an answer may still have been processed: only repeat those that
+  // are safe to repeat.
+  const bool idempotent = call.method == "GET" || call.method == "DELETE" || call.method == "PUT";
+  for (int attempt = 1;; ++attempt) {
+    const bool last = attempt >= max_attempts;
+    Result<HttpResult> sent = co_await ctx.transport.Send(call, deadline);
+    if (!sent) {
+      Error error = sent.error();
+      log::warn("webex {} {} failed: {} (attempt {}/{})", call.method, path, error.message, attempt, max_attempts);
+      // Only "no answer" is worth another try; a response that was too large would be again.
+      if (!idempotent || last || error.code != ErrorCode::kUnavailable) co_return tl::unexpected(error);
+      const milliseconds wait = Backoff(ctx.policy, attempt);
+      if (!WaitFits(wait, deadline)) {
+        log::warn("webex {} {}: giving up, retrying in {} ms would pass the deadline (attempt {}/{})", call.method,
+                  path, wait.count(), attempt, max_attempts);
+        error.retry_after_seconds = RetryAfterOf(wait);
+        co_return tl::unexpected(error);
+      }
+      co_await ctx.waiter(wait);
+      continue;
+    }
+    const int status = sent->status;
+    if (status >= 200 && status < 300) co_return std::move(sent);
+
+    const std::string tracking = sent->Header("Trackingid").value_or("-");
+    if (status == 429 || status == 423) {
+      int64_t wait = RetryAfterSeconds(*sent).value_or(ctx.policy.default_retry_after.count());
+      wait = std::max<int64_t>(wait, 1);
+      if (wait > ctx.policy.max_retry_after.count() || last) {
+        log::warn("webex {} {} answered {} trackingId={}; giving up (Retry-After {} s, attempt {}/{})", call.method,
+                  path, status, tracking, wait, attempt, max_attempts);
+        co_return tl::unexpected(TooManyRequests(wait));
+      }
+      if (!WaitFits(seconds(wait), deadline)) {
+        log::warn("webex {} {} answered {} trackingId={}; giving up, waiting {} s would pass the deadline "
+                  "(attempt {}/{})",
+                  call.method, path, status, tracking, wait, attempt, max_attempts);
+        co_return tl::unexpected(TooManyRequests(wait));
+      }
+      log::warn("webex {} {} answered {} trackingId={}; retrying in {} s (attempt {}/{})", call.method, path,
+                status, tracking, wait, attempt, max_attempts);
+      co_await ctx.waiter(seconds(wait));
+      continue;
+    }
+    if ((status == 502 || status == 503 || status == 504) && !last) {
+      milliseconds wait = Backoff(ctx.policy, attempt);
+      if (auto retry_after = RetryAfterSeconds(*sent);
+          retry_after && *retry_after <= ctx.policy.max_retry_after.count()) {
+        wait = std::max<milliseconds>(wait, seconds(*retry_after));
+      }
+      if (!WaitFits(wait, deadline)) {
+        log::warn("webex {} {} answered {} trackingId={}; giving up, retrying in {} ms would pass the deadline "
+                  "(attempt {}/{})",
+                  call.method, path, status, tracking, wait.count(), attempt, max_attempts);
+        Error error = MapFailure(status, sent->body);
+        error.retry_after_seconds = RetryAfterOf(wait);
+        co_return tl::unexpected(error);
+      }
+      log::warn("webex {} {} answered {} trackingId={}; retrying in {} ms (attempt {}/{})", call.method, path,
+                status, tracking, wait.count(), attempt, max_attempts);
+      co_await ctx.waiter(wait);
+      continue;
+    }
+    log::warn("webex {} {} answered {} trackingId={} (attempt {}/{})", call.method, path, status, tracking,
+              attempt, max_attempts);
+    if (status >= 300 && status < 400) {
+      co_return Fail(ErrorCode::kUpstream, "Webex answered with a redirect (HTTP " + std::to_string(status) + ")");
+    }
+    co_return tl::unexpected(MapFailure(status, sent->body));
+  }
+}
+
+// Every page of a list, following Link rel="next" within the API's origin, at most max_pages.
+template <typename T>
+Task<std::vector<T>> ListAll(Context ctx, std::string token, std::string url, Result<T> (*parse)(const json&),
+                             Deadline deadline) {
+  std::vector<T> items;
+  for (int page = 1;; ++page) {
+    auto response = co_await Execute(ctx, JsonCall("GET", url, token), deadline);
+    if (!response) co_return tl::unexpected(response.error());
+    auto page_items = ParseItems(*response, parse);
+    if (!page_items) co_return tl::unexpected(page_items.error());
+    std::move(page_items->begin(), page_items->end(), std::back_inserter(items));
+    auto next = NextLink(*response);
+    if (!next) co_return items;
+    if (!ctx.SameOrigin(*next)) {
+      // The bearer token goes only where WEBEX_API_URL points.
+      log::warn("webex GET {}: next page link points to another origin; not followed", PathOf(url));
+      co_return Fail(ErrorCode::kUpstream, "Webex returned a next-page link to another origin");
+    }
+    if (page >= ctx.policy.max_pages) {
+      log::warn("webex GET {}: more than {} pages; stopped", PathOf(url), ctx.policy.max_pages);
+      co_return Fail(ErrorCode::kUpstream,
+                     "Webex returned more than " + std::to_string(ctx.policy.max_pages) + " pages");
+    }
+    url = std::move(*next);
+  }
+}
+
+std::string RoomsUrl(const Context& ctx, const std::string& sort_by, int max) {
+  Params query;
+  if (!sort_by.empty()) query.emplace_back("sortBy", sort_by);
+  if (max > 0) query.emplace_back("max", std::to_string(max));
+  std::string url = ctx.Url("/rooms");
+  if (!query.empty()) url += "?" + EncodeParams(query);
+  return url;
+}
+
+}  // namespace
+
+Waiter TimerWaiter() { return &WaitOnTimer; }
+
+Client::Client(std::string base_url, Transport& transport, Waiter waiter, RetryPolicy policy)
+    : base_url_(std::move(base_url)), transport_(transport), waiter_(std::move(waiter)), policy_(policy) {
+  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+  if (!waiter_) waiter_ = TimerWaiter();
+  policy_.max_attempts = std::max(1, policy_.max_attempts);
+  policy_.max_pages = std::max(1, policy_.max_pages);
+}
+
+Task<Person> Client::GetMe(std::string token, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  auto response = co_await Execute(ctx, JsonCall("GET", ctx.Url("/people/me"), std::move(token)), deadline);
+  co_return ParseBody(response, &ParsePerson);
+}
+
+Task<Person> Client::GetPerson(std::string token, std::string person_id, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  auto url = ctx.Url("/people/" + PercentEncode(person_id));
+  auto response = co_await Execute(ctx, JsonCall("GET", std::move(url), std::move(token)), deadline);
+  co_return ParseBody(response, &ParsePerson);
+}
+
+Task<Room> Client::CreateRoom(std::string token, std::string title, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const json body{{"title", std::move(title)}};
+  auto response = co_await Execute(ctx, JsonCall("POST", ctx.Url("/rooms"), std::move(token), &body), deadline);
+  co_return ParseBody(response, &ParseRoom);
+}
+
+Task<Room> Client::GetRoom(std::string token, std::string room_id, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  auto url = ctx.Url("/rooms/" + PercentEncode(room_id));
+  auto response = co_await Execute(ctx, JsonCall("GET", std::move(url), std::move(token)), deadline);
+  co_return ParseBody(response, &ParseRoom);
+}
+
+Task<void> Client::DeleteRoom(std::string token, std::string room_id, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  auto url = ctx.Url("/rooms/" + PercentEncode(room_id));
+  auto response = co_await Execute(ctx, JsonCall("DELETE", std::move(url), std::move(token)), deadline);
+  co_return Discard(response);
+}
+
+Task<std::vector<Room>> Client::ListRooms(std::string token, std::string sort_by, int max, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  co_return co_await ListAll<Room>(ctx, std::move(token), RoomsUrl(ctx, sort_by, max), &ParseRoom, deadline);
+}
+
+Task<std::vector<Room>> Client::ListRecentRooms(std::string token, std::string sort_by, int max,
+                                                Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  auto response =
+      co_await Execute(ctx, JsonCall("GET", RoomsUrl(ctx, sort_by, max), std::move(token)), deadline);
+  if (!response) co_return tl::unexpected(response.error());
+  co_return ParseItems(*response, &ParseRoom);
+}
+
+Task<Membership> Client::AddMembership(std::string token, std::string room_id, std::string person_id,
+                                       Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const json body{{"roomId", std::move(room_id)}, {"personId", std::move(person_id)}};
+  auto response =
+      co_await Execute(ctx, JsonCall("POST", ctx.Url("/memberships"), std::move(token), &body), deadline);
+  co_return ParseBody(response, &ParseMembership);
+}
+
+Task<void> Client::DeleteMembership(std::string token, std::string membership_id, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  auto url = ctx.Url("/memberships/" + PercentEncode(membership_id));
+  auto response = co_await Execute(ctx, JsonCall("DELETE", std::move(url), std::move(token)), deadline);
+  co_return Discard(response);
+}
+
+Task<std::vector<Membership>> Client::ListMemberships(std::string token, std::string room_id, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  auto url = ctx.Url("/memberships?" + EncodeParams({{"roomId", std::move(room_id)}}));
+  co_return co_await ListAll<Membership>(ctx, std::move(token), std::move(url), &ParseMembership, deadline);
+}
+
+Task<Message> Client::SendMessage(std::string token, std::string room_id, OutgoingMessage message,
+                                  Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  json body{{"roomId", std::move(room_id)}};
+  if (!message.text.empty()) body["text"] = std::move(message.text);
+  if (!message.markdown.empty()) body["markdown"] = std::move(message.markdown);
+  if (!message.files.empty()) body["files"] = std::move(message.files);
+  if (!message.parent_id.empty()) body["parentId"] = std::move(message.parent_id);
+  auto response = co_await Execute(ctx, JsonCall("POST", ctx.Url("/messages"), std::move(token), &body), deadline);
+  co_return ParseBody(response, &ParseMessage);
+}
+
+Task<MessagePage> Client::ListMessages(std::string token, std::string room_id, int max, std::string before_message,
+                                       Deadline deadline) {
+  Params query{{"roomId", std::move(room_id)}};
+  if (max > 0) query.emplace_back("max", std::to_string(max));
+  if (!before_message.empty()) query.emplace_back("beforeMessage", std::move(before_message));
+  std::string url = base_url_ + "/messages?" + EncodeParams(query);
+  co_return co_await ListMessagesAt(std::move(token), std::move(url), deadline);
+}
+
+Task<MessagePage> Client::ListMessagesAt(std::string token, std::string next_url, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  if (!ctx.SameOrigin(next_url)) {
+    co_return Fail(ErrorCode::kBadRequest, "the page URL does not point at WEBEX_API_URL");
+  }
+  auto response = co_await Execute(ctx, JsonCall("GET", std::move(next_url), std::move(token)), deadline);
+  if (!response) co_return tl::unexpected(response.error());
+  auto items = ParseItems(*response, &ParseMessage);
+  if (!items) co_return tl::unexpected(items.error());
+  MessagePage page;
+  page.items = std::move(*items);
+  if (auto next = NextLink(*response); next && ctx.SameOrigin(*next)) {
     page.next_before_message = FindParam(ParseParams(QueryOf(*next)), "beforeMessage");
     page.next_url = std::move(*next);
   }
-  return page;
+  co_return page;
 }
 
-Result<Message> Client::GetMessage(const std::string& token, const std::string& message_id) {
-  return ParseBody(Json("GET", Url("/messages/" + PercentEncode(message_id)), token, nullptr), &ParseMessage);
+Task<Message> Client::GetMessage(std::string token, std::string message_id, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  auto url = ctx.Url("/messages/" + PercentEncode(message_id));
+  auto response = co_await Execute(ctx, JsonCall("GET", std::move(url), std::move(token)), deadline);
+  co_return ParseBody(response, &ParseMessage);
 }
 
-Result<Webhook> Client::CreateWebhook(const std::string& token, const WebhookSpec& spec) {
-  json body{{"name", spec.name}, {"targetUrl", spec.target_url}, {"resource", spec.resource}, {"event", spec.event}};
-  if (!spec.filter.empty()) body["filter"] = spec.filter;
-  if (!spec.secret.empty()) body["secret"] = spec.secret;
-  std::string text = body.dump();
-  return ParseBody(Json("POST", Url("/webhooks"), token, &text), &ParseWebhook);
+Task<Webhook> Client::CreateWebhook(std::string token, WebhookSpec spec, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  json body{{"name", std::move(spec.name)},
+            {"targetUrl", std::move(spec.target_url)},
+            {"resource", std::move(spec.resource)},
+            {"event", std::move(spec.event)}};
+  if (!spec.filter.empty()) body["filter"] = std::move(spec.filter);
+  if (!spec.secret.empty()) body["secret"] = std::move(spec.secret);
+  auto response = co_await Execute(ctx, JsonCall("POST", ctx.Url("/webhooks"), std::move(token), &body), deadline);
+  co_return ParseBody(response, &ParseWebhook);
 }
 
-Result<std::vector<Webhook>> Client::ListWebhooks(const std::string& token) {
-  return ListAll<Webhook>(token, Url("/webhooks"), &ParseWebhook);
+Task<std::vector<Webhook>> Client::ListWebhooks(std::string token, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  co_return co_await ListAll<Webhook>(ctx, std::move(token), ctx.Url("/webhooks"), &ParseWebhook, deadline);
 }
 
-Result<void> Client::DeleteWebhook(const std::string& token, const std::string& webhook_id) {
-  return Discard(Json("DELETE", Url("/webhooks/" + PercentEncode(webhook_id)), token, nullptr));
+Task<void> Client::DeleteWebhook(std::string token, std::string webhook_id, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  auto url = ctx.Url("/webhooks/" + PercentEncode(webhook_id));
+  auto response = co_await Execute(ctx, JsonCall("DELETE", std::move(url), std::move(token)), deadline);
+  co_return Discard(response);
 }
 
-Result<Meeting> Client::CreateAdhocMeeting(const std::string& token, const std::string& room_id) {
-  std::string body = json{{"roomId", room_id}, {"adhoc", true}}.dump();
-  return ParseBody(Json("POST", Url("/meetings"), token, &body), &ParseMeeting);
+Task<Meeting> Client::CreateAdhocMeeting(std::string token, std::string room_id, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const json body{{"roomId", std::move(room_id)}, {"adhoc", true}};
+  auto response = co_await Execute(ctx, JsonCall("POST", ctx.Url("/meetings"), std::move(token), &body), deadline);
+  co_return ParseBody(response, &ParseMeeting);
 }
 
-Result<MeetingJoin> Client::JoinMeeting(const std::string& token, const std::string& meeting_id,
-                                        const std::string& email, const std::string& display_name) {
-  json body{{"meetingId", meeting_id}, {"joinDirectly", false}};
-  if (!email.empty()) body["email"] = email;
-  if (!display_name.empty()) body["displayName"] = display_name;
-  std::string text = body.dump();
-  return ParseBody(Json("POST", Url("/meetings/join"), token, &text), &ParseMeetingJoin);
+Task<MeetingJoin> Client::JoinMeeting(std::string token, std::string meeting_id, std::string email,
+                                      std::string display_name, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  json body{{"meetingId", std::move(meeting_id)}, {"joinDirectly", false}};
+  if (!email.empty()) body["email"] = std::move(email);
+  if (!display_name.empty()) body["displayName"] = std::move(display_name);
+  auto response =
+      co_await Execute(ctx, JsonCall("POST", ctx.Url("/meetings/join"), std::move(token), &body), deadline);
+  co_return ParseBody(response, &ParseMeetingJoin);
 }
 
-Result<GuestToken> Client::CreateGuestToken(const std::string& service_app_token, const std::string& subject,
-                                            const std::string& display_name) {
-  std::string body = json{{"subject", subject}, {"displayName", display_name}}.dump();
-  return ParseBody(Json("POST", Url("/guests/token"), service_app_token, &body), &ParseGuestToken);
+Task<GuestToken> Client::CreateGuestToken(std::string service_app_token, std::string subject,
+                                          std::string display_name, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const json body{{"subject", std::move(subject)}, {"displayName", std::move(display_name)}};
+  auto response = co_await Execute(
+      ctx, JsonCall("POST", ctx.Url("/guests/token"), std::move(service_app_token), &body), deadline);
+  co_return ParseBody(response, &ParseGuestToken);
 }
 
-Result<JwtLogin> Client::LoginWithJwt(const std::string& jwt) {
-  return ParseBody(Json("POST", Url("/jwt/login"), jwt, nullptr), &ParseJwtLogin);
+Task<JwtLogin> Client::LoginWithJwt(std::string jwt, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  auto response = co_await Execute(ctx, JsonCall("POST", ctx.Url("/jwt/login"), std::move(jwt)), deadline);
+  co_return ParseBody(response, &ParseJwtLogin);
 }
 
-Result<OAuthTokens> Client::ExchangeCode(const std::string& client_id, const std::string& client_secret,
-                                         const std::string& code, const std::string& redirect_uri,
-                                         const std::string& code_verifier) {
+Task<OAuthTokens> Client::ExchangeCode(std::string client_id, std::string client_secret, std::string code,
+                                       std::string redirect_uri, std::string code_verifier, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
   Params form{{"grant_type", "authorization_code"},
-              {"client_id", client_id},
-              {"client_secret", client_secret},
-              {"code", code},
-              {"redirect_uri", redirect_uri}};
-  if (!code_verifier.empty()) form.emplace_back("code_verifier", code_verifier);
-  Call call{"POST",
-            Url("/access_token"),
-            {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}},
-            EncodeParams(form)};
-  return ParseBody(Execute(call), &ParseOAuthTokens);
+              {"client_id", std::move(client_id)},
+              {"client_secret", std::move(client_secret)},
+              {"code", std::move(code)},
+              {"redirect_uri", std::move(redirect_uri)}};
+  if (!code_verifier.empty()) form.emplace_back("code_verifier", std::move(code_verifier));
+  auto response = co_await Execute(ctx, FormCall(ctx.Url("/access_token"), form), deadline);
+  co_return ParseBody(response, &ParseOAuthTokens);
 }
 
-Result<OAuthTokens> Client::RefreshToken(const std::string& client_id, const std::string& client_secret,
-                                         const std::string& refresh_token) {
-  Params form{{"grant_type", "refresh_token"},
-              {"client_id", client_id},
-              {"client_secret", client_secret},
-              {"refresh_token", refresh_token}};
-  Call call{"POST",
-            Url("/access_token"),
-            {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}},
-            EncodeParams(form)};
-  return ParseBody(Execute(call), &ParseOAuthTokens);
+Task<OAuthTokens> Client::RefreshToken(std::string client_id, std::string client_secret, std::string refresh_token,
+                                       Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Params form{{"grant_type", "refresh_token"},
+                    {"client_id", std::move(client_id)},
+                    {"client_secret", std::move(client_secret)},
+                    {"refresh_token", std::move(refresh_token)}};
+  auto response = co_await Execute(ctx, FormCall(ctx.Url("/access_token"), form), deadline);
+  co_return ParseBody(response, &ParseOAuthTokens);
 }
 
 std::string Client::AuthorizeUrl(const std::string& client_id, const std::string& redirect_uri,

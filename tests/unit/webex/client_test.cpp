@@ -1,8 +1,10 @@
+#include <utility>  // Asio 1.74 needs it before its own headers.
+
 #include "webex/client.hpp"
 
-#include <atomic>
-#include <thread>
-
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/encoding.hpp"
@@ -17,7 +19,11 @@ using nlohmann::json;
 using testing::FakeWebex;
 using testing::JsonResponse;
 using testing::LogCapture;
-using testing::RecordingSleeper;
+using testing::RecordingWaiter;
+namespace asio = boost::asio;
+
+// A deadline far enough away for calls whose waits are only recorded.
+Deadline Later() { return DeadlineIn(std::chrono::seconds(60)); }
 
 const char* kPerson = R"({"id":"P1","emails":["a@example.com"],"displayName":"Ann","type":"person"})";
 
@@ -30,12 +36,18 @@ http::Response Status(int status, const std::string& retry_after = "") {
 class WebexClientTest : public ::testing::Test {
  protected:
   Client MakeClient(const FakeWebex& fake, RetryPolicy policy = {}) {
-    return Client(fake.base_url() + "/", transport_, sleeper_.sleeper(), policy);
+    return Client(fake.base_url() + "/", transport_, waiter_.waiter(), policy);
   }
-  std::vector<std::chrono::milliseconds> waits() const { return *sleeper_.waits; }
+  std::vector<std::chrono::milliseconds> waits() const { return *waiter_.waits; }
+  // Runs a call to completion on the test's event loop.
+  template <typename T>
+  T Run(asio::awaitable<T> task) {
+    return testing::Run(ioc_, std::move(task));
+  }
 
-  CurlTransport transport_;
-  RecordingSleeper sleeper_;
+  asio::io_context ioc_;
+  CurlTransport transport_{ioc_.get_executor()};
+  RecordingWaiter waiter_;
 };
 
 TEST_F(WebexClientTest, RetriesAfter429HonouringRetryAfterThenSucceeds) {
@@ -45,7 +57,7 @@ TEST_F(WebexClientTest, RetriesAfter429HonouringRetryAfterThenSucceeds) {
     return JsonResponse(200, kPerson);
   });
   Client client = MakeClient(fake);
-  auto me = client.GetMe("tok");
+  auto me = Run(client.GetMe("tok", Later()));
   ASSERT_TRUE(me.has_value()) << me.error().message;
   EXPECT_EQ(me->id, "P1");
   EXPECT_EQ(me->emails, std::vector<std::string>{"a@example.com"});
@@ -57,7 +69,7 @@ TEST_F(WebexClientTest, RetriesAfter429HonouringRetryAfterThenSucceeds) {
 TEST_F(WebexClientTest, GivesUpAt429WhenRetryAfterExceedsTheCap) {
   FakeWebex fake([](const http::Request&, int) { return Status(429, "120"); });
   Client client = MakeClient(fake);
-  auto me = client.GetMe("tok");
+  auto me = Run(client.GetMe("tok", Later()));
   ASSERT_FALSE(me.has_value());
   EXPECT_EQ(me.error().code, ErrorCode::kTooManyRequests);
   EXPECT_EQ(me.error().retry_after_seconds, 120);
@@ -68,7 +80,7 @@ TEST_F(WebexClientTest, GivesUpAt429WhenRetryAfterExceedsTheCap) {
 TEST_F(WebexClientTest, Persistent429WithoutRetryAfterWaits15sAndStopsAfterMaxAttempts) {
   FakeWebex fake([](const http::Request&, int) { return Status(429); });
   Client client = MakeClient(fake);
-  auto room = client.CreateRoom("tok", "Room");
+  auto room = Run(client.CreateRoom("tok", "Room", Later()));
   ASSERT_FALSE(room.has_value());
   EXPECT_EQ(room.error().code, ErrorCode::kTooManyRequests);
   EXPECT_EQ(room.error().retry_after_seconds, 15);
@@ -83,7 +95,7 @@ TEST_F(WebexClientTest, RetryAfterBelowOneSecondWaitsOneSecondAnd423IsRetriedLik
     return JsonResponse(200, kPerson);
   });
   Client client = MakeClient(fake);
-  ASSERT_TRUE(client.GetMe("tok").has_value());
+  ASSERT_TRUE(Run(client.GetMe("tok", Later())).has_value());
   EXPECT_EQ(waits(), (std::vector<std::chrono::milliseconds>{1s, 2s}));
 }
 
@@ -95,7 +107,7 @@ TEST_F(WebexClientTest, BacksOffExponentiallyOn5xxThenSucceeds) {
     return JsonResponse(200, kPerson);
   });
   Client client = MakeClient(fake);
-  ASSERT_TRUE(client.GetMe("tok").has_value());
+  ASSERT_TRUE(Run(client.GetMe("tok", Later())).has_value());
   EXPECT_EQ(waits(), (std::vector<std::chrono::milliseconds>{500ms, 1000ms, 2000ms}));
   EXPECT_EQ(fake.requests().size(), 4u);
 }
@@ -105,11 +117,101 @@ TEST_F(WebexClientTest, Persistent503IsUnavailableAfterMaxAttempts) {
   RetryPolicy policy;
   policy.max_attempts = 3;
   Client client = MakeClient(fake, policy);
-  auto me = client.GetMe("tok");
+  auto me = Run(client.GetMe("tok", Later()));
   ASSERT_FALSE(me.has_value());
   EXPECT_EQ(me.error().code, ErrorCode::kUnavailable);
   EXPECT_EQ(fake.requests().size(), 3u);
   EXPECT_EQ(waits().size(), 2u);
+}
+
+TEST_F(WebexClientTest, A429WaitThatWouldPassTheDeadlineFailsAtOnce) {
+  FakeWebex fake([](const http::Request&, int) { return Status(429, "5"); });
+  Client client = MakeClient(fake);
+  const auto started = std::chrono::steady_clock::now();
+  auto me = Run(client.GetMe("tok", started + 2s));
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(me.has_value());
+  EXPECT_EQ(me.error().code, ErrorCode::kTooManyRequests);
+  EXPECT_EQ(me.error().retry_after_seconds, 5);
+  EXPECT_TRUE(waits().empty());  // the waiter was never asked
+  EXPECT_LT(elapsed, 1s);
+  EXPECT_EQ(fake.requests().size(), 1u);
+}
+
+TEST_F(WebexClientTest, A5xxBackOffThatWouldPassTheDeadlineFailsAtOnceWithRetryAfter) {
+  FakeWebex fake([](const http::Request&, int) { return Status(503); });
+  RetryPolicy policy;
+  policy.initial_backoff = 2500ms;
+  Client client = MakeClient(fake, policy);
+  const auto started = std::chrono::steady_clock::now();
+  auto room = Run(client.DeleteRoom("tok", "R1", started + 2s));
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(room.has_value());
+  EXPECT_EQ(room.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(room.error().retry_after_seconds, 3);  // 2.5 s, rounded up
+  EXPECT_TRUE(waits().empty());
+  EXPECT_LT(elapsed, 1s);
+  EXPECT_EQ(fake.requests().size(), 1u);
+}
+
+TEST_F(WebexClientTest, RetriesWhileTheWaitsFitTheDeadline) {
+  FakeWebex fake([](const http::Request&, int) { return Status(429, "2"); });
+  Client client = MakeClient(fake);
+  // Recorded waits take no time: each 2 s wait fits a 3 s deadline, until attempts run out.
+  auto me = Run(client.GetMe("tok", DeadlineIn(3s)));
+  ASSERT_FALSE(me.has_value());
+  EXPECT_EQ(me.error().code, ErrorCode::kTooManyRequests);
+  EXPECT_EQ(me.error().retry_after_seconds, 2);
+  EXPECT_EQ(waits(), (std::vector<std::chrono::milliseconds>{2s, 2s, 2s}));
+}
+
+TEST_F(WebexClientTest, WaitsOnTheLoopsTimerByDefault) {
+  FakeWebex fake([](const http::Request&, int n) { return n == 0 ? Status(503) : JsonResponse(200, kPerson); });
+  RetryPolicy policy;
+  policy.initial_backoff = 150ms;
+  Client client(fake.base_url(), transport_, TimerWaiter(), policy);
+  const auto started = std::chrono::steady_clock::now();
+  auto me = Run(client.GetMe("tok", Later()));
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(me.has_value()) << me.error().message;
+  EXPECT_GE(elapsed, 150ms);
+  EXPECT_LT(elapsed, 1s);
+}
+
+TEST_F(WebexClientTest, AServerThatNeverAnswersInTimeIsUnavailableAtTheDeadline) {
+  FakeWebex fake([](const http::Request&, int) {
+    http::Response response = JsonResponse(200, kPerson);
+    response.delay = 1500ms;
+    return response;
+  });
+  Client client = MakeClient(fake);
+  const auto started = std::chrono::steady_clock::now();
+  auto me = Run(client.GetMe("tok", started + 300ms));
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(me.has_value());
+  EXPECT_EQ(me.error().code, ErrorCode::kUnavailable);
+  EXPECT_GE(me.error().retry_after_seconds, 1);
+  EXPECT_GE(elapsed, 280ms);
+  EXPECT_LT(elapsed, 800ms);
+  EXPECT_TRUE(waits().empty());  // the back-off would pass the deadline: not started
+  EXPECT_EQ(fake.requests().size(), 1u);
+}
+
+TEST_F(WebexClientTest, ListRecentRoomsReadsTheFirstPageOnly) {
+  std::string origin;
+  FakeWebex fake([&origin](const http::Request& request, int) {
+    EXPECT_EQ(request.query, "sortBy=created&max=2");
+    http::Response response = JsonResponse(200, R"({"items":[{"id":"R9"},{"id":"R8"}]})");
+    response.headers.Add("Link", "<" + origin + "/v1/rooms?page=2>; rel=\"next\"");
+    return response;
+  });
+  origin = fake.origin();
+  Client client = MakeClient(fake);
+  auto rooms = Run(client.ListRecentRooms("tok", "created", 2, Later()));
+  ASSERT_TRUE(rooms.has_value()) << rooms.error().message;
+  ASSERT_EQ(rooms->size(), 2u);
+  EXPECT_EQ(rooms->front().id, "R9");
+  EXPECT_EQ(fake.requests().size(), 1u);
 }
 
 TEST_F(WebexClientTest, FollowsLinkHeadersVerbatimAcrossThreePages) {
@@ -132,7 +234,7 @@ TEST_F(WebexClientTest, FollowsLinkHeadersVerbatimAcrossThreePages) {
   });
   origin = fake.origin();
   Client client = MakeClient(fake);
-  auto rooms = client.ListRooms("tok", "lastactivity", 2);
+  auto rooms = Run(client.ListRooms("tok", "lastactivity", 2, Later()));
   ASSERT_TRUE(rooms.has_value()) << rooms.error().message;
   ASSERT_EQ(rooms->size(), 6u);
   EXPECT_EQ(rooms->front().id, "R1");
@@ -154,7 +256,7 @@ TEST_F(WebexClientTest, ListMembershipsPagesUntilNoLink) {
   });
   origin = fake.origin();
   Client client = MakeClient(fake);
-  auto memberships = client.ListMemberships("tok", "R 1");
+  auto memberships = Run(client.ListMemberships("tok", "R 1", Later()));
   ASSERT_TRUE(memberships.has_value()) << memberships.error().message;
   ASSERT_EQ(memberships->size(), 3u);
   EXPECT_TRUE((*memberships)[0].is_moderator);
@@ -169,7 +271,7 @@ TEST_F(WebexClientTest, RefusesToSendTheTokenToAnotherOrigin) {
     return response;
   });
   Client client = MakeClient(fake);
-  auto rooms = client.ListRooms("tok");
+  auto rooms = Run(client.ListRooms("tok", "", 0, Later()));
   ASSERT_FALSE(rooms.has_value());
   EXPECT_EQ(rooms.error().code, ErrorCode::kUpstream);
   EXPECT_EQ(fake.requests().size(), 1u);
@@ -186,7 +288,7 @@ TEST_F(WebexClientTest, StopsAtThePageCap) {
   RetryPolicy policy;
   policy.max_pages = 3;
   Client client = MakeClient(fake, policy);
-  auto hooks = client.ListWebhooks("tok");
+  auto hooks = Run(client.ListWebhooks("tok", Later()));
   ASSERT_FALSE(hooks.has_value());
   EXPECT_EQ(hooks.error().code, ErrorCode::kUpstream);
   EXPECT_EQ(fake.requests().size(), 3u);
@@ -203,7 +305,7 @@ TEST_F(WebexClientTest, ListMessagesReturnsOnePageAndTheNextCursor) {
   });
   origin = fake.origin();
   Client client = MakeClient(fake);
-  auto page = client.ListMessages("tok", "R1", 2, "M0");
+  auto page = Run(client.ListMessages("tok", "R1", 2, "M0", Later()));
   ASSERT_TRUE(page.has_value()) << page.error().message;
   ASSERT_EQ(page->items.size(), 2u);
   EXPECT_EQ(page->items[0].text, "hi");
@@ -235,7 +337,7 @@ TEST_F(WebexClientTest, MapsFailuresAndKeepsWebexMessages) {
   for (const auto& c : cases) {
     FakeWebex fake([&c](const http::Request&, int) { return JsonResponse(c.status, c.body); });
     Client client = MakeClient(fake);
-    auto added = client.AddMembership("tok", "R1", "P1");
+    auto added = Run(client.AddMembership("tok", "R1", "P1", Later()));
     ASSERT_FALSE(added.has_value()) << c.status;
     EXPECT_EQ(added.error().code, c.code) << c.status;
     EXPECT_EQ(added.error().message, c.message) << c.status;
@@ -254,11 +356,11 @@ TEST_F(WebexClientTest, LogsFailuresWithTrackingIdButNoSecretsOrBodies) {
   });
   LogCapture capture;
   Client client = MakeClient(fake);
-  EXPECT_FALSE(client.ListMessages("SECRET-TOKEN-1", "ROOM-ID-Q", 10).has_value());
-  EXPECT_FALSE(client.SendMessage("SECRET-TOKEN-1", "R1", {.text = "private words"}).has_value());
-  EXPECT_FALSE(client.ExchangeCode("cid", "CLIENT-SECRET-2", "AUTH-CODE-3", "https://x/cb", "VERIFIER-4").has_value());
-  EXPECT_FALSE(client.RefreshToken("cid", "CLIENT-SECRET-2", "REFRESH-TOKEN-5").has_value());
-  EXPECT_FALSE(client.LoginWithJwt("JWT-6").has_value());
+  EXPECT_FALSE(Run(client.ListMessages("SECRET-TOKEN-1", "ROOM-ID-Q", 10, "", Later())).has_value());
+  EXPECT_FALSE(Run(client.SendMessage("SECRET-TOKEN-1", "R1", {.text = "private words"}, Later())).has_value());
+  EXPECT_FALSE(Run(client.ExchangeCode("cid", "CLIENT-SECRET-2", "AUTH-CODE-3", "https://x/cb", "VERIFIER-4", Later())).has_value());
+  EXPECT_FALSE(Run(client.RefreshToken("cid", "CLIENT-SECRET-2", "REFRESH-TOKEN-5", Later())).has_value());
+  EXPECT_FALSE(Run(client.LoginWithJwt("JWT-6", Later())).has_value());
   std::string log = capture.text();
   EXPECT_NE(log.find("GET /v1/messages answered 401"), std::string::npos) << log;
   EXPECT_NE(log.find("POST /v1/access_token answered 400"), std::string::npos) << log;
@@ -275,8 +377,8 @@ TEST_F(WebexClientTest, ExchangeCodeSendsAFormAndParsesTokens) {
                              R"("refresh_token_expires_in":7776000,"token_type":"Bearer"})");
   });
   Client client = MakeClient(fake);
-  auto tokens = client.ExchangeCode("client id", "s&e=c+r%t", "the/code", "http://localhost:5000/auth/webex/callback",
-                                    "verifier-1");
+  auto tokens = Run(client.ExchangeCode("client id", "s&e=c+r%t", "the/code", "http://localhost:5000/auth/webex/callback",
+                                    "verifier-1", Later()));
   ASSERT_TRUE(tokens.has_value()) << tokens.error().message;
   EXPECT_EQ(tokens->access_token, "AT");
   EXPECT_EQ(tokens->expires_in, 1209600);
@@ -302,7 +404,7 @@ TEST_F(WebexClientTest, ExchangeCodeSendsAFormAndParsesTokens) {
 TEST_F(WebexClientTest, RefreshTokenSendsAFormAndToleratesAMissingRefreshToken) {
   FakeWebex fake([](const http::Request&, int) { return JsonResponse(200, R"({"access_token":"AT2","expires_in":"3600"})"); });
   Client client = MakeClient(fake);
-  auto tokens = client.RefreshToken("cid", "secret", "RT");
+  auto tokens = Run(client.RefreshToken("cid", "secret", "RT", Later()));
   ASSERT_TRUE(tokens.has_value()) << tokens.error().message;
   EXPECT_EQ(tokens->access_token, "AT2");
   EXPECT_EQ(tokens->expires_in, 3600);
@@ -320,7 +422,7 @@ TEST_F(WebexClientTest, OAuthErrorsInBothStyles) {
       return JsonResponse(400, R"({"error":"invalid_grant","error_description":"The code has expired."})");
     });
     Client client = MakeClient(fake);
-    auto tokens = client.ExchangeCode("c", "s", "code", "r", "v");
+    auto tokens = Run(client.ExchangeCode("c", "s", "code", "r", "v", Later()));
     ASSERT_FALSE(tokens.has_value());
     EXPECT_EQ(tokens.error().code, ErrorCode::kBadRequest);
     EXPECT_EQ(tokens.error().reason, "invalid_grant");
@@ -331,7 +433,7 @@ TEST_F(WebexClientTest, OAuthErrorsInBothStyles) {
       return JsonResponse(401, R"({"message":"Invalid client credentials.","errors":[],"trackingId":"T"})");
     });
     Client client = MakeClient(fake);
-    auto tokens = client.RefreshToken("c", "s", "rt");
+    auto tokens = Run(client.RefreshToken("c", "s", "rt", Later()));
     ASSERT_FALSE(tokens.has_value());
     EXPECT_EQ(tokens.error().code, ErrorCode::kUnauthorized);
     EXPECT_EQ(tokens.error().message, "Invalid client credentials.");
@@ -339,14 +441,14 @@ TEST_F(WebexClientTest, OAuthErrorsInBothStyles) {
   {
     FakeWebex fake([](const http::Request&, int) { return JsonResponse(400, R"({"error":"invalid_request"})"); });
     Client client = MakeClient(fake);
-    auto tokens = client.RefreshToken("c", "s", "rt");
+    auto tokens = Run(client.RefreshToken("c", "s", "rt", Later()));
     ASSERT_FALSE(tokens.has_value());
     EXPECT_EQ(tokens.error().message, "invalid_request");
   }
 }
 
 TEST_F(WebexClientTest, AuthorizeUrlCarriesPkceS256) {
-  CurlTransport transport;
+  CurlTransport transport(ioc_.get_executor());
   Client client("https://webexapis.com/v1", transport);
   std::string url = client.AuthorizeUrl("C1", "http://localhost:5000/auth/webex/callback", "spark:all spark:kms",
                                         "st", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
@@ -376,37 +478,38 @@ TEST_F(WebexClientTest, SendsJsonBodiesForWrites) {
     return JsonResponse(404, "{}");
   });
   Client client = MakeClient(fake);
-  ASSERT_TRUE(client.CreateRoom("tok", "T").has_value());
-  auto membership = client.AddMembership("tok", "R1", "P1", true);
+  ASSERT_TRUE(Run(client.CreateRoom("tok", "T", Later())).has_value());
+  auto membership = Run(client.AddMembership("tok", "R1", "P1", Later()));
   ASSERT_TRUE(membership.has_value());
   EXPECT_TRUE(membership->is_moderator);
-  auto message = client.SendMessage("tok", "R1", {.markdown = "**b**"});
+  auto message = Run(client.SendMessage("tok", "R1", {.markdown = "**b**"}, Later()));
   ASSERT_TRUE(message.has_value());
   EXPECT_EQ(message->markdown, "**b**");
-  auto meeting = client.CreateAdhocMeeting("tok", "R1");
+  auto meeting = Run(client.CreateAdhocMeeting("tok", "R1", Later()));
   ASSERT_TRUE(meeting.has_value());
   EXPECT_EQ(meeting->meeting_number, "2551234567");
-  auto join = client.JoinMeeting("tok", "MT", "g@example.com", "Guest");
+  auto join = Run(client.JoinMeeting("tok", "MT", "g@example.com", "Guest", Later()));
   ASSERT_TRUE(join.has_value());
   EXPECT_EQ(join->join_link, "https://j");
-  auto hook = client.CreateWebhook("tok", {.name = "n", .target_url = "https://p/webhooks/webex", .resource = "all",
-                                           .event = "all", .secret = "whsec"});
+  auto hook = Run(client.CreateWebhook("tok", {.name = "n", .target_url = "https://p/webhooks/webex", .resource = "all",
+                                           .event = "all", .secret = "whsec"}, Later()));
   ASSERT_TRUE(hook.has_value());
   EXPECT_EQ(hook->status, "active");
-  auto guest = client.CreateGuestToken("sa", "alice", "Alice");
+  auto guest = Run(client.CreateGuestToken("sa", "alice", "Alice", Later()));
   ASSERT_TRUE(guest.has_value());
   EXPECT_EQ(guest->person_id, "GP");
   EXPECT_EQ(guest->expires_in, 64799);
   EXPECT_FALSE(guest->email.has_value());
-  EXPECT_TRUE(client.DeleteRoom("tok", "R1").has_value());
-  EXPECT_TRUE(client.DeleteMembership("tok", "M1").has_value());
+  EXPECT_TRUE(Run(client.DeleteRoom("tok", "R1", Later())).has_value());
+  EXPECT_TRUE(Run(client.DeleteMembership("tok", "M1", Later())).has_value());
 
   auto requests = fake.requests();
   ASSERT_EQ(requests.size(), 9u);
   auto body = [&](std::size_t i) { return json::parse(requests[i].body); };
   EXPECT_EQ(requests[0].content_type, "application/json");
   EXPECT_EQ(body(0), json({{"title", "T"}}));
-  EXPECT_EQ(body(1), json({{"roomId", "R1"}, {"personId", "P1"}, {"isModerator", true}}));
+  // Api::AddMembership adds plain members; the moderator flag comes back from Webex.
+  EXPECT_EQ(body(1), json({{"roomId", "R1"}, {"personId", "P1"}}));
   EXPECT_EQ(body(2), json({{"roomId", "R1"}, {"markdown", "**b**"}}));
   EXPECT_EQ(body(3), json({{"roomId", "R1"}, {"adhoc", true}}));
   EXPECT_EQ(body(4), json({{"meetingId", "MT"}, {"joinDirectly", false}, {"email", "g@example.com"}, {"displayName", "Guest"}}));
@@ -421,7 +524,7 @@ TEST_F(WebexClientTest, SendsJsonBodiesForWrites) {
 TEST_F(WebexClientTest, DoesNotFollowRedirects) {
   FakeWebex fake([](const http::Request&, int) { return http::Response::Redirect("/v1/people/P1", 302); });
   Client client = MakeClient(fake);
-  auto me = client.GetMe("tok");
+  auto me = Run(client.GetMe("tok", Later()));
   ASSERT_FALSE(me.has_value());
   EXPECT_EQ(me.error().code, ErrorCode::kUpstream);
   EXPECT_EQ(fake.requests().size(), 1u);
@@ -433,8 +536,8 @@ TEST_F(WebexClientTest, MalformedSuccessBodiesAreUpstreamErrors) {
     return JsonResponse(200, R"({"title":"no id"})");
   });
   Client client = MakeClient(fake);
-  EXPECT_EQ(client.GetMe("tok").error().code, ErrorCode::kUpstream);
-  EXPECT_EQ(client.GetRoom("tok", "R1").error().code, ErrorCode::kUpstream);
+  EXPECT_EQ(Run(client.GetMe("tok", Later())).error().code, ErrorCode::kUpstream);
+  EXPECT_EQ(Run(client.GetRoom("tok", "R1", Later())).error().code, ErrorCode::kUpstream);
 }
 
 TEST_F(WebexClientTest, UnreachableWebexIsUnavailableAndOnlyIdempotentCallsAreRetried) {
@@ -443,12 +546,12 @@ TEST_F(WebexClientTest, UnreachableWebexIsUnavailableAndOnlyIdempotentCallsAreRe
     FakeWebex fake([](const http::Request&, int) { return JsonResponse(200, "{}"); });
     base = fake.base_url();
   }  // stopped: nothing listens on that port now
-  Client client(base, transport_, sleeper_.sleeper());
-  auto me = client.GetMe("tok");
+  Client client(base, transport_, waiter_.waiter());
+  auto me = Run(client.GetMe("tok", Later()));
   ASSERT_FALSE(me.has_value());
   EXPECT_EQ(me.error().code, ErrorCode::kUnavailable);
   EXPECT_EQ(waits().size(), 3u);
-  auto room = client.CreateRoom("tok", "T");
+  auto room = Run(client.CreateRoom("tok", "T", Later()));
   ASSERT_FALSE(room.has_value());
   EXPECT_EQ(room.error().code, ErrorCode::kUnavailable);
   EXPECT_EQ(waits().size(), 3u);  // a POST that may have been processed is not repeated
@@ -457,15 +560,23 @@ TEST_F(WebexClientTest, UnreachableWebexIsUnavailableAndOnlyIdempotentCallsAreRe
 TEST_F(WebexClientTest, TransportServesConcurrentCallers) {
   FakeWebex fake([](const http::Request&, int) { return JsonResponse(200, kPerson); });
   Client client = MakeClient(fake);
-  std::atomic<int> ok{0};
-  std::vector<std::thread> threads;
+  int ok = 0;
+  int done = 0;
   for (int t = 0; t < 6; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 10; ++i) ok += client.GetMe("tok").has_value() ? 1 : 0;
-    });
+    asio::co_spawn(
+        ioc_,
+        [&]() -> asio::awaitable<void> {
+          for (int i = 0; i < 10; ++i) {
+            auto me = co_await client.GetMe("tok", Later());
+            ok += me.has_value() ? 1 : 0;
+          }
+          ++done;
+        },
+        asio::detached);
   }
-  for (auto& thread : threads) thread.join();
-  EXPECT_EQ(ok.load(), 60);
+  ioc_.run();
+  EXPECT_EQ(done, 6);
+  EXPECT_EQ(ok, 60);
   EXPECT_EQ(fake.requests().size(), 60u);
 }
 

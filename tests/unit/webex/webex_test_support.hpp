@@ -1,18 +1,26 @@
 #pragma once
 // Test helpers for the Webex client: a tiny fake Webex served in-process on port 0 that records
-// every request, a sleeper that records waits instead of sleeping, and a log capture.
+// every request, a waiter that records waits instead of waiting, a helper that runs a coroutine to
+// completion on an io_context, and a log capture.
 
-#include <utility>
+#include <utility>  // Asio 1.74 needs it before its own headers.
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -80,15 +88,45 @@ class FakeWebex {
   http::Server server_;
 };
 
-// Records the waits the client asks for; never sleeps.
-struct RecordingSleeper {
+inline boost::asio::awaitable<void> Record(std::shared_ptr<std::vector<std::chrono::milliseconds>> target,
+                                           std::chrono::milliseconds wait) {
+  target->push_back(wait);
+  co_return;
+}
+
+// Records the waits the client asks for; never waits.
+struct RecordingWaiter {
   std::shared_ptr<std::vector<std::chrono::milliseconds>> waits =
       std::make_shared<std::vector<std::chrono::milliseconds>>();
-  Sleeper sleeper() const {
+  Waiter waiter() const {
     auto target = waits;
-    return [target](std::chrono::milliseconds wait) { target->push_back(wait); };
+    return [target](std::chrono::milliseconds wait) { return Record(target, wait); };
   }
 };
+
+// Runs `task` on `ioc` (on this thread) until it completes and returns its result. Other work on
+// the loop runs meanwhile; an exception thrown by the task is rethrown here.
+template <typename T>
+T Run(boost::asio::io_context& ioc, boost::asio::awaitable<T> task) {
+  std::optional<T> result;
+  std::exception_ptr failure;
+  bool done = false;
+  boost::asio::co_spawn(
+      ioc,
+      [&result, task = std::move(task)]() mutable -> boost::asio::awaitable<void> {
+        result.emplace(co_await std::move(task));
+      },
+      [&failure, &done](std::exception_ptr e) {
+        failure = e;
+        done = true;
+      });
+  ioc.restart();
+  while (!done && ioc.run_one() > 0) {
+  }
+  if (failure) std::rethrow_exception(failure);
+  if (!result) throw std::runtime_error("the loop ran out of work before the task completed");
+  return std::move(*result);
+}
 
 // Routes spdlog's default logger into a string for the lifetime of the object.
 class LogCapture {
