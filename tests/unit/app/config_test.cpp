@@ -57,7 +57,9 @@ TEST(Config, DefaultsInDemoMode) {
   EXPECT_EQ(config->notify_mode, NotifyMode::kAuto);
   EXPECT_EQ(config->effective_notify_mode, NotifyMode::kPoll);
   EXPECT_EQ(config->log_level, "info");
-  EXPECT_EQ(config->worker_threads, 8);
+  EXPECT_EQ(config->worker_threads, 0);  // one per core
+  EXPECT_EQ(config->password_hash.memory_kib, 19456);
+  EXPECT_EQ(config->password_hash.iterations, 2);
   EXPECT_TRUE(config->demo);
 }
 
@@ -82,6 +84,8 @@ TEST(Config, Overrides) {
   env["LARGE_SPACES_FILE"] = "largespaces.json";
   env["LOG_LEVEL"] = "DEBUG";
   env["WORKER_THREADS"] = "2";
+  env["PASSWORD_HASH_MEMORY_KIB"] = "65536";
+  env["PASSWORD_HASH_ITERATIONS"] = "3";
   auto config = LoadConfig(env, "");
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->listen_host, "0.0.0.0");
@@ -98,6 +102,8 @@ TEST(Config, Overrides) {
   EXPECT_EQ(config->large_spaces_file, "largespaces.json");
   EXPECT_EQ(config->log_level, "debug");
   EXPECT_EQ(config->worker_threads, 2);
+  EXPECT_EQ(config->password_hash.memory_kib, 65536);
+  EXPECT_EQ(config->password_hash.iterations, 3);
 }
 
 TEST(Config, ListenAddressForms) {
@@ -157,6 +163,47 @@ TEST(Config, ErrorsCarryTheKeyAsField) {
   auto config = LoadConfig(With(Production(), "PUBLIC_URL", "nope"), "");
   ASSERT_FALSE(config);
   EXPECT_EQ(config.error().field, "PUBLIC_URL");
+}
+
+TEST(Config, PasswordHashCostBelowOwaspsMinimumIsRefused) {
+  const std::string memory =
+      "PASSWORD_HASH_MEMORY_KIB: must be a whole number of KiB from 19456 (OWASP's minimum for Argon2id) to "
+      "4194304, not ";
+  EXPECT_EQ(ErrorOf(With(Production(), "PASSWORD_HASH_MEMORY_KIB", "19455")), memory + "'19455'");
+  EXPECT_EQ(ErrorOf(With(Production(), "PASSWORD_HASH_MEMORY_KIB", "0")), memory + "'0'");
+  EXPECT_EQ(ErrorOf(With(Production(), "PASSWORD_HASH_MEMORY_KIB", "-1")), memory + "'-1'");
+  EXPECT_EQ(ErrorOf(With(Production(), "PASSWORD_HASH_MEMORY_KIB", "19m")), memory + "'19m'");
+  EXPECT_EQ(ErrorOf(With(Production(), "PASSWORD_HASH_MEMORY_KIB", "4194305")), memory + "'4194305'");
+  const std::string iterations =
+      "PASSWORD_HASH_ITERATIONS: must be a whole number from 2 (OWASP's minimum for Argon2id) to 100, not ";
+  EXPECT_EQ(ErrorOf(With(Production(), "PASSWORD_HASH_ITERATIONS", "1")), iterations + "'1'");
+  EXPECT_EQ(ErrorOf(With(Production(), "PASSWORD_HASH_ITERATIONS", "0")), iterations + "'0'");
+  EXPECT_EQ(ErrorOf(With(Production(), "PASSWORD_HASH_ITERATIONS", "two")), iterations + "'two'");
+  EXPECT_EQ(ErrorOf(With(Production(), "PASSWORD_HASH_ITERATIONS", "101")), iterations + "'101'");
+  auto config = LoadConfig(With(Production(), "PASSWORD_HASH_ITERATIONS", "1"), "");
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "PASSWORD_HASH_ITERATIONS");
+  auto memory_config = LoadConfig(With(Production(), "PASSWORD_HASH_MEMORY_KIB", "1024"), "");
+  ASSERT_FALSE(memory_config);
+  EXPECT_EQ(memory_config.error().field, "PASSWORD_HASH_MEMORY_KIB");
+}
+
+TEST(Config, PasswordHashCostAtTheMinimumIsAccepted) {
+  Env env = Production();
+  env["PASSWORD_HASH_MEMORY_KIB"] = "19456";
+  env["PASSWORD_HASH_ITERATIONS"] = "2";
+  auto config = LoadConfig(env, "");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->password_hash.memory_kib, crypto::PasswordParams::kMinMemoryKib);
+  EXPECT_EQ(config->password_hash.iterations, crypto::PasswordParams::kMinIterations);
+}
+
+TEST(Config, WorkerThreadsUnsetMeansOnePerCoreButZeroIsNotAValue) {
+  auto config = LoadConfig(Production(), "");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->worker_threads, 0);
+  EXPECT_EQ(ErrorOf(With(Production(), "WORKER_THREADS", "0")),
+            "WORKER_THREADS: must be a whole number from 1 to 256, not '0'");
 }
 
 TEST(Config, EchoedValuesStayShortAndOnOneLine) {
@@ -226,7 +273,7 @@ TEST(Config, EnvironmentWinsOverDotenv) {
   auto config = LoadConfig(env, "LOG_LEVEL=error\nWORKER_THREADS=3\nMEETING_MODE=space-pool\n");
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->log_level, "warn");
-  EXPECT_EQ(config->worker_threads, 8);
+  EXPECT_EQ(config->worker_threads, 0);
   EXPECT_EQ(config->meeting_mode, MeetingMode::kSpacePool);
 }
 
@@ -328,7 +375,8 @@ TEST(EnvDefault, DocumentsEveryKeyWithItsDefault) {
        {"LISTEN_ADDRESS", "PUBLIC_URL", "DATABASE_URL", "SECRET_KEY_FILE", "WEBEX_API_URL", "CLIENT_ID", "CLIENT_SECRET",
         "ADMIN_EMAILS", "GUEST_PROVIDER", "SERVICE_APP_CLIENT_ID", "SERVICE_APP_CLIENT_SECRET",
         "SERVICE_APP_REFRESH_TOKEN", "GUEST_ISSUER_ID", "GUEST_SHARED_SECRET", "GUEST_TOKEN_EXPIRATION", "MEETING_MODE",
-        "LARGE_SPACES_FILE", "NOTIFY_MODE", "LOG_LEVEL", "WORKER_THREADS", "DEMO"}) {
+        "LARGE_SPACES_FILE", "NOTIFY_MODE", "LOG_LEVEL", "WORKER_THREADS", "PASSWORD_HASH_MEMORY_KIB",
+        "PASSWORD_HASH_ITERATIONS", "DEMO"}) {
     EXPECT_TRUE(values->contains(key)) << key;
   }
   // Its values are the defaults: loading it in demo mode gives the same Config as loading nothing.
@@ -347,6 +395,8 @@ TEST(EnvDefault, DocumentsEveryKeyWithItsDefault) {
   EXPECT_EQ(from_file->notify_mode, defaults->notify_mode);
   EXPECT_EQ(from_file->log_level, defaults->log_level);
   EXPECT_EQ(from_file->worker_threads, defaults->worker_threads);
+  EXPECT_EQ(from_file->password_hash.memory_kib, defaults->password_hash.memory_kib);
+  EXPECT_EQ(from_file->password_hash.iterations, defaults->password_hash.iterations);
   // Outside demo mode it stops at the first key an administrator must fill in.
   EXPECT_EQ(LoadConfig({}, text).error().field, "CLIENT_ID");
 }

@@ -48,14 +48,28 @@ TEST_F(SessionsTest, EndedSessionIsRefusedAtOnceEvenWhenCached) {
   EXPECT_EQ(after.error().code, ErrorCode::kUnauthorized);
 }
 
-TEST_F(SessionsTest, EndingAllOfAGuestsSessionsIsImmediate) {
+// Storage ends a guest's sessions (disable, delete, new password) in the transaction of the change;
+// forgetting them afterwards makes that immediate here too.
+TEST_F(SessionsTest, SessionsThatStorageEndedAreRefusedAtOnceOnceForgotten) {
   auto first = sessions_->CreateForGuest("g1");
   auto second = sessions_->CreateForGuest("g1");
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(second);
   ASSERT_TRUE(sessions_->Resolve(first->cookie_value));
   ASSERT_TRUE(sessions_->Resolve(second->cookie_value));
-  ASSERT_TRUE(sessions_->EndAllForGuest("g1"));
+  ASSERT_TRUE(storage_->DeleteSessionsForGuest("g1"));
+  sessions_->ForgetGuest("g1");
   EXPECT_FALSE(sessions_->Resolve(first->cookie_value));
   EXPECT_FALSE(sessions_->Resolve(second->cookie_value));
+}
+
+TEST_F(SessionsTest, ForgettingAGuestEndsNothingByItself) {
+  auto created = sessions_->CreateForGuest("g1");
+  ASSERT_TRUE(created);
+  ASSERT_TRUE(sessions_->Resolve(created->cookie_value));
+  sessions_->ForgetGuest("g1");
+  // The row is still there: the session is read again and still good.
+  EXPECT_TRUE(sessions_->Resolve(created->cookie_value));
 }
 
 TEST_F(SessionsTest, SessionDeletedElsewhereLastsAtMostTheCacheTime) {
