@@ -47,6 +47,9 @@ asio::awaitable<void> Loop(std::shared_ptr<PeriodicTask::State> state, std::chro
     } catch (const std::exception& e) {
       ++state->failures;
       log::error("periodic task {} failed: {}", state->name, e.what());
+    } catch (...) {
+      ++state->failures;
+      log::error("periodic task {} failed with an unknown exception", state->name);
     }
     state->running = false;
     ++state->runs;

@@ -124,6 +124,8 @@ struct Server::Impl {
       stream.expires_after(kWriteTimeout);
       co_await asio::async_write(stream, bhttp::make_chunk_last(), asio::redirect_error(asio::use_awaitable, ec));
     }
+    // Counted as in flight again before it leaves the list, so Stop() never sees both at zero early.
+    ++in_flight;
     {
       std::lock_guard lock(streams_mutex);
       streams.erase(registered);
@@ -211,7 +213,6 @@ struct Server::Impl {
         // A stream may last for hours: it does not hold up a graceful stop.
         --in_flight;
         co_await WriteStream(stream, response, version, ec);
-        ++in_flight;
       } else {
         co_await WriteResponse(stream, response, version, keep_alive, head, ec);
       }

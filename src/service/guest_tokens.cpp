@@ -35,7 +35,10 @@ webex::Task<GuestTokens::Issued> GuestTokens::IssueShared(const storage::GuestRe
   auto& slot = in_flight_[guest.id];
   if (!slot) slot = std::make_shared<SingleFlight<Result<Issued>>>();
   auto flight = slot;
-  auto result = co_await flight->Run([this, guest, deadline] { return Issue(guest, deadline); });
+  // Named, not a temporary in the co_await expression: GCC 12 destroys the captures of a lambda
+  // temporary there twice.
+  std::function<webex::Task<Issued>()> issue = [this, guest, deadline] { return Issue(guest, deadline); };
+  auto result = co_await flight->Run(std::move(issue));
   if (auto it = in_flight_.find(guest.id); it != in_flight_.end() && !it->second->in_flight()) in_flight_.erase(it);
   co_return result;
 }

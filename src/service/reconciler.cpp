@@ -118,12 +118,10 @@ asio::awaitable<int64_t> Reconciler::SweepIntents(std::string token) {
 asio::awaitable<ReconcileReport> Reconciler::RunOnce() {
   ReconcileReport report;
   if (!app_admin_.Ready()) co_return report;
+  auto intents = storage_.ListSpaceIntents(clock_() - options_.intent_grace_seconds);
+  const bool has_intents = intents && !intents->empty();
   auto jobs = co_await pool_.Run(
       [&] { return storage_.ClaimWebexJobs(clock_(), options_.lease_seconds, options_.batch); });
-  const bool has_intents = [&] {
-    auto intents = storage_.ListSpaceIntents(clock_() - options_.intent_grace_seconds);
-    return intents && !intents->empty();
-  }();
   if ((!jobs || jobs->empty()) && !has_intents) co_return report;
   auto token = co_await app_admin_.AccessToken(webex::DeadlineIn(options_.call_budget));
   if (!token) {
@@ -137,35 +135,47 @@ asio::awaitable<ReconcileReport> Reconciler::RunOnce() {
     }
     co_return report;
   }
-  if (jobs && !jobs->empty()) {
-    std::vector<std::function<webex::Task<void>()>> work;
-    for (const auto& job : *jobs) {
-      work.emplace_back([this, job, token = *token] { return Perform(job, token); });
-    }
-    auto results = co_await WhenAll(std::move(work));
-    const int64_t now = clock_();
-    for (size_t i = 0; i < results.size(); ++i) {
-      const storage::WebexJob& job = (*jobs)[i];
-      const char* action = job.kind == storage::JobKind::kDeleteRoom ? "room.delete" : "membership.remove";
-      if (results[i]) {
-        auto completed = co_await pool_.Run([&] { return storage_.CompleteWebexJob(job.id); });
-        if (completed) ++report.done;
-        co_await audit_.Note("reconciler", action, job.space_id.empty() ? job.room_id : job.space_id, "success",
-                             job.person_id);
-        continue;
-      }
-      const Error& error = results[i].error();
-      int64_t backoff = options_.initial_backoff_seconds << std::min(job.attempts, 16);
-      backoff = std::min(backoff, options_.max_backoff_seconds);
-      backoff = std::max<int64_t>(backoff, error.retry_after_seconds);
-      auto retried = co_await pool_.Run([&] { return storage_.RetryWebexJob(job.id, now + backoff, error.message); });
-      if (retried) ++report.retried;
-      log::warn("reconciler: {} failed (attempt {}): {}; next try in {} s", action, job.attempts + 1,
-                ErrorCodeName(error.code), backoff);
+  if (has_intents) {
+    report.intents_swept = co_await SweepIntents(*token);
+    if (report.intents_swept > 0) {
+      // The sweep may have queued deletions: they are due now, so take them in this pass.
+      auto more = co_await pool_.Run(
+          [&] { return storage_.ClaimWebexJobs(clock_(), options_.lease_seconds, options_.batch); });
+      if (more && jobs) jobs->insert(jobs->end(), more->begin(), more->end());
+      if (more && !jobs) jobs = std::move(more);
     }
   }
-  if (has_intents) report.intents_swept = co_await SweepIntents(*token);
+  if (jobs && !jobs->empty()) co_await RunJobs(std::move(*jobs), *token, report);
   co_return report;
+}
+
+asio::awaitable<void> Reconciler::RunJobs(std::vector<storage::WebexJob> jobs, std::string token,
+                                          ReconcileReport& report) {
+  std::vector<std::function<webex::Task<void>()>> work;
+  for (const auto& job : jobs) {
+    work.emplace_back([this, job, token] { return Perform(job, token); });
+  }
+  auto results = co_await WhenAll(std::move(work));
+  const int64_t now = clock_();
+  for (size_t i = 0; i < results.size(); ++i) {
+    const storage::WebexJob& job = jobs[i];
+    const char* action = job.kind == storage::JobKind::kDeleteRoom ? "room.delete" : "membership.remove";
+    if (results[i]) {
+      auto completed = co_await pool_.Run([&] { return storage_.CompleteWebexJob(job.id); });
+      if (completed) ++report.done;
+      co_await audit_.Note("reconciler", action, job.space_id.empty() ? job.room_id : job.space_id, "success",
+                           job.person_id);
+      continue;
+    }
+    const Error& error = results[i].error();
+    int64_t backoff = options_.initial_backoff_seconds << std::min(job.attempts, 16);
+    backoff = std::min(backoff, options_.max_backoff_seconds);
+    backoff = std::max<int64_t>(backoff, error.retry_after_seconds);
+    auto retried = co_await pool_.Run([&] { return storage_.RetryWebexJob(job.id, now + backoff, error.message); });
+    if (retried) ++report.retried;
+    log::warn("reconciler: {} failed (attempt {}): {}; next try in {} s", action, job.attempts + 1,
+              ErrorCodeName(error.code), backoff);
+  }
 }
 
 }  // namespace gp::service

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -57,6 +58,8 @@ class Reconciler {
 
  private:
   webex::Task<void> Perform(storage::WebexJob job, std::string token);
+  boost::asio::awaitable<void> RunJobs(std::vector<storage::WebexJob> jobs, std::string token,
+                                       ReconcileReport& report);
   boost::asio::awaitable<int64_t> SweepIntents(std::string token);
 
   storage::Storage& storage_;

@@ -26,8 +26,8 @@ Spaces::Spaces(storage::Storage& storage, webex::Api& webex, AppAdmin& app_admin
 asio::awaitable<void> Spaces::Abandon(std::string intent_id, std::string room_id, std::string token) {
   auto deleted = co_await webex_.DeleteRoom(token, room_id, webex::DeadlineIn(std::chrono::seconds(5)));
   if (deleted || deleted.error().code == ErrorCode::kNotFound) {
-    auto removed = co_await pool_.Run([&] { return storage_.AbandonSpaceIntent(intent_id, clock_()); });
-    // The room is gone already; the queued deletion that AbandonSpaceIntent may add finds a 404.
+    auto removed = co_await pool_.Run([&] { return storage_.DeleteSpaceIntent(intent_id); });
+    // Left behind, the intent is swept later and its room's deletion finds a 404.
     if (!removed) log::warn("space intent could not be removed: {}", removed.error().message);
     co_return;
   }

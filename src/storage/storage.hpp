@@ -94,6 +94,8 @@ class Storage {
   // Gives up on an intent: removes it and, when its room is known, queues a kDeleteRoom job for it,
   // in one transaction. An unknown intent is not an error.
   virtual Result<void> AbandonSpaceIntent(const std::string& intent_id, int64_t at) = 0;
+  // Forgets an intent whose room the caller has deleted already. An unknown intent is not an error.
+  virtual Result<void> DeleteSpaceIntent(const std::string& intent_id) = 0;
   // Intents created at or before `created_before`, oldest first.
   virtual Result<std::vector<SpaceIntent>> ListSpaceIntents(int64_t created_before) = 0;
   // Whether a space, an intent or a queued job names this Webex room.

@@ -732,6 +732,15 @@ Result<void> SqliteStorage::AbandonSpaceIntent(const std::string& intent_id, int
   });
 }
 
+Result<void> SqliteStorage::DeleteSpaceIntent(const std::string& intent_id) {
+  return WriteTransaction([&](Connection& db) -> Result<void> {
+    auto rooms = Rows(db, sql::kDeleteSpaceIntentReturningRoom, [](const Query& q) { return q.OptionalText(0); },
+                      intent_id);
+    if (!rooms) return tl::unexpected(rooms.error());
+    return {};
+  });
+}
+
 Result<std::vector<SpaceIntent>> SqliteStorage::ListSpaceIntents(int64_t created_before) {
   return Read([&](Connection& db) { return Rows(db, sql::kListSpaceIntents, ReadIntent, created_before); });
 }

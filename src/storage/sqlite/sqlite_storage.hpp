@@ -58,6 +58,7 @@ class SqliteStorage final : public Storage {
   Result<void> SetSpaceIntentRoom(const std::string& intent_id, const std::string& webex_room_id) override;
   Result<void> CommitSpace(const SpaceRecord& space, const std::string& intent_id, int64_t at) override;
   Result<void> AbandonSpaceIntent(const std::string& intent_id, int64_t at) override;
+  Result<void> DeleteSpaceIntent(const std::string& intent_id) override;
   Result<std::vector<SpaceIntent>> ListSpaceIntents(int64_t created_before) override;
   Result<bool> IsKnownRoom(const std::string& webex_room_id) override;
 
