@@ -23,7 +23,7 @@ void AddAdminRoutes(Routes& routes, Deps& deps) {
 
   routes.Add("GET", "/api/v1/spaces", Access::kAdmin, Exec::kInline,
              [&deps](http::Request&, const Caller&) -> Result<http::Response> {
-               auto spaces = deps.storage.ListSpaces();
+               auto spaces = deps.spaces.ListAll();
                if (!spaces) return tl::unexpected(spaces.error());
                Json items = Json::array();
                for (const auto& space : *spaces) items.push_back(SpaceJson(space));

@@ -27,7 +27,7 @@ void AddSessionRoutes(Routes& routes, Deps& deps) {
                auto caller = Authenticate(request, deps.sessions);
                if (!caller) return JsonResponse(200, {{"role", nullptr}, {"csrfToken", nullptr}});
                if (caller->session.role == "guest") {
-                 auto guest = deps.storage.GetGuest(caller->session.guest_id.value_or(""));
+                 auto guest = deps.guests.Get(caller->session.guest_id.value_or(""));
                  if (!guest) return JsonResponse(200, {{"role", nullptr}, {"csrfToken", nullptr}});
                  return JsonResponse(200, SessionJson(caller->session, &*guest));
                }

@@ -192,6 +192,8 @@ Result<std::vector<storage::SpaceRecord>> Spaces::ListForGuest(const std::string
   return storage_.ListSpacesForGuest(guest_id, false);
 }
 
+Result<std::vector<storage::SpaceRecord>> Spaces::ListAll() { return storage_.ListSpaces(); }
+
 Result<std::string> Spaces::RenderedListFor(
     const std::string& guest_id, const std::function<std::string(const std::vector<storage::SpaceRecord>&)>& render) {
   // Read before the list, so that a change made meanwhile only costs a recomputation.

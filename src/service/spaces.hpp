@@ -69,6 +69,8 @@ class Spaces {
   Result<std::string> RenderedListFor(const std::string& guest_id,
                                       const std::function<std::string(const std::vector<storage::SpaceRecord>&)>& render);
   Result<std::vector<storage::SpaceRecord>> ListForGuest(const std::string& guest_id);
+  // Every space, open and closed (the admin console).
+  Result<std::vector<storage::SpaceRecord>> ListAll();
 
   // Called after a change queued Webex work (set by the composition root to wake the Reconciler).
   void SetOnQueued(std::function<void()> on_queued) { on_queued_ = std::move(on_queued); }
