@@ -38,7 +38,7 @@ http::Response Answer(Result<http::Response> result) {
 
 }  // namespace
 
-Routes::Routes(service::Sessions& sessions, WorkPool& pool, std::string webex_origin, bool secure_cookies)
+Routes::Routes(service::Sessions& sessions, WorkPool& pool, const std::string& webex_origin, bool secure_cookies)
     : sessions_(sessions), pool_(pool) {
   std::string form_action = "'self'";
   if (!webex_origin.empty()) form_action += " " + webex_origin;

@@ -35,7 +35,7 @@ using AsyncRoute = std::function<boost::asio::awaitable<Result<http::Response>>(
 
 class Routes {
  public:
-  Routes(service::Sessions& sessions, WorkPool& pool, std::string webex_origin, bool secure_cookies);
+  Routes(service::Sessions& sessions, WorkPool& pool, const std::string& webex_origin, bool secure_cookies);
 
   void Add(std::string method, const std::string& pattern, Access access, Exec exec, SyncRoute handler);
   void AddAsync(std::string method, const std::string& pattern, Access access, AsyncRoute handler);

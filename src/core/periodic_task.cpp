@@ -14,7 +14,7 @@ namespace gp {
 namespace asio = boost::asio;
 
 struct PeriodicTask::State {
-  State(asio::any_io_executor executor, std::string name, std::chrono::milliseconds interval, Body body)
+  State(const asio::any_io_executor& executor, std::string name, std::chrono::milliseconds interval, Body body)
       : executor(executor), name(std::move(name)), interval(interval), body(std::move(body)), timer(executor) {}
 
   asio::any_io_executor executor;
@@ -59,7 +59,7 @@ asio::awaitable<void> Loop(std::shared_ptr<PeriodicTask::State> state, std::chro
 
 }  // namespace
 
-PeriodicTask::PeriodicTask(asio::any_io_executor executor, std::string name, std::chrono::milliseconds interval,
+PeriodicTask::PeriodicTask(const asio::any_io_executor& executor, std::string name, std::chrono::milliseconds interval,
                            Body body)
     : state_(std::make_shared<State>(executor, std::move(name), interval, std::move(body))) {}
 

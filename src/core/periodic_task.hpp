@@ -21,7 +21,7 @@ class PeriodicTask {
  public:
   using Body = std::function<boost::asio::awaitable<void>()>;
 
-  PeriodicTask(boost::asio::any_io_executor executor, std::string name, std::chrono::milliseconds interval,
+  PeriodicTask(const boost::asio::any_io_executor& executor, std::string name, std::chrono::milliseconds interval,
                Body body);
   ~PeriodicTask();
   PeriodicTask(const PeriodicTask&) = delete;
