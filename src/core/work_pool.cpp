@@ -1,7 +1,12 @@
 #include "core/work_pool.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <thread>
+
+#include "core/log.hpp"
 
 namespace gp {
 
@@ -10,11 +15,29 @@ int WorkPool::DefaultThreads() { return std::max(2, static_cast<int>(std::thread
 WorkPool::WorkPool(int threads, std::size_t max_pending)
     : threads_(threads > 0 ? threads : DefaultThreads()),
       max_pending_(std::max<std::size_t>(1, max_pending)),
-      pool_(static_cast<std::size_t>(threads_)) {}
+      context_(threads_) {
+  guard_.emplace(context_.get_executor());
+  for (int i = 0; i < threads_; ++i) {
+    workers_.emplace_back([this] {
+      // Linux applies a nice value to one thread when given its thread id.
+      auto tid = static_cast<id_t>(syscall(SYS_gettid));
+      int current = getpriority(PRIO_PROCESS, tid);
+      if (setpriority(PRIO_PROCESS, tid, std::min(19, current + kNice)) != 0) {
+        log::debug("work pool: could not lower a thread's priority");
+      }
+      context_.run();
+    });
+  }
+}
 
 WorkPool::~WorkPool() { Join(); }
 
-void WorkPool::Join() { pool_.join(); }
+void WorkPool::Join() {
+  guard_.reset();
+  for (auto& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
+}
 
 tl::unexpected<Error> WorkPool::Overloaded() {
   Error error{ErrorCode::kUnavailable, "The portal is busy. Please try again in a moment."};

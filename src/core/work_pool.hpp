@@ -4,17 +4,22 @@
 // thread and the coroutine resumes on its own executor afterwards, so the event loop never waits.
 // At most `max_pending` pieces of work wait or run at once; beyond that Run fails at once with
 // kUnavailable (retry after 1 s), which the API answers as 503 with Retry-After: overload costs
-// an answer, never unbounded memory.
+// an answer, never unbounded memory. Pool threads run at a lower scheduling priority (nice
+// `kNice` above the process's) than the event loop, so hashing passwords on every core never delays the loop's answers.
 
 #include <utility>  // Asio 1.74 needs it before its own headers.
 
 #include <atomic>
 #include <cstddef>
+#include <optional>
+#include <thread>
 #include <type_traits>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/error.hpp"
@@ -23,6 +28,8 @@ namespace gp {
 
 class WorkPool {
  public:
+  static constexpr int kNice = 10;
+
   // `threads` 0 means one per core (at least two).
   WorkPool(int threads, std::size_t max_pending);
   ~WorkPool();
@@ -41,7 +48,7 @@ class WorkPool {
     }
     Pending pending(pending_);
     co_return co_await boost::asio::co_spawn(
-        pool_.get_executor(), [&work]() -> boost::asio::awaitable<R> { co_return work(); },
+        context_.get_executor(), [&work]() -> boost::asio::awaitable<R> { co_return work(); },
         boost::asio::use_awaitable);
   }
 
@@ -65,7 +72,9 @@ class WorkPool {
 
   int threads_;
   std::size_t max_pending_;
-  boost::asio::thread_pool pool_;
+  boost::asio::io_context context_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;
+  std::vector<std::thread> workers_;
   std::atomic<std::size_t> pending_{0};
   std::atomic<std::size_t> refused_{0};
 };

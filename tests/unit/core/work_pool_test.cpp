@@ -2,7 +2,14 @@
 // bounded, and exceptions come back to the caller.
 #include "core/work_pool.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cerrno>
 
 #include <latch>
 #include <stdexcept>
@@ -40,6 +47,19 @@ TEST(WorkPool, RunsWorkOnAPoolThreadAndResumesOnTheLoopsThread) {
   EXPECT_NE(work_thread, loop_thread);
   EXPECT_EQ(resumed_thread, loop_thread);
   EXPECT_EQ(pool.pending(), 0u);
+}
+
+TEST(WorkPool, PoolThreadsRunAtALowerPriorityThanTheLoop) {
+  asio::io_context io;
+  WorkPool pool(2, 8);
+  const int loop_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+  auto pool_nice = RunSync(io, pool.Run([]() -> Result<int> {
+    errno = 0;
+    return getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+  }));
+  ASSERT_TRUE(pool_nice);
+  EXPECT_EQ(*pool_nice, std::min(19, loop_nice + WorkPool::kNice));
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid))), loop_nice);
 }
 
 TEST(WorkPool, RefusesAtOnceWhenMaxPendingIsReached) {
