@@ -5,6 +5,7 @@
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/log.hpp"
+#include "domain/guests.hpp"
 
 namespace gp::service {
 namespace {
@@ -15,8 +16,18 @@ tl::unexpected<Error> InvalidCredentials() {
   return Fail(ErrorCode::kUnauthorized, "invalid_credentials", "Wrong username or password.");
 }
 
-// No stored username is longer; a longer one is kept only this far (throttle key, audit log).
-constexpr std::size_t kMaxUsernameBytes = 64;
+// No stored username or password is longer (domain::ValidateUsername, ValidatePassword). A longer
+// one is an ordinary failure, and only this much of it is kept (throttle key, audit, Argon2id).
+constexpr std::size_t kMaxUsernameBytes = domain::kUsernameMaxLength;
+constexpr std::size_t kMaxPasswordBytes = domain::kPasswordMaxBytes;
+
+// Cuts `value` to `max_bytes` and frees the rest (the coroutine frame keeps it across every wait).
+// Returns whether it was longer.
+bool CutTo(std::string& value, std::size_t max_bytes) {
+  if (value.size() <= max_bytes) return false;
+  value = value.substr(0, max_bytes);
+  return true;
+}
 
 }  // namespace
 
@@ -38,8 +49,10 @@ GuestAuth::GuestAuth(storage::Storage& storage, Sessions& sessions, AppAdmin& ap
 
 webex::Task<GuestSignIn> GuestAuth::SignIn(std::string username, std::string password, std::string remote_address) {
   const auto deadline = webex::DeadlineIn(kBudget);
-  const bool impossible = username.size() > kMaxUsernameBytes;
-  std::string name = ToLower(impossible ? username.substr(0, kMaxUsernameBytes) : username);
+  // Bounded before anything is stored, logged or hashed.
+  const bool overlong_username = CutTo(username, kMaxUsernameBytes);
+  const bool overlong_password = CutTo(password, kMaxPasswordBytes);
+  const std::string name = ToLower(username);
   const std::string actor = "guest:" + name;
   int64_t now = clock_();
   auto decision = throttle_.Check(name, remote_address, now);
@@ -51,12 +64,14 @@ webex::Task<GuestSignIn> GuestAuth::SignIn(std::string username, std::string pas
     co_return tl::unexpected(error);
   }
   Result<storage::GuestRecord> guest = Fail(ErrorCode::kNotFound, "guest not found");
-  if (!impossible) guest = storage_.FindGuestByUsername(name);
+  if (!overlong_username) guest = storage_.FindGuestByUsername(name);
   if (!guest && guest.error().code != ErrorCode::kNotFound) co_return tl::unexpected(guest.error());
+  // An overlong password is verified too (its first kMaxPasswordBytes), so that it answers as slowly
+  // as a wrong one; it never matches.
   const std::string hash = guest ? guest->password_hash : dummy_hash_;
   auto verified = co_await pool_.Run([&]() -> Result<bool> { return crypto::VerifyPassword(hash, password); });
   if (!verified) co_return tl::unexpected(verified.error());
-  if (!*verified || !guest) {
+  if (!*verified || !guest || overlong_password) {
     throttle_.RecordFailure(name, remote_address, now);
     co_await audit_.Note(actor, "session.sign_in", name, "failure", "wrong username or password");
     co_return InvalidCredentials();
