@@ -130,8 +130,25 @@ AdminAuth::AdminAuth(storage::Storage& storage, webex::Api& webex, Sessions& ses
       clock_(std::move(clock)),
       options_(std::move(options)) {}
 
-Result<std::string> AdminAuth::Begin() {
+Result<AdminSignInStart> AdminAuth::Begin() {
+  std::lock_guard lock(begin_mutex_);
   int64_t now = clock_();
+  auto pending = storage_.CountOAuthStates();
+  if (!pending) return tl::unexpected(pending.error());
+  if (*pending >= options_.max_pending_states) {
+    // The periodic purge may not have run yet: expired states do not count.
+    auto purged = storage_.DeleteExpiredOAuthStates(now);
+    if (!purged) return tl::unexpected(purged.error());
+    pending = storage_.CountOAuthStates();
+    if (!pending) return tl::unexpected(pending.error());
+  }
+  if (*pending >= options_.max_pending_states) {
+    Error error{ErrorCode::kUnavailable,
+                "Too many sign-ins are in progress right now. Please try again in a minute."};
+    error.reason = "too_many_sign_ins";
+    error.retry_after_seconds = kRetryAfterSeconds;
+    return tl::unexpected(error);
+  }
   storage::OAuthStateRecord record;
   record.state = crypto::RandomToken(24);
   record.code_verifier = crypto::RandomToken(48);
@@ -139,12 +156,24 @@ Result<std::string> AdminAuth::Begin() {
   record.expires_at = now + kStateLifetime;
   auto saved = storage_.SaveOAuthState(record);
   if (!saved) return tl::unexpected(saved.error());
-  return webex_.AuthorizeUrl(options_.client_id, options_.redirect_uri, options_.scopes, record.state,
-                             crypto::PkceChallengeS256(record.code_verifier));
+  // The state is random, single-use and unknown to another browser: it is its own binding.
+  return AdminSignInStart{webex_.AuthorizeUrl(options_.client_id, options_.redirect_uri, options_.scopes,
+                                              record.state, crypto::PkceChallengeS256(record.code_verifier)),
+                          record.state};
 }
 
-webex::Task<AdminSignIn> AdminAuth::Complete(std::string code, std::string state) {
+webex::Task<AdminSignIn> AdminAuth::Complete(std::string code, std::string state, std::string binding) {
   const auto deadline = webex::DeadlineIn(std::chrono::seconds(20));
+  if (state.size() > kMaxStateBytes || code.size() > kMaxCodeBytes) {
+    co_await audit_.Note("admin:unknown", "admin.sign_in", "", "failure", "overlong state or code");
+    co_return Fail(ErrorCode::kBadRequest, "invalid_state",
+                   "This sign-in link has expired or was already used. Please start again.");
+  }
+  if (binding.empty() || !crypto::ConstantTimeEquals(binding, state)) {
+    co_await audit_.Note("admin:unknown", "admin.sign_in", "", "failure", "state not started in this browser");
+    co_return Fail(ErrorCode::kBadRequest, "state_not_bound",
+                   "This sign-in was not started in this browser, or has expired. Please start again.");
+  }
   auto pending = co_await pool_.Run([&] { return storage_.TakeOAuthState(state, clock_()); });
   if (!pending) {
     co_await audit_.Note("admin:unknown", "admin.sign_in", "", "failure", "unknown or expired state");

@@ -225,14 +225,19 @@ export function assertError(r, status, code) {
   return r.json.error;
 }
 
-// The value of the gp_session cookie set by a response, or undefined; `raw` is the whole header.
-export function sessionCookie(r) {
+// The value of the cookie `name` set by a response, or undefined; `raw` is the whole header.
+export function setCookie(r, name) {
   const all = typeof r.headers.getSetCookie === 'function' ? r.headers.getSetCookie() : [r.headers.get('set-cookie')];
   for (const raw of all.filter(Boolean)) {
-    const match = raw.match(/^\s*gp_session=([^;]*)/);
+    const match = raw.match(new RegExp(`^\\s*${name}=([^;]*)`));
     if (match) return { value: match[1], raw };
   }
   return undefined;
+}
+
+// The gp_session cookie set by a response, or undefined.
+export function sessionCookie(r) {
+  return setCookie(r, 'gp_session');
 }
 
 // Polls fn until it returns a truthy value, or fails after timeoutMs.
@@ -424,11 +429,14 @@ export class Client {
 
 // --- sign-in flows --------------------------------------------------------------------------------
 
-// Runs the OAuth code flow without a browser as the person with `email`. Returns every step's
-// response so tests can assert on them: {login, page, authorize, callback, cookie}.
-export async function webexSignIn(portal, emulator, email) {
+// The OAuth code flow up to the callback, without a browser, as the person with `email`: returns
+// {login, oauthCookie, page, authorize, callbackUrl, person}. `oauthCookie` is the Cookie header a
+// browser would send back to /auth/webex/callback (the gp_oauth cookie /login set), or undefined.
+export async function startWebexSignIn(portal, emulator, email) {
   const login = await portal.call('GET', '/auth/webex/login');
   assert.equal(login.status, 302, `login: ${show(login)}`);
+  const binding = setCookie(login, 'gp_oauth');
+  const oauthCookie = binding ? `gp_oauth=${binding.value}` : undefined;
   const authorizeUrl = new URL(login.headers.get('location'));
   assert.equal(`${authorizeUrl.origin}${authorizeUrl.pathname}`, `${emulator.apiUrl}/authorize`,
     `login redirects to ${authorizeUrl}`);
@@ -443,9 +451,18 @@ export async function webexSignIn(portal, emulator, email) {
   assert.equal(authorize.status, 302, `authorize: ${show(authorize)}`);
   const callbackUrl = new URL(authorize.headers.get('location'));
   assert.equal(callbackUrl.origin, portal.origin, `authorize redirects to ${callbackUrl}`);
-  const callback = await request(callbackUrl.toString());
+  return { login, oauthCookie, page, authorize, callbackUrl, person };
+}
+
+// Runs the OAuth code flow without a browser as the person with `email`, carrying the cookie set by
+// /auth/webex/login to the callback as a browser would. Returns every step's response so tests can
+// assert on them: {login, oauthCookie, page, authorize, callback, callbackUrl, cookie, person}.
+export async function webexSignIn(portal, emulator, email) {
+  const started = await startWebexSignIn(portal, emulator, email);
+  const callback = await request(started.callbackUrl.toString(), 'GET',
+    started.oauthCookie ? { cookie: started.oauthCookie } : {});
   const cookie = sessionCookie(callback);
-  return { login, page, authorize, callback, callbackUrl, cookie, person };
+  return { ...started, callback, cookie };
 }
 
 // Signs the administrator in and returns a Client with the admin session.
