@@ -8,6 +8,7 @@ import { accessSync, constants as fsConstants, mkdtempSync, rmSync, statSync } f
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 
@@ -99,10 +100,12 @@ export function makeTempDir(prefix = 'gp-it-') {
 // Spawns `file args` and resolves with {child, origin, port} once stdout carries `<banner> on URL`.
 function spawnListening(file, args, { env, cwd, banner, name }) {
   const child = track(spawn(file, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
-  const log = { stdout: '', stderr: '' };
-  child.stderr.setEncoding('utf8');
+  // stderr is kept as text and, for checks on the bytes themselves (valid UTF-8, no NUL), as bytes.
+  const log = { stdout: '', stderr: '', stderrChunks: [] };
+  const decoder = new StringDecoder('utf8');
   child.stderr.on('data', (chunk) => {
-    log.stderr += chunk;
+    log.stderrChunks.push(chunk);
+    log.stderr += decoder.write(chunk);
   });
   child.stdout.setEncoding('utf8');
   return new Promise((resolve, reject) => {
@@ -177,15 +180,17 @@ export async function request(url, method = 'GET', { json, form, body, contentTy
   return { status: response.status, headers: response.headers, text, json: parsed, elapsedMs, method, url };
 }
 
-// Sends raw bytes (for paths and headers fetch would normalise) and resolves with
+// Sends raw bytes (a string, written as UTF-8, or a Buffer: for paths and headers fetch would
+// normalise, and bytes that are not UTF-8) and resolves with
 // {status, headers (lower-case keys), text} once the server closes the connection.
 export function rawRequest(port, raw, { timeoutMs = 10000 } = {}) {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
+    const head = Buffer.isBuffer(raw) ? raw.subarray(0, 80).toString('latin1') : raw.slice(0, 80);
     const chunks = [];
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`no complete answer within ${timeoutMs} ms to ${raw.slice(0, 80)}`));
+      reject(new Error(`no complete answer within ${timeoutMs} ms to ${JSON.stringify(head)}`));
     }, timeoutMs);
     socket.on('connect', () => socket.write(raw));
     socket.on('data', (c) => chunks.push(c));
@@ -564,6 +569,11 @@ export async function startWorld({ signInAdmin = true, portalExtra = {} } = {}) 
     assert.doesNotMatch(log, /Bearer\s+\S{8,}/i, 'a bearer token appears in the portal log');
   };
   return world;
+}
+
+// Everything a process wrote to stderr so far, as bytes (to check them as bytes: valid UTF-8, no NUL).
+export function stderrBytes(processWithLog) {
+  return Buffer.concat(processWithLog.log.stderrChunks);
 }
 
 // --- restarts and asynchronous commands (tests/integration/runtime*.test.mjs) ----------------------
