@@ -24,8 +24,8 @@ std::string ClearedSessionCookie(bool secure) { return SessionCookie("", 0, secu
 
 std::string OAuthCookie(const std::string& value, int64_t max_age, bool secure) {
   // SameSite=Lax: Webex sends the browser back with a top-level GET, which carries it.
-  std::string cookie = std::string(kOAuthCookie) + "=" + value + "; Path=/auth/webex; HttpOnly; SameSite=Lax; Max-Age=" +
-                       std::to_string(max_age);
+  std::string cookie = std::string(kOAuthCookie) + "=" + value +
+                       "; Path=/auth/webex; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age);
   if (secure) cookie += "; Secure";
   return cookie;
 }
