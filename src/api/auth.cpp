@@ -1,6 +1,5 @@
 #include "api/auth.hpp"
 
-
 namespace gp::api {
 
 Result<Caller> Authenticate(const http::Request& request, service::Sessions& sessions) {
@@ -22,5 +21,15 @@ std::string SessionCookie(const std::string& value, int64_t max_age, bool secure
 }
 
 std::string ClearedSessionCookie(bool secure) { return SessionCookie("", 0, secure); }
+
+std::string OAuthCookie(const std::string& value, int64_t max_age, bool secure) {
+  // SameSite=Lax: Webex sends the browser back with a top-level GET, which carries it.
+  std::string cookie = std::string(kOAuthCookie) + "=" + value +
+                       "; Path=/auth/webex; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age);
+  if (secure) cookie += "; Secure";
+  return cookie;
+}
+
+std::string ClearedOAuthCookie(bool secure) { return OAuthCookie("", 0, secure); }
 
 }  // namespace gp::api

@@ -11,6 +11,9 @@
 namespace gp::api {
 
 inline constexpr const char* kSessionCookie = "gp_session";
+// Binds an administrator's OAuth sign-in to the browser that started it (service::AdminAuth): set by
+// /auth/webex/login, read and cleared by /auth/webex/callback, sent nowhere else.
+inline constexpr const char* kOAuthCookie = "gp_oauth";
 
 struct Caller {
   service::Session session;
@@ -23,5 +26,7 @@ Result<Caller> Authenticate(const http::Request& request, service::Sessions& ses
 
 std::string SessionCookie(const std::string& value, int64_t max_age, bool secure);
 std::string ClearedSessionCookie(bool secure);
+std::string OAuthCookie(const std::string& value, int64_t max_age, bool secure);
+std::string ClearedOAuthCookie(bool secure);
 
 }  // namespace gp::api

@@ -1,11 +1,15 @@
 // guest-portal: the server and its command-line tool.
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -53,6 +57,35 @@ std::optional<std::string> GuestIdByUsername(Portal& portal, const std::string& 
   auto guest = portal.storage().FindGuestByUsername(username);
   if (!guest) return std::nullopt;
   return guest->id;
+}
+
+// The SQLite file DATABASE_URL names, or "" for none (in memory, another backend).
+std::string SqlitePath(std::string_view url) {
+  if (url == "sqlite::memory:") return "";
+  for (std::string_view prefix : {"sqlite://", "sqlite:"}) {
+    if (url.substr(0, prefix.size()) == prefix) return std::string(url.substr(prefix.size()));
+  }
+  return "";
+}
+
+// One warning line, with the fix, for each database file that others than its owner may access:
+// the database (with its -wal and -shm) holds password hashes, session hashes and encrypted tokens.
+// (A key file like that stops the portal from starting at all: crypto::SecretBox::LoadOrCreateKeyFile.)
+std::vector<std::string> LooseDatabaseFiles(const gp::app::Config& config) {
+  std::vector<std::string> warnings;
+  const std::string db = SqlitePath(config.database_url);
+  if (db.empty()) return warnings;
+  for (const std::string& file : {db, db + "-wal", db + "-shm"}) {
+    struct stat info {};
+    if (::stat(file.c_str(), &info) != 0) continue;  // not there (yet): nothing to protect
+    const unsigned mode = info.st_mode & 07777U;
+    if ((mode & 0077U) == 0) continue;
+    std::array<char, 8> octal{};
+    std::snprintf(octal.data(), octal.size(), "%04o", mode);
+    warnings.push_back("warning: " + file + " can be read by group or others (mode " + octal.data() +
+                       "); make it the owner's only: chmod 600 " + file);
+  }
+  return warnings;
 }
 
 // The change has committed; its Webex side (removing memberships) is done now when Webex answers,
@@ -132,13 +165,16 @@ int Run(int argc, char** argv) {
     return 0;
   }
   if (check->parsed()) {
+    // Looked at while the database is open, so that its -wal and -shm files exist.
+    const auto loose = LooseDatabaseFiles(portal->config());
+    for (const auto& warning : loose) std::cerr << "guest-portal: " << warning << "\n";
     auto ping = portal->storage().Ping();
     if (!ping) return Fail("database: " + ping.error().message);
     std::cout << "configuration: ok\ndatabase: ok\n";
     auto webex = portal->CheckWebex();
     if (!webex) return Fail("WEBEX_API_URL: " + webex.error().message);
     std::cout << *webex << "\n";
-    return 0;
+    return loose.empty() ? 0 : 1;
   }
   if (guests_list->parsed()) {
     auto list = portal->guests().List();

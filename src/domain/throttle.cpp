@@ -12,9 +12,13 @@ void LoginThrottle::Forget(Entry& entry, int64_t now) const {
   }
 }
 
-Decision LoginThrottle::CheckOne(Table& table, const std::string& key, int64_t now) {
+std::string_view LoginThrottle::Bounded(const std::string& key) const {
+  return std::string_view(key).substr(0, options_.max_key_bytes);
+}
+
+Decision LoginThrottle::CheckOne(Table& table, std::string_view key, int64_t now) {
   if (key.empty()) return {};
-  auto found = table.find(key);
+  auto found = table.find(std::string(key));
   if (found == table.end()) return {};
   Entry& entry = found->second;
   if (entry.locked_until > now) return {false, entry.locked_until - now};
@@ -36,8 +40,8 @@ Decision LoginThrottle::CheckOne(Table& table, const std::string& key, int64_t n
 
 Decision LoginThrottle::Check(const std::string& username, const std::string& address, int64_t now) {
   std::lock_guard lock(mutex_);
-  Decision by_name = CheckOne(usernames_, username, now);
-  Decision by_address = CheckOne(addresses_, address, now);
+  Decision by_name = CheckOne(usernames_, Bounded(username), now);
+  Decision by_address = CheckOne(addresses_, Bounded(address), now);
   if (by_name.allowed && by_address.allowed) return {};
   return {false, std::max(by_name.retry_after_seconds, by_address.retry_after_seconds)};
 }
@@ -58,12 +62,12 @@ void LoginThrottle::MakeRoom(Table& table, int64_t now) {
   }
 }
 
-void LoginThrottle::RecordOne(Table& table, const std::string& key, int64_t now) {
+void LoginThrottle::RecordOne(Table& table, std::string_view key, int64_t now) {
   if (key.empty() || options_.max_keys == 0) return;
-  auto found = table.find(key);
+  auto found = table.find(std::string(key));
   if (found == table.end()) {
     MakeRoom(table, now);
-    found = table.emplace(key, Entry{}).first;
+    found = table.emplace(std::string(key), Entry{}).first;
   }
   Entry& entry = found->second;
   if (entry.locked_until > now) return;  // already refused; more failures change nothing
@@ -79,18 +83,27 @@ void LoginThrottle::RecordOne(Table& table, const std::string& key, int64_t now)
 
 void LoginThrottle::RecordFailure(const std::string& username, const std::string& address, int64_t now) {
   std::lock_guard lock(mutex_);
-  RecordOne(usernames_, username, now);
-  RecordOne(addresses_, address, now);
+  RecordOne(usernames_, Bounded(username), now);
+  RecordOne(addresses_, Bounded(address), now);
 }
 
 void LoginThrottle::RecordSuccess(const std::string& username, const std::string& /*address*/, int64_t /*now*/) {
   std::lock_guard lock(mutex_);
-  usernames_.erase(username);
+  usernames_.erase(std::string(Bounded(username)));
 }
 
 size_t LoginThrottle::TrackedKeys() const {
   std::lock_guard lock(mutex_);
   return usernames_.size() + addresses_.size();
+}
+
+size_t LoginThrottle::TrackedKeyBytes() const {
+  std::lock_guard lock(mutex_);
+  size_t bytes = 0;
+  for (const Table* table : {&usernames_, &addresses_}) {
+    for (const auto& item : *table) bytes += item.first.size();
+  }
+  return bytes;
 }
 
 }  // namespace gp::domain

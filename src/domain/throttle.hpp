@@ -7,13 +7,17 @@
 // is refused for 15 minutes from that failure. Failures older than the window are forgotten. A
 // success clears the username's count (not the address's, so one valid account cannot launder an
 // address that is guessing at others). Memory is bounded: at most `max_keys` usernames and as many
-// addresses; when full, stale entries go first, then the entry with the oldest last failure.
+// addresses; when full, stale entries go first, then the entry with the oldest last failure. A key
+// is kept to its first `max_key_bytes` bytes, so keys longer than that are counted as one (no real
+// username or address is that long), and the tables hold at most 2 × max_keys × max_key_bytes bytes
+// of keys.
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace gp::domain {
@@ -25,6 +29,7 @@ struct ThrottleOptions {
   int64_t lockout_seconds = 15 * 60;
   int64_t max_delay_seconds = 60;
   size_t max_keys = 10000;     // per kind (usernames, addresses)
+  size_t max_key_bytes = 128;  // longer keys are cut to this
 };
 
 struct Decision {
@@ -43,6 +48,8 @@ class LoginThrottle {
 
   // How many usernames and addresses are tracked (for tests and metrics).
   size_t TrackedKeys() const;
+  // How many bytes the tracked keys hold together.
+  size_t TrackedKeyBytes() const;
 
  private:
   struct Entry {
@@ -51,8 +58,9 @@ class LoginThrottle {
   };
   using Table = std::unordered_map<std::string, Entry>;
 
-  Decision CheckOne(Table& table, const std::string& key, int64_t now);
-  void RecordOne(Table& table, const std::string& key, int64_t now);
+  std::string_view Bounded(const std::string& key) const;
+  Decision CheckOne(Table& table, std::string_view key, int64_t now);
+  void RecordOne(Table& table, std::string_view key, int64_t now);
   void Forget(Entry& entry, int64_t now) const;
   void MakeRoom(Table& table, int64_t now);
 

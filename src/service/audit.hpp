@@ -2,9 +2,13 @@
 // Records who did what, when, and how it ended (SPEC §4.7). Recording never fails a user action:
 // a storage error is logged instead. Record() writes at once (for code already on the WorkPool or
 // in the CLI); Note() is for coroutines on the event loop and writes on the pool.
+// Every field is stored cut to kMaxFieldBytes (at a UTF-8 character boundary), whatever the caller
+// passes: a field can carry what a client sent, and an unauthenticated client must not grow the
+// database by more than a bounded amount per request.
 
 #include <utility>  // Asio 1.74 needs it before its own headers.
 
+#include <cstddef>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -17,6 +21,8 @@ namespace gp::service {
 
 class Audit {
  public:
+  static constexpr std::size_t kMaxFieldBytes = 512;
+
   Audit(storage::Storage& storage, WorkPool& pool, Clock clock)
       : storage_(storage), pool_(pool), clock_(std::move(clock)) {}
 

@@ -5,6 +5,7 @@
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/log.hpp"
+#include "domain/guests.hpp"
 
 namespace gp::service {
 namespace {
@@ -15,8 +16,18 @@ tl::unexpected<Error> InvalidCredentials() {
   return Fail(ErrorCode::kUnauthorized, "invalid_credentials", "Wrong username or password.");
 }
 
-// No stored username is longer; a longer one is kept only this far (throttle key, audit log).
-constexpr std::size_t kMaxUsernameBytes = 64;
+// No stored username or password is longer (domain::ValidateUsername, ValidatePassword). A longer
+// one is an ordinary failure, and only this much of it is kept (throttle key, audit, Argon2id).
+constexpr std::size_t kMaxUsernameBytes = domain::kUsernameMaxLength;
+constexpr std::size_t kMaxPasswordBytes = domain::kPasswordMaxBytes;
+
+// Cuts `value` to `max_bytes` and frees the rest (the coroutine frame keeps it across every wait).
+// Returns whether it was longer.
+bool CutTo(std::string& value, std::size_t max_bytes) {
+  if (value.size() <= max_bytes) return false;
+  value = value.substr(0, max_bytes);
+  return true;
+}
 
 }  // namespace
 
@@ -38,8 +49,10 @@ GuestAuth::GuestAuth(storage::Storage& storage, Sessions& sessions, AppAdmin& ap
 
 webex::Task<GuestSignIn> GuestAuth::SignIn(std::string username, std::string password, std::string remote_address) {
   const auto deadline = webex::DeadlineIn(kBudget);
-  const bool impossible = username.size() > kMaxUsernameBytes;
-  std::string name = ToLower(impossible ? username.substr(0, kMaxUsernameBytes) : username);
+  // Bounded before anything is stored, logged or hashed.
+  const bool overlong_username = CutTo(username, kMaxUsernameBytes);
+  const bool overlong_password = CutTo(password, kMaxPasswordBytes);
+  const std::string name = ToLower(username);
   const std::string actor = "guest:" + name;
   int64_t now = clock_();
   auto decision = throttle_.Check(name, remote_address, now);
@@ -51,12 +64,14 @@ webex::Task<GuestSignIn> GuestAuth::SignIn(std::string username, std::string pas
     co_return tl::unexpected(error);
   }
   Result<storage::GuestRecord> guest = Fail(ErrorCode::kNotFound, "guest not found");
-  if (!impossible) guest = storage_.FindGuestByUsername(name);
+  if (!overlong_username) guest = storage_.FindGuestByUsername(name);
   if (!guest && guest.error().code != ErrorCode::kNotFound) co_return tl::unexpected(guest.error());
+  // An overlong password is verified too (its first kMaxPasswordBytes), so that it answers as slowly
+  // as a wrong one; it never matches.
   const std::string hash = guest ? guest->password_hash : dummy_hash_;
   auto verified = co_await pool_.Run([&]() -> Result<bool> { return crypto::VerifyPassword(hash, password); });
   if (!verified) co_return tl::unexpected(verified.error());
-  if (!*verified || !guest) {
+  if (!*verified || !guest || overlong_password) {
     throttle_.RecordFailure(name, remote_address, now);
     co_await audit_.Note(actor, "session.sign_in", name, "failure", "wrong username or password");
     co_return InvalidCredentials();
@@ -115,8 +130,25 @@ AdminAuth::AdminAuth(storage::Storage& storage, webex::Api& webex, Sessions& ses
       clock_(std::move(clock)),
       options_(std::move(options)) {}
 
-Result<std::string> AdminAuth::Begin() {
+Result<AdminSignInStart> AdminAuth::Begin() {
+  std::lock_guard lock(begin_mutex_);
   int64_t now = clock_();
+  auto pending = storage_.CountOAuthStates();
+  if (!pending) return tl::unexpected(pending.error());
+  if (*pending >= options_.max_pending_states) {
+    // The periodic purge may not have run yet: expired states do not count.
+    auto purged = storage_.DeleteExpiredOAuthStates(now);
+    if (!purged) return tl::unexpected(purged.error());
+    pending = storage_.CountOAuthStates();
+    if (!pending) return tl::unexpected(pending.error());
+  }
+  if (*pending >= options_.max_pending_states) {
+    Error error{ErrorCode::kUnavailable,
+                "Too many sign-ins are in progress right now. Please try again in a minute."};
+    error.reason = "too_many_sign_ins";
+    error.retry_after_seconds = kRetryAfterSeconds;
+    return tl::unexpected(error);
+  }
   storage::OAuthStateRecord record;
   record.state = crypto::RandomToken(24);
   record.code_verifier = crypto::RandomToken(48);
@@ -124,12 +156,24 @@ Result<std::string> AdminAuth::Begin() {
   record.expires_at = now + kStateLifetime;
   auto saved = storage_.SaveOAuthState(record);
   if (!saved) return tl::unexpected(saved.error());
-  return webex_.AuthorizeUrl(options_.client_id, options_.redirect_uri, options_.scopes, record.state,
-                             crypto::PkceChallengeS256(record.code_verifier));
+  // The state is random, single-use and unknown to another browser: it is its own binding.
+  return AdminSignInStart{webex_.AuthorizeUrl(options_.client_id, options_.redirect_uri, options_.scopes,
+                                              record.state, crypto::PkceChallengeS256(record.code_verifier)),
+                          record.state};
 }
 
-webex::Task<AdminSignIn> AdminAuth::Complete(std::string code, std::string state) {
+webex::Task<AdminSignIn> AdminAuth::Complete(std::string code, std::string state, std::string binding) {
   const auto deadline = webex::DeadlineIn(std::chrono::seconds(20));
+  if (state.size() > kMaxStateBytes || code.size() > kMaxCodeBytes) {
+    co_await audit_.Note("admin:unknown", "admin.sign_in", "", "failure", "overlong state or code");
+    co_return Fail(ErrorCode::kBadRequest, "invalid_state",
+                   "This sign-in link has expired or was already used. Please start again.");
+  }
+  if (binding.empty() || !crypto::ConstantTimeEquals(binding, state)) {
+    co_await audit_.Note("admin:unknown", "admin.sign_in", "", "failure", "state not started in this browser");
+    co_return Fail(ErrorCode::kBadRequest, "state_not_bound",
+                   "This sign-in was not started in this browser, or has expired. Please start again.");
+  }
   auto pending = co_await pool_.Run([&] { return storage_.TakeOAuthState(state, clock_()); });
   if (!pending) {
     co_await audit_.Note("admin:unknown", "admin.sign_in", "", "failure", "unknown or expired state");

@@ -1,9 +1,12 @@
 #pragma once
 // Guest sign-in with username and password (throttled), and administrator sign-in with Webex OAuth
-// (state + PKCE, admitted only when an email is in ADMIN_EMAILS).
+// (state + PKCE, the state bound to the browser that started the sign-in, admitted only when an
+// email is in ADMIN_EMAILS).
 
 #include <utility>  // Asio 1.74 needs it before its own headers.
 
+#include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -53,12 +56,25 @@ class GuestAuth {
   std::string dummy_hash_;
 };
 
+// The default cap on pending administrator sign-ins (docs/security.md): started, neither completed
+// nor expired. Expired ones are purged every 60 s, and before a start is refused.
+inline constexpr int64_t kMaxPendingOAuthStates = 10000;
+
 struct AdminAuthOptions {
   std::string client_id;
   std::string client_secret;
   std::string redirect_uri;
   std::vector<std::string> admin_emails;  // lowercased
   std::string scopes;
+  // At most this many sign-ins may be pending at once (tests lower it).
+  int64_t max_pending_states = kMaxPendingOAuthStates;
+};
+
+// A started sign-in: where to send the browser, and the value the browser must bring back to the
+// callback (in a short-lived cookie) for the sign-in to complete.
+struct AdminSignInStart {
+  std::string authorize_url;
+  std::string binding;
 };
 
 struct AdminSignIn {
@@ -66,16 +82,29 @@ struct AdminSignIn {
   std::string email;
 };
 
+// Login CSRF: a callback URL made in one browser (an attacker's sign-in) must not sign another
+// browser in. Begin() hands back a binding that the API layer keeps in a cookie of the browser that
+// started the sign-in; Complete() refuses a callback whose binding does not match its state, before
+// the state is consumed. States are capped: a flood of started sign-ins cannot grow the database.
 class AdminAuth {
  public:
   static constexpr int64_t kStateLifetime = 600;
+  // A longer state or code was never issued by us or Webex; it is refused without a lookup.
+  static constexpr std::size_t kMaxStateBytes = 128;
+  static constexpr std::size_t kMaxCodeBytes = 4096;
+  // What a client is told to wait when the cap is reached.
+  static constexpr int kRetryAfterSeconds = 60;
 
   AdminAuth(storage::Storage& storage, webex::Api& webex, Sessions& sessions, AppAdmin& app_admin, WorkPool& pool,
             Audit& audit, Clock clock, AdminAuthOptions options);
 
-  // The Webex authorize URL to send the browser to. Writes: call on the pool.
-  Result<std::string> Begin();
-  webex::Task<AdminSignIn> Complete(std::string code, std::string state);
+  // Stores a state and returns the Webex authorize URL to send the browser to, with the binding for
+  // the browser's cookie. When max_pending_states unexpired sign-ins are pending: kUnavailable with
+  // retry_after_seconds, and nothing is stored. Writes: call on the pool.
+  Result<AdminSignInStart> Begin();
+  // `binding` is what the browser's cookie holds (empty when it has none): a mismatch is refused
+  // with kBadRequest and consumes nothing.
+  webex::Task<AdminSignIn> Complete(std::string code, std::string state, std::string binding);
 
  private:
   storage::Storage& storage_;
@@ -86,6 +115,7 @@ class AdminAuth {
   Audit& audit_;
   Clock clock_;
   AdminAuthOptions options_;
+  std::mutex begin_mutex_;  // the count and the insert of Begin() as one step
 };
 
 }  // namespace gp::service

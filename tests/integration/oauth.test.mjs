@@ -2,7 +2,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startWorld, stopAll, webexSignIn, sessionCookie, request, show, assertError, Client, ADMIN, OUTSIDER,
+  startWorld, stopAll, webexSignIn, startWebexSignIn, sessionCookie, setCookie, request, show, assertError, Client,
+  ADMIN, OUTSIDER,
 } from '../lib/harness.mjs';
 
 let world;
@@ -85,6 +86,46 @@ test('admin status needs an admin session', async () => {
   assertError(anonymous, 401);
 });
 
+test('login binds the sign-in to this browser with a short-lived cookie', async () => {
+  const r = await world.portal.call('GET', '/auth/webex/login');
+  assert.equal(r.status, 302, show(r));
+  const binding = setCookie(r, 'gp_oauth');
+  assert.ok(binding && binding.value.length >= 16, `no gp_oauth cookie: ${r.headers.get('set-cookie')}`);
+  world.secrets.add('OAuth binding cookie', binding.value);
+  const attrs = binding.raw.split(';').map((s) => s.trim().toLowerCase());
+  for (const attr of ['httponly', 'samesite=lax', 'path=/auth/webex', 'max-age=600']) {
+    assert.ok(attrs.includes(attr), `gp_oauth lacks ${attr}: ${binding.raw}`);
+  }
+  assert.ok(!attrs.includes('secure'), `gp_oauth is Secure on plain http: ${binding.raw}`);
+  assert.equal(r.headers.get('cache-control'), 'no-store');
+});
+
+test('a callback opened in another browser (no or another binding cookie) signs nobody in', async () => {
+  const { portal, emulator, secrets } = world;
+  // The attacker's own sign-in, up to the callback URL they would get a victim to open.
+  const flow = await startWebexSignIn(portal, emulator, ADMIN.email);
+  secrets.add('OAuth code', flow.callbackUrl.searchParams.get('code'));
+  const other = await startWebexSignIn(portal, emulator, ADMIN.email);  // a sign-in the victim started
+  for (const cookie of [undefined, other.oauthCookie, 'gp_oauth=', `${flow.oauthCookie}x`]) {
+    const r = await request(flow.callbackUrl.toString(), 'GET', cookie ? { cookie } : {});
+    assert.equal(r.status, 400, `cookie ${cookie}: ${show(r)}`);
+    assert.match(r.headers.get('content-type') || '', /text\/html/);
+    assert.match(r.text, /start again/i, show(r));
+    assert.ok(!sessionCookie(r)?.value, `cookie ${cookie}: a session cookie was set: ${sessionCookie(r)?.raw}`);
+  }
+  // Nothing was consumed: the browser that started it completes the sign-in, and its cookie is cleared.
+  assert.ok(flow.oauthCookie, `login set no gp_oauth cookie: ${flow.login.headers.get('set-cookie')}`);
+  const r = await request(flow.callbackUrl.toString(), 'GET', { cookie: flow.oauthCookie });
+  assert.equal(r.status, 302, show(r));
+  const session = sessionCookie(r);
+  assert.ok(session?.value, `no session cookie with the binding: ${show(r)}`);
+  secrets.add('admin session cookie', session.value);
+  const cleared = setCookie(r, 'gp_oauth');
+  assert.ok(cleared && cleared.value === '' && /max-age=0/i.test(cleared.raw), `gp_oauth not cleared: ${cleared?.raw}`);
+  const admin = new Client(portal, session.value);
+  assert.equal((await admin.refreshCsrf()).role, 'admin');
+});
+
 test('an unknown state is refused with 400 and no session', async () => {
   const { portal } = world;
   const r = await portal.call('GET', '/auth/webex/callback?code=abc&state=not-a-state-we-issued');
@@ -100,7 +141,8 @@ test('a reused state (replayed callback) is refused with 400 and no session', as
   secrets.add('OAuth code', flow.callbackUrl.searchParams.get('code'));
   assert.equal(flow.callback.status, 302, show(flow.callback));
   secrets.add('admin session cookie', flow.cookie?.value);
-  const replay = await request(flow.callbackUrl.toString());
+  // Replayed even with the cookie the browser had: the state was used.
+  const replay = await request(flow.callbackUrl.toString(), 'GET', flow.oauthCookie ? { cookie: flow.oauthCookie } : {});
   assert.equal(replay.status, 400, show(replay));
   assert.ok(!sessionCookie(replay)?.value, 'the replayed callback set a session cookie');
 });

@@ -8,6 +8,7 @@ import { accessSync, constants as fsConstants, mkdtempSync, rmSync, statSync } f
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 
@@ -99,10 +100,12 @@ export function makeTempDir(prefix = 'gp-it-') {
 // Spawns `file args` and resolves with {child, origin, port} once stdout carries `<banner> on URL`.
 function spawnListening(file, args, { env, cwd, banner, name }) {
   const child = track(spawn(file, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
-  const log = { stdout: '', stderr: '' };
-  child.stderr.setEncoding('utf8');
+  // stderr is kept as text and, for checks on the bytes themselves (valid UTF-8, no NUL), as bytes.
+  const log = { stdout: '', stderr: '', stderrChunks: [] };
+  const decoder = new StringDecoder('utf8');
   child.stderr.on('data', (chunk) => {
-    log.stderr += chunk;
+    log.stderrChunks.push(chunk);
+    log.stderr += decoder.write(chunk);
   });
   child.stdout.setEncoding('utf8');
   return new Promise((resolve, reject) => {
@@ -177,15 +180,17 @@ export async function request(url, method = 'GET', { json, form, body, contentTy
   return { status: response.status, headers: response.headers, text, json: parsed, elapsedMs, method, url };
 }
 
-// Sends raw bytes (for paths and headers fetch would normalise) and resolves with
+// Sends raw bytes (a string, written as UTF-8, or a Buffer: for paths and headers fetch would
+// normalise, and bytes that are not UTF-8) and resolves with
 // {status, headers (lower-case keys), text} once the server closes the connection.
 export function rawRequest(port, raw, { timeoutMs = 10000 } = {}) {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
+    const head = Buffer.isBuffer(raw) ? raw.subarray(0, 80).toString('latin1') : raw.slice(0, 80);
     const chunks = [];
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`no complete answer within ${timeoutMs} ms to ${raw.slice(0, 80)}`));
+      reject(new Error(`no complete answer within ${timeoutMs} ms to ${JSON.stringify(head)}`));
     }, timeoutMs);
     socket.on('connect', () => socket.write(raw));
     socket.on('data', (c) => chunks.push(c));
@@ -225,14 +230,19 @@ export function assertError(r, status, code) {
   return r.json.error;
 }
 
-// The value of the gp_session cookie set by a response, or undefined; `raw` is the whole header.
-export function sessionCookie(r) {
+// The value of the cookie `name` set by a response, or undefined; `raw` is the whole header.
+export function setCookie(r, name) {
   const all = typeof r.headers.getSetCookie === 'function' ? r.headers.getSetCookie() : [r.headers.get('set-cookie')];
   for (const raw of all.filter(Boolean)) {
-    const match = raw.match(/^\s*gp_session=([^;]*)/);
+    const match = raw.match(new RegExp(`^\\s*${name}=([^;]*)`));
     if (match) return { value: match[1], raw };
   }
   return undefined;
+}
+
+// The gp_session cookie set by a response, or undefined.
+export function sessionCookie(r) {
+  return setCookie(r, 'gp_session');
 }
 
 // Polls fn until it returns a truthy value, or fails after timeoutMs.
@@ -424,11 +434,14 @@ export class Client {
 
 // --- sign-in flows --------------------------------------------------------------------------------
 
-// Runs the OAuth code flow without a browser as the person with `email`. Returns every step's
-// response so tests can assert on them: {login, page, authorize, callback, cookie}.
-export async function webexSignIn(portal, emulator, email) {
+// The OAuth code flow up to the callback, without a browser, as the person with `email`: returns
+// {login, oauthCookie, page, authorize, callbackUrl, person}. `oauthCookie` is the Cookie header a
+// browser would send back to /auth/webex/callback (the gp_oauth cookie /login set), or undefined.
+export async function startWebexSignIn(portal, emulator, email) {
   const login = await portal.call('GET', '/auth/webex/login');
   assert.equal(login.status, 302, `login: ${show(login)}`);
+  const binding = setCookie(login, 'gp_oauth');
+  const oauthCookie = binding ? `gp_oauth=${binding.value}` : undefined;
   const authorizeUrl = new URL(login.headers.get('location'));
   assert.equal(`${authorizeUrl.origin}${authorizeUrl.pathname}`, `${emulator.apiUrl}/authorize`,
     `login redirects to ${authorizeUrl}`);
@@ -443,9 +456,18 @@ export async function webexSignIn(portal, emulator, email) {
   assert.equal(authorize.status, 302, `authorize: ${show(authorize)}`);
   const callbackUrl = new URL(authorize.headers.get('location'));
   assert.equal(callbackUrl.origin, portal.origin, `authorize redirects to ${callbackUrl}`);
-  const callback = await request(callbackUrl.toString());
+  return { login, oauthCookie, page, authorize, callbackUrl, person };
+}
+
+// Runs the OAuth code flow without a browser as the person with `email`, carrying the cookie set by
+// /auth/webex/login to the callback as a browser would. Returns every step's response so tests can
+// assert on them: {login, oauthCookie, page, authorize, callback, callbackUrl, cookie, person}.
+export async function webexSignIn(portal, emulator, email) {
+  const started = await startWebexSignIn(portal, emulator, email);
+  const callback = await request(started.callbackUrl.toString(), 'GET',
+    started.oauthCookie ? { cookie: started.oauthCookie } : {});
   const cookie = sessionCookie(callback);
-  return { login, page, authorize, callback, callbackUrl, cookie, person };
+  return { ...started, callback, cookie };
 }
 
 // Signs the administrator in and returns a Client with the admin session.
@@ -547,6 +569,11 @@ export async function startWorld({ signInAdmin = true, portalExtra = {} } = {}) 
     assert.doesNotMatch(log, /Bearer\s+\S{8,}/i, 'a bearer token appears in the portal log');
   };
   return world;
+}
+
+// Everything a process wrote to stderr so far, as bytes (to check them as bytes: valid UTF-8, no NUL).
+export function stderrBytes(processWithLog) {
+  return Buffer.concat(processWithLog.log.stderrChunks);
 }
 
 // --- restarts and asynchronous commands (tests/integration/runtime*.test.mjs) ----------------------

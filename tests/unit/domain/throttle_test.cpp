@@ -111,6 +111,30 @@ TEST(DomainThrottle, MemoryIsBounded) {
   EXPECT_TRUE(throttle.Check("user0", "", kStart + 999).allowed);
 }
 
+TEST(DomainThrottle, KeysAreBoundedInBytes) {
+  ThrottleOptions options;
+  options.max_keys = 100;
+  LoginThrottle throttle(options);
+  // Megabyte-long usernames and addresses, each different: every table stays within its bound.
+  for (int i = 0; i < 200; ++i) {
+    std::string tail = std::to_string(i);
+    throttle.RecordFailure(std::string(1 << 20, 'u') + tail, std::string(1 << 20, 'a') + tail, kStart + i);
+  }
+  EXPECT_LE(throttle.TrackedKeys(), 2 * options.max_keys);
+  EXPECT_LE(throttle.TrackedKeyBytes(), 2 * options.max_keys * options.max_key_bytes);
+}
+
+TEST(DomainThrottle, OverlongKeysAreStillCounted) {
+  LoginThrottle throttle;
+  const std::string long_name(64 * 1024, 'x');
+  Fail(throttle, 5, long_name + "1", "", kStart);
+  // Cut to the bound, different overlong names share one count: the fifth failure still slows them.
+  EXPECT_FALSE(throttle.Check(long_name + "2", "", kStart).allowed);
+  EXPECT_TRUE(throttle.Check("ann", "", kStart).allowed);
+  throttle.RecordSuccess(long_name, "", kStart);
+  EXPECT_TRUE(throttle.Check(long_name + "1", "", kStart).allowed);
+}
+
 TEST(DomainThrottle, LockedEntriesSurviveEviction) {
   ThrottleOptions options;
   options.max_keys = 3;

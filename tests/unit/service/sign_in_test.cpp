@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "domain/guests.hpp"
 #include "fakes.hpp"
 
 namespace gp::service {
@@ -91,6 +92,49 @@ TEST_F(SignInTest, AnOverlongUsernameIsRefusedLikeAWrongPassword) {
   EXPECT_EQ(overlong.error().message, wrong.error().message);
   EXPECT_EQ(provider_->calls(), 0);
   EXPECT_EQ(CountAndDropAllSessions(), 0);
+}
+
+TEST_F(SignInTest, AnOverlongPasswordIsRefusedLikeAWrongPassword) {
+  // The longest password an account can have, and one byte more that starts with it.
+  const std::string longest(domain::kPasswordMaxBytes, 'p');
+  storage::GuestRecord guest;
+  guest.id = "g-ann";
+  guest.username = "ann";
+  guest.display_name = "Ann";
+  guest.password_hash = *crypto::HashPassword(longest, TestPasswordParams());
+  ASSERT_TRUE(storage_->CreateGuest(guest));
+  auto wrong = Run(SignIn("ann", "not the password"));
+  ASSERT_FALSE(wrong);
+  auto overlong = Run(SignIn("ann", longest + "p"));
+  ASSERT_FALSE(overlong);
+  EXPECT_EQ(overlong.error().code, ErrorCode::kUnauthorized);
+  EXPECT_EQ(overlong.error().reason, wrong.error().reason);
+  EXPECT_EQ(overlong.error().message, wrong.error().message);
+  auto megabyte = Run(SignIn("ann", longest + std::string(1 << 20, 'p')));
+  ASSERT_FALSE(megabyte);
+  EXPECT_EQ(megabyte.error().code, ErrorCode::kUnauthorized);
+  EXPECT_EQ(provider_->calls(), 0);
+  EXPECT_EQ(CountAndDropAllSessions(), 0);
+  // The longest itself is fine.
+  EXPECT_TRUE(Run(SignIn("ann", longest)));
+}
+
+TEST_F(SignInTest, MegabyteFieldsLeaveOnlyBoundedTraces) {
+  AddGuest("ann", "Ann");
+  const std::string megabyte(1 << 20, 'm');
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(Run(SignIn(megabyte + std::to_string(i), kPassword)));
+    EXPECT_FALSE(Run(SignIn("ann", megabyte + std::to_string(i))));
+  }
+  auto audit = storage_->ListAudit({});
+  ASSERT_TRUE(audit) << audit.error().message;
+  ASSERT_EQ(audit->size(), 6u);
+  for (const auto& record : *audit) {
+    EXPECT_LE(record.actor.size(), domain::kUsernameMaxLength + 6);  // "guest:" + the username
+    EXPECT_LE(record.target.size(), domain::kUsernameMaxLength);
+    EXPECT_LE(record.detail.size(), Audit::kMaxFieldBytes);
+  }
+  EXPECT_LE(throttle_.TrackedKeyBytes(), 2 * domain::ThrottleOptions{}.max_key_bytes);
 }
 
 TEST_F(SignInTest, AnUnknownUsernameIsRefusedLikeAWrongPassword) {
