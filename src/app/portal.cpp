@@ -190,7 +190,7 @@ Result<void> Portal::Start() {
                                                    [&p]() -> asio::awaitable<void> {
     if (!p.app_admin->Ready()) co_return;
     auto refreshed = co_await p.app_admin->RefreshIfDue(webex::DeadlineIn(seconds(30)));
-    if (!refreshed) log::warn("AppAdmin refresh: {}", refreshed.error().message);
+    if (!refreshed) log::warn("AppAdmin refresh: {}", log::Safe(refreshed.error().message));
   }));
   p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "clean-up", kCleanupInterval,
                                                    [&p]() -> asio::awaitable<void> {

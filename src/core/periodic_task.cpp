@@ -46,7 +46,7 @@ asio::awaitable<void> Loop(std::shared_ptr<PeriodicTask::State> state, std::chro
       co_await state->body();
     } catch (const std::exception& e) {
       ++state->failures;
-      log::error("periodic task {} failed: {}", state->name, e.what());
+      log::error("periodic task {} failed: {}", state->name, log::Safe(e.what()));
     } catch (...) {
       ++state->failures;
       log::error("periodic task {} failed with an unknown exception", state->name);

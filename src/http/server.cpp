@@ -88,7 +88,7 @@ struct Server::Impl {
     try {
       co_return co_await handler(request);
     } catch (const std::exception& e) {
-      log::error("request {} failed: {}", request.request_id, e.what());
+      log::error("request {} failed: {}", request.request_id, log::Safe(e.what()));
     } catch (...) {
       log::error("request {} failed with an unknown exception", request.request_id);
     }

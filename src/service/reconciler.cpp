@@ -126,7 +126,7 @@ asio::awaitable<ReconcileReport> Reconciler::RunOnce() {
   auto token = co_await app_admin_.AccessToken(webex::DeadlineIn(options_.call_budget));
   if (!token) {
     // Nothing can be done without the AppAdmin: the jobs wait for the next try.
-    log::warn("reconciler: no AppAdmin token ({})", token.error().message);
+    log::warn("reconciler: no AppAdmin token ({})", log::Safe(token.error().message));
     if (jobs) {
       const int64_t retry_at = clock_() + options_.initial_backoff_seconds;
       for (const auto& job : *jobs) {

@@ -93,7 +93,8 @@ webex::Task<GuestSignIn> GuestAuth::SignIn(std::string username, std::string pas
       if (!fresh) return tl::unexpected(fresh.error());
       return storage_.RehashGuestPassword(guest->id, guest->password_hash, *fresh, clock_());
     });
-    if (!rehashed) log::warn("password of guest {} could not be rehashed: {}", guest->id, rehashed.error().message);
+    if (!rehashed) log::warn("password of guest {} could not be rehashed: {}", guest->id,
+                             log::Safe(rehashed.error().message));
   }
   // The guest's Webex token is what their pages use; a cached one costs no Webex call.
   auto token = co_await guest_tokens_.TokenFor(*guest, deadline);

@@ -28,12 +28,12 @@ asio::awaitable<void> Spaces::Abandon(std::string intent_id, std::string room_id
   if (deleted || deleted.error().code == ErrorCode::kNotFound) {
     auto removed = co_await pool_.Run([&] { return storage_.DeleteSpaceIntent(intent_id); });
     // Left behind, the intent is swept later and its room's deletion finds a 404.
-    if (!removed) log::warn("space intent could not be removed: {}", removed.error().message);
+    if (!removed) log::warn("space intent could not be removed: {}", log::Safe(removed.error().message));
     co_return;
   }
   log::warn("a room whose space was not created could not be deleted yet; the reconciler will retry");
   auto queued = co_await pool_.Run([&] { return storage_.AbandonSpaceIntent(intent_id, clock_()); });
-  if (!queued) log::error("space intent could not be abandoned: {}", queued.error().message);
+  if (!queued) log::error("space intent could not be abandoned: {}", log::Safe(queued.error().message));
   if (on_queued_) on_queued_();
 }
 
@@ -128,7 +128,8 @@ webex::Task<CreatedSpace> Spaces::Create(CreateSpaceRequest request) {
     co_return tl::unexpected(room.error());
   }
   auto recorded = co_await pool_.Run([&] { return storage_.SetSpaceIntentRoom(intent.id, room->id); });
-  if (!recorded) log::warn("the room of a space being created could not be recorded: {}", recorded.error().message);
+  if (!recorded) log::warn("the room of a space being created could not be recorded: {}",
+                              log::Safe(recorded.error().message));
 
   // Members are added concurrently: the cost is one round trip, not one per guest.
   std::vector<std::function<webex::Task<webex::Membership>()>> adds;

@@ -282,7 +282,8 @@ Task<HttpResult> Execute(Context ctx, HttpCall call, Deadline deadline) {
     const int status = sent->status;
     if (status >= 200 && status < 300) co_return std::move(sent);
 
-    const std::string tracking = sent->Header("Trackingid").value_or("-");
+    // Webex's header, logged: escaped and capped like anything that comes from outside.
+    const std::string tracking = log::Safe(sent->Header("Trackingid").value_or("-"), 64);
     if (status == 429 || status == 423) {
       int64_t wait = RetryAfterSeconds(*sent).value_or(ctx.policy.default_retry_after.count());
       wait = std::max<int64_t>(wait, 1);
