@@ -80,6 +80,18 @@ async function revokeWhileWebexFails({ A, B, a, b }, space) {
   assert.ok(closed && !Number.isNaN(Date.parse(closed.closedAt)), `the admin does not see the space closed: ${show(spaces)}`);
 }
 
+// Waits until neither guest of `g` is a member of the space's Webex room; says why not on time-out.
+async function bothLeaveTheRoom(g, space, when) {
+  await waitFor(async () => {
+    const held = await membersInWebex(space.webexRoomId);
+    return !held.includes(g.aWebex) && !held.includes(g.bWebex);
+  }, CATCH_UP_MS, `both guests to leave the Webex room ${when}`).catch(async (error) => {
+    const room = await webexRoom(space.webexRoomId);
+    throw new Error(`${error.message}; room members now ${JSON.stringify(room?.memberIds)}; `
+      + `DELETE attempts ${await deleteAttempts()}`);
+  });
+}
+
 test('revoke while Webex fails every membership removal: closed in the portal at once, removed in Webex once it recovers',
   { timeout: 40000 }, async () => {
     const { emulator } = world;
@@ -97,14 +109,7 @@ test('revoke while Webex fails every membership removal: closed in the portal at
     } finally {
       await emulator.resetFaults();
     }
-    await waitFor(async () => {
-      const held = await membersInWebex(space.webexRoomId);
-      return !held.includes(g.aWebex) && !held.includes(g.bWebex);
-    }, CATCH_UP_MS, 'both guests to leave the Webex room once Webex accepts the removals').catch(async (error) => {
-      const room = await webexRoom(space.webexRoomId);
-      throw new Error(`${error.message}; room members now ${JSON.stringify(room?.memberIds)}; `
-        + `DELETE attempts ${await deleteAttempts()}`);
-    });
+    await bothLeaveTheRoom(g, space, 'once Webex accepts the removals');
   });
 
 test('a CLI revoke racing a space creation leaves no open space and no Webex room with either guest',
@@ -180,14 +185,7 @@ test('revoke while Webex fails, then kill -9 and restart: the pending removals s
     } finally {
       await emulator.resetFaults();
     }
-    await waitFor(async () => {
-      const held = await membersInWebex(space.webexRoomId);
-      return !held.includes(g.aWebex) && !held.includes(g.bWebex);
-    }, CATCH_UP_MS, 'both guests to leave the Webex room after the restart').catch(async (error) => {
-      const room = await webexRoom(space.webexRoomId);
-      throw new Error(`${error.message}; room members now ${JSON.stringify(room?.memberIds)}; `
-        + `DELETE attempts ${await deleteAttempts()}`);
-    });
+    await bothLeaveTheRoom(g, space, 'after the restart');
   });
 
 test('the portal logs hold no secret (checked after the portals stop)', async () => {
