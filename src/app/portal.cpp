@@ -211,6 +211,11 @@ Result<void> Portal::Start() {
   p.spaces->SetOnQueued(wake);
   p.policy->SetOnQueued(wake);
   p.guests->SetOnQueued(wake);
+  // One server per database (SQLite): no other runner holds a claim that should be waited for. The
+  // jobs of a process that was killed mid-attempt are taken up at once.
+  if (auto released = p.storage->ReleaseWebexJobClaims(); released && *released > 0) {
+    log::info("reconciler: took over {} Webex job(s) left by a stopped process", *released);
+  }
   for (auto& task : p.tasks) task->Start();
 
   p.loop.restart();

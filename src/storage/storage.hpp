@@ -107,6 +107,10 @@ class Storage {
   virtual Result<int64_t> QueueWebexJob(const WebexJob& job) = 0;
   virtual Result<std::vector<WebexJob>> ClaimWebexJobs(int64_t now, int64_t lease_seconds, int limit) = 0;
   virtual Result<void> CompleteWebexJob(int64_t id) = 0;
+  // Drops every claim, so that jobs claimed by a process that died are handed out at once. Jobs are
+  // safe to do twice (a removal or deletion already done counts as done), so this is safe even
+  // when another runner still works on one. Returns how many claims were dropped.
+  virtual Result<int64_t> ReleaseWebexJobClaims() = 0;
   // Counts a failed attempt, records the error and makes the job due again at `next_attempt_at`.
   virtual Result<void> RetryWebexJob(int64_t id, int64_t next_attempt_at, const std::string& error) = 0;
   // Every queued job, claimed or not, oldest first (for tests, `check` and the reconciler's backlog).

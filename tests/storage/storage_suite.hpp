@@ -904,6 +904,19 @@ TYPED_TEST_P(StorageSuite, WebexJobsRoundTripRetryAndComplete) {
   EXPECT_EQ(CodeOf(this->store().RetryWebexJob(*first, 1, "x")), ErrorCode::kNotFound);
 }
 
+TYPED_TEST_P(StorageSuite, ReleasedClaimsAreHandedOutAtOnce) {
+  auto id = this->store().QueueWebexJob(MakeJob(JobKind::kDeleteRoom, "room-1", 100));
+  ASSERT_TRUE(id) << id.error().message;
+  auto claimed = this->store().ClaimWebexJobs(200, 60, 10);
+  ASSERT_TRUE(claimed);
+  ASSERT_EQ(JobIdsOf(*claimed), (std::vector<int64_t>{*id}));
+  EXPECT_TRUE(this->store().ClaimWebexJobs(201, 60, 10)->empty());
+  auto released = this->store().ReleaseWebexJobClaims();
+  ASSERT_TRUE(released);
+  EXPECT_EQ(*released, 1);
+  EXPECT_EQ(JobIdsOf(*this->store().ClaimWebexJobs(201, 60, 10)), (std::vector<int64_t>{*id}));
+}
+
 TYPED_TEST_P(StorageSuite, AClaimedJobIsNotHandedOutAgainBeforeItsLeaseEnds) {
   auto queue = [&](const std::string& room, int64_t due) {
     auto id = this->store().QueueWebexJob(MakeJob(JobKind::kDeleteRoom, room, due));
@@ -1221,6 +1234,7 @@ REGISTER_TYPED_TEST_SUITE_P(StorageSuite, MigrateIsIdempotentAndRecordsEveryVers
                             CommitSpaceRefusesAPairNoLongerAllowed, CommitSpaceRefusesADisabledOrMissingMember,
                             CommitSpaceRefusesATakenMemberSet, CommitSpaceRefusesAnIntentGivenUpMeanwhile,
                             WebexJobsRoundTripRetryAndComplete, AClaimedJobIsNotHandedOutAgainBeforeItsLeaseEnds,
+                            ReleasedClaimsAreHandedOutAtOnce,
                             ConcurrentClaimsNeverShareAJob, SessionsRoundTripAndDelete,
                             SessionsEndForAGuestOrByExpiry, AppAdminIsOneRowOfOpaqueBytes,
                             GuestTokensAreCachedPerGuest, OAuthStateIsTakenOnce, ExpiredOAuthStateIsNotFoundAndGone,

@@ -780,6 +780,10 @@ Result<void> SqliteStorage::CompleteWebexJob(int64_t id) {
   return Write([&](Connection& db) { return ChangeOne(db, sql::kDeleteWebexJob, "Webex job", id); });
 }
 
+Result<int64_t> SqliteStorage::ReleaseWebexJobClaims() {
+  return Write([&](Connection& db) { return ChangeAny(db, sql::kReleaseWebexJobClaims); });
+}
+
 Result<void> SqliteStorage::RetryWebexJob(int64_t id, int64_t next_attempt_at, const std::string& error) {
   return Write([&](Connection& db) { return ChangeOne(db, sql::kRetryWebexJob, "Webex job", id, next_attempt_at, error); });
 }

@@ -65,6 +65,7 @@ class SqliteStorage final : public Storage {
   Result<int64_t> QueueWebexJob(const WebexJob& job) override;
   Result<std::vector<WebexJob>> ClaimWebexJobs(int64_t now, int64_t lease_seconds, int limit) override;
   Result<void> CompleteWebexJob(int64_t id) override;
+  Result<int64_t> ReleaseWebexJobClaims() override;
   Result<void> RetryWebexJob(int64_t id, int64_t next_attempt_at, const std::string& error) override;
   Result<std::vector<WebexJob>> ListWebexJobs() override;
 

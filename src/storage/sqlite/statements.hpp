@@ -155,6 +155,8 @@ inline constexpr Statement kInsertWebexJob{
 inline constexpr Statement kDeleteRoomJobQueued{
     "delete_room_job_queued", "SELECT 1 FROM webex_jobs WHERE kind = 'delete_room' AND room_id = ?1"};
 // ?1 now, ?2 claimed_until, ?3 limit. RETURNING has no order of its own: the caller sorts by id.
+inline constexpr Statement kReleaseWebexJobClaims{
+    "release_webex_job_claims", "UPDATE webex_jobs SET claimed_until = 0 WHERE claimed_until <> 0"};
 inline constexpr Statement kClaimWebexJobs{
     "claim_webex_jobs",
     "UPDATE webex_jobs SET claimed_until = ?2 WHERE id IN (SELECT id FROM webex_jobs"
