@@ -140,6 +140,10 @@ test('100 sign-ins with megabyte usernames and passwords grow neither the databa
   const report = `statuses ${JSON.stringify([...statuses])}, database +${dbGrowth} bytes, RSS +${rssGrowthKiB} KiB`;
   console.log(report);
   assert.ok(dbGrowth < 1024 * 1024, `the database grew too much: ${report}`);
-  assert.ok(rssGrowthKiB < 20 * 1024, `the portal's memory grew too much: ${report}`);
+  // AddressSanitizer keeps freed memory in quarantine (256 MB by default): the memory bound is a
+  // property of the real build, checked there.
+  if (!process.env.GP_SANITIZED) {
+    assert.ok(rssGrowthKiB < 20 * 1024, `the portal's memory grew too much: ${report}`);
+  }
   await assertPortalLogsClean([portal], world.secrets);
 });
