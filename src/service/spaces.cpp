@@ -73,11 +73,16 @@ webex::Task<CreatedSpace> Spaces::Create(CreateSpaceRequest request) {
   std::vector<std::string> ids;
   for (const auto& member : members) ids.push_back(member.id);
   const std::string key = domain::MemberKey(ids);
-  auto pairs = storage_.ListPairs();
-  if (!pairs) co_return tl::unexpected(pairs.error());
-  domain::PairSet allowed;
-  for (const auto& [a, b] : *pairs) allowed.Add(a, b);
-  if (!allowed.MissingPairs(ids).empty()) {
+  // One indexed look-up per pair of members, not the whole policy: this runs on the event loop.
+  bool all_allowed = true;
+  for (size_t i = 0; i < ids.size() && all_allowed; ++i) {
+    for (size_t j = i + 1; j < ids.size() && all_allowed; ++j) {
+      auto allowed = storage_.IsPairAllowed(ids[i], ids[j]);
+      if (!allowed) co_return tl::unexpected(allowed.error());
+      all_allowed = *allowed;
+    }
+  }
+  if (!all_allowed) {
     co_await audit_.Note(actor, "space.create", key, "refused", "a pair of members is not allowed");
     co_return Fail(ErrorCode::kForbidden, "pair_not_allowed", "You are not allowed to open a space with these people.");
   }
