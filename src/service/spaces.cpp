@@ -120,7 +120,7 @@ webex::Task<CreatedSpace> Spaces::Create(CreateSpaceRequest request) {
   if (!saved) co_return tl::unexpected(saved.error());
   intents_.Add(intent.id);
   struct Release {
-    InFlightIntents& intents;
+    InFlightIntents intents;  // a copy: it shares the set and outlives the service
     std::string id;
     ~Release() { intents.Remove(id); }
   } release{intents_, intent.id};

@@ -12,6 +12,7 @@
 #include <utility>  // Asio 1.74 needs it before its own headers.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -41,15 +42,17 @@ struct CreatedSpace {
   bool existing = false;  // true when the same member set already had an open space
 };
 
-// Intents of creations still running in this process; the Reconciler leaves them alone.
+// Intents of creations still running in this process; the Reconciler leaves them alone. Copies
+// share one set, so a creation's coroutine can hold it for as long as its frame lives (a frame
+// still suspended at shutdown is destroyed with the event loop, after the services).
 class InFlightIntents {
  public:
-  void Add(const std::string& id) { ids_.insert(id); }
-  void Remove(const std::string& id) { ids_.erase(id); }
-  bool Contains(const std::string& id) const { return ids_.contains(id); }
+  void Add(const std::string& id) { ids_->insert(id); }
+  void Remove(const std::string& id) { ids_->erase(id); }
+  bool Contains(const std::string& id) const { return ids_->contains(id); }
 
  private:
-  std::set<std::string> ids_;  // touched on the event loop only
+  std::shared_ptr<std::set<std::string>> ids_ = std::make_shared<std::set<std::string>>();  // loop only
 };
 
 class Spaces {
