@@ -88,7 +88,8 @@ struct OutgoingMessage {
   std::string parent_id;
 };
 
-// What HEAD /contents/{id} tells of a file: from Content-Disposition, Content-Type, Content-Length.
+// What HEAD /contents/{id} tells of a file: from Content-Disposition, Content-Type, Content-Length
+// (`size` 0 when the answer had none).
 struct ContentInfo {
   std::string name;
   std::string content_type;
@@ -186,6 +187,8 @@ struct WebhookSpec {
 // The content id at the end of a Message::files URL (".../contents/{id}"), or empty when the URL has
 // no such segment or the id holds anything but [A-Za-z0-9_-=].
 std::string ContentIdFromUrl(std::string_view url);
+// Whether `id` is a non-empty string of [A-Za-z0-9_-=], the content ids ContentIdFromUrl accepts.
+bool IsContentId(std::string_view id);
 
 // Each parser fails with kUpstream when a required field (the id, a token) is missing or mistyped.
 Result<Person> ParsePerson(const nlohmann::json& json);
