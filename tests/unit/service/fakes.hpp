@@ -1,8 +1,8 @@
 #pragma once
 // Test doubles for the services and the graph they run in:
-//   - FakeWebex: webex::Api in memory (rooms with members, people by token, OAuth), with failures to
-//     order per operation, hooks that run inside an operation ("while Webex is slow" another change
-//     happens), latencies and call counters;
+//   - FakeWebex: webex::Api in memory (rooms with members, people by token, messages per room,
+//     uploaded files, webhooks, OAuth), with failures to order per operation, hooks that run inside
+//     an operation ("while Webex is slow" another change happens), latencies and call counters;
 //   - FakeGuestTokenProvider: a guest's person id derived from its subject;
 //   - ServiceTest: a fixture holding the real services over SQLite :memory:, a WorkPool(2, 64), an
 //     injected clock (an integer the test advances) and deterministic ids.
@@ -15,9 +15,11 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <ctime>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <memory>
@@ -86,8 +88,23 @@ class FakeWebex final : public webex::Api {
     kLoginWithJwt,
     kExchangeCode,
     kRefreshToken,
+    kSendMessage,
+    kListMessages,
+    kGetMessage,
+    kGetPerson,
+    kHeadContent,
+    kGetContent,
+    kCreateWebhook,
+    kListWebhooks,
+    kUpdateWebhook,
+    kDeleteWebhook,
     kCount
   };
+
+  // Where the files of messages are, as Message::files URLs name them.
+  static constexpr const char* kContentsUrl = "https://webex.test/v1/contents/";
+  // Webex's limit on text and markdown.
+  static constexpr std::size_t kMaxMessageBytes = 7439;
 
   struct FakeRoom {
     std::string id;
@@ -124,6 +141,27 @@ class FakeWebex final : public webex::Api {
   void SetLatency(Op op, std::chrono::milliseconds latency) { ops_[Index(op)].latency = latency; }
   // Tokens that RefreshToken hands out live this long.
   void SetAccessLifetime(int64_t seconds) { access_lifetime_ = seconds; }
+  // A person GetPerson knows, without an access token of its own.
+  void SeedPerson(webex::Person person) { persons_[person.id] = std::move(person); }
+  // A message posted by `person_id` (a member or not) outside the portal; its id.
+  std::string SeedMessage(const std::string& room_id, const std::string& person_id,
+                          const std::string& text) {
+    webex::Message message;
+    message.id = "message-" + std::to_string(++message_sequence_);
+    message.room_id = room_id;
+    message.room_type = "group";
+    message.text = text;
+    message.person_id = person_id;
+    message.created = IsoTime(clock_());
+    room_messages_[room_id].push_back(message.id);
+    messages_[message.id] = message;
+    return message.id;
+  }
+  // Makes a webhook "inactive" (or anything else), as Webex does after failed deliveries.
+  void SetWebhookStatus(const std::string& webhook_id, const std::string& status) {
+    if (auto it = webhooks_.find(webhook_id); it != webhooks_.end())
+      it->second.hook.status = status;
+  }
   // A room made outside the portal's view (e.g. by a process that died before recording it).
   std::string SeedRoom(const std::string& title, const std::string& creator_id, int64_t created_at,
                        const std::vector<std::string>& member_ids = {}) {
@@ -156,6 +194,35 @@ class FakeWebex final : public webex::Api {
     return member == it->second.members.end() ? std::string() : member->second;
   }
   std::vector<std::string> access_tokens_issued() const { return issued_; }
+  // A room's messages, newest first.
+  std::vector<webex::Message> MessagesIn(const std::string& room_id) const {
+    std::vector<webex::Message> out;
+    if (auto it = room_messages_.find(room_id); it != room_messages_.end()) {
+      for (auto id = it->second.rbegin(); id != it->second.rend(); ++id)
+        out.push_back(messages_.at(*id));
+    }
+    return out;
+  }
+  // The stored bytes of an uploaded file; nullopt when there is none of that id.
+  std::optional<std::string> ContentBytes(const std::string& content_id) const {
+    auto it = contents_.find(content_id);
+    if (it == contents_.end()) return std::nullopt;
+    return it->second.bytes;
+  }
+  // Every webhook, of any owner, in creation order.
+  std::vector<webex::Webhook> webhooks() const {
+    std::vector<const FakeWebhook*> all;
+    for (const auto& [id, webhook] : webhooks_) all.push_back(&webhook);
+    std::sort(all.begin(), all.end(),
+              [](const FakeWebhook* a, const FakeWebhook* b) { return a->sequence < b->sequence; });
+    std::vector<webex::Webhook> out;
+    for (const FakeWebhook* webhook : all) out.push_back(webhook->hook);
+    return out;
+  }
+  std::string WebhookSecret(const std::string& webhook_id) const {
+    auto it = webhooks_.find(webhook_id);
+    return it == webhooks_.end() ? std::string() : it->second.secret;
+  }
 
   // --- webex::Api -----------------------------------------------------------------------------
   webex::Task<webex::Person> GetMe(std::string token, webex::Deadline) override {
@@ -253,6 +320,211 @@ class FakeWebex final : public webex::Api {
     co_return out;
   }
 
+  webex::Task<webex::Message> SendMessage(std::string token, std::string room_id,
+                                          webex::OutgoingMessage message,
+                                          webex::Deadline) override {
+    if (auto failed = co_await Enter(Op::kSendMessage)) co_return tl::unexpected(*failed);
+    auto person = Caller(token);
+    if (!person) co_return tl::unexpected(person.error());
+    if (!IsMember(room_id, *person)) co_return NoRoom();
+    if (message.text.empty() && message.markdown.empty() && message.files.empty() &&
+        !message.upload) {
+      co_return Fail(ErrorCode::kBadRequest,
+                     "fake webex: a message needs text, markdown or a file");
+    }
+    if (message.text.size() > kMaxMessageBytes || message.markdown.size() > kMaxMessageBytes) {
+      co_return Fail(ErrorCode::kBadRequest, "fake webex: the message is too long");
+    }
+    if (!message.files.empty()) {
+      // Like the emulator: files come as uploads, never fetched from a URL.
+      co_return Fail(ErrorCode::kBadRequest, "fake webex: files must be uploaded");
+    }
+    if (!message.parent_id.empty()) {
+      auto parent = messages_.find(message.parent_id);
+      if (parent == messages_.end() || parent->second.room_id != room_id) {
+        co_return Fail(ErrorCode::kBadRequest, "fake webex: no such parent message in the room");
+      }
+    }
+    webex::Message sent;
+    sent.id = "message-" + std::to_string(++message_sequence_);
+    sent.parent_id = message.parent_id;
+    sent.room_id = room_id;
+    sent.room_type = "group";
+    sent.text = message.text;
+    sent.markdown = message.markdown;
+    sent.person_id = *person;
+    if (auto known = persons_.find(*person);
+        known != persons_.end() && !known->second.emails.empty()) {
+      sent.person_email = known->second.emails.front();
+    }
+    sent.created = IsoTime(clock_());
+    if (message.upload) {
+      FakeContent content;
+      content.room_id = room_id;
+      content.info.name = message.upload->name;
+      content.info.content_type = message.upload->content_type.empty()
+                                      ? "application/octet-stream"
+                                      : message.upload->content_type;
+      content.info.size = static_cast<int64_t>(message.upload->bytes.size());
+      content.bytes = std::move(message.upload->bytes);
+      const std::string content_id = "content-" + std::to_string(++content_sequence_);
+      contents_[content_id] = std::move(content);
+      sent.files.push_back(kContentsUrl + content_id);
+    }
+    room_messages_[room_id].push_back(sent.id);
+    messages_[sent.id] = sent;
+    co_return sent;
+  }
+
+  webex::Task<webex::MessagePage> ListMessages(std::string token, std::string room_id, int max,
+                                               std::string before_message,
+                                               webex::Deadline) override {
+    if (auto failed = co_await Enter(Op::kListMessages)) co_return tl::unexpected(*failed);
+    auto person = Caller(token);
+    if (!person) co_return tl::unexpected(person.error());
+    if (!IsMember(room_id, *person)) co_return NoRoom();
+    const std::vector<std::string> empty;
+    auto listed = room_messages_.find(room_id);
+    const std::vector<std::string>& ids =
+        listed == room_messages_.end() ? empty : listed->second;  // oldest first
+    // Newest first, from just before `before_message` (exclusive).
+    auto start = ids.rbegin();
+    if (!before_message.empty()) {
+      start = std::find(ids.rbegin(), ids.rend(), before_message);
+      if (start == ids.rend())
+        co_return Fail(ErrorCode::kBadRequest, "fake webex: beforeMessage is not in the room");
+      ++start;
+    }
+    const auto page_size = static_cast<std::ptrdiff_t>(max > 0 ? max : 50);
+    webex::MessagePage page;
+    auto it = start;
+    for (; it != ids.rend() && std::distance(start, it) < page_size; ++it)
+      page.items.push_back(messages_.at(*it));
+    if (it != ids.rend() && !page.items.empty()) {
+      page.next_before_message = page.items.back().id;
+      page.next_url = "https://webex.test/v1/messages?roomId=" + room_id +
+                      "&max=" + std::to_string(page_size) +
+                      "&beforeMessage=" + page.items.back().id;
+    }
+    co_return page;
+  }
+
+  webex::Task<webex::Message> GetMessage(std::string token, std::string message_id,
+                                         webex::Deadline) override {
+    if (auto failed = co_await Enter(Op::kGetMessage)) co_return tl::unexpected(*failed);
+    auto person = Caller(token);
+    if (!person) co_return tl::unexpected(person.error());
+    auto message = messages_.find(message_id);
+    if (message == messages_.end() || !IsMember(message->second.room_id, *person)) {
+      co_return Fail(ErrorCode::kNotFound, "fake webex: no such message");
+    }
+    co_return message->second;
+  }
+
+  webex::Task<webex::Person> GetPerson(std::string token, std::string person_id,
+                                       webex::Deadline) override {
+    if (auto failed = co_await Enter(Op::kGetPerson)) co_return tl::unexpected(*failed);
+    auto person = Caller(token);
+    if (!person) co_return tl::unexpected(person.error());
+    auto known = persons_.find(person_id);
+    if (known == persons_.end()) co_return Fail(ErrorCode::kNotFound, "fake webex: no such person");
+    co_return known->second;
+  }
+
+  webex::Task<webex::ContentInfo> HeadContent(std::string token, std::string content_id,
+                                              webex::Deadline) override {
+    if (auto failed = co_await Enter(Op::kHeadContent)) co_return tl::unexpected(*failed);
+    auto content = VisibleContent(token, content_id);
+    if (!content) co_return tl::unexpected(content.error());
+    co_return (*content)->info;
+  }
+
+  webex::Task<webex::Content> GetContent(std::string token, std::string content_id,
+                                         int64_t max_bytes, webex::Deadline) override {
+    if (auto failed = co_await Enter(Op::kGetContent)) co_return tl::unexpected(*failed);
+    auto content = VisibleContent(token, content_id);
+    if (!content) co_return tl::unexpected(content.error());
+    if ((*content)->info.size > max_bytes)
+      co_return Fail(ErrorCode::kTooLarge, "fake webex: the file is too large");
+    co_return webex::Content{(*content)->info, (*content)->bytes};
+  }
+
+  webex::Task<webex::Webhook> CreateWebhook(std::string token, webex::WebhookSpec spec,
+                                            webex::Deadline) override {
+    if (auto failed = co_await Enter(Op::kCreateWebhook)) co_return tl::unexpected(*failed);
+    auto person = Caller(token);
+    if (!person) co_return tl::unexpected(person.error());
+    if (spec.name.empty() || spec.target_url.empty() || spec.resource.empty() ||
+        spec.event.empty()) {
+      co_return Fail(ErrorCode::kBadRequest,
+                     "fake webex: name, targetUrl, resource and event are required");
+    }
+    FakeWebhook webhook;
+    webhook.sequence = ++webhook_sequence_;
+    webhook.hook.id = "webhook-" + std::to_string(webhook.sequence);
+    webhook.hook.name = spec.name;
+    webhook.hook.target_url = spec.target_url;
+    webhook.hook.resource = spec.resource;
+    webhook.hook.event = spec.event;
+    webhook.hook.filter = spec.filter;
+    webhook.hook.status = "active";
+    webhook.hook.owned_by = "creator";
+    webhook.hook.created_by = *person;
+    webhook.hook.created = IsoTime(clock_());
+    webhook.secret = spec.secret;
+    webex::Webhook out = webhook.hook;
+    webhooks_[out.id] = std::move(webhook);
+    co_return out;
+  }
+
+  webex::Task<std::vector<webex::Webhook>> ListWebhooks(std::string token,
+                                                        webex::Deadline) override {
+    if (auto failed = co_await Enter(Op::kListWebhooks)) co_return tl::unexpected(*failed);
+    auto person = Caller(token);
+    if (!person) co_return tl::unexpected(person.error());
+    std::vector<webex::Webhook> out;
+    for (const auto& webhook : webhooks()) {
+      if (webhook.created_by == *person) out.push_back(webhook);
+    }
+    co_return out;
+  }
+
+  webex::Task<webex::Webhook> UpdateWebhook(std::string token, std::string webhook_id,
+                                            webex::WebhookUpdate update, webex::Deadline) override {
+    if (auto failed = co_await Enter(Op::kUpdateWebhook)) co_return tl::unexpected(*failed);
+    auto person = Caller(token);
+    if (!person) co_return tl::unexpected(person.error());
+    auto webhook = webhooks_.find(webhook_id);
+    if (webhook == webhooks_.end() || webhook->second.hook.created_by != *person) {
+      co_return Fail(ErrorCode::kNotFound, "fake webex: no such webhook");
+    }
+    if (update.name.empty() || update.target_url.empty()) {
+      co_return Fail(ErrorCode::kBadRequest, "fake webex: name and targetUrl are required");
+    }
+    // Webex only revives a webhook this way; it never deactivates one.
+    if (!update.status.empty() && update.status != "active") {
+      co_return Fail(ErrorCode::kBadRequest, "fake webex: status may only be set to active");
+    }
+    webhook->second.hook.name = update.name;
+    webhook->second.hook.target_url = update.target_url;
+    if (!update.secret.empty()) webhook->second.secret = update.secret;
+    if (!update.status.empty()) webhook->second.hook.status = update.status;
+    co_return webhook->second.hook;
+  }
+
+  webex::Task<void> DeleteWebhook(std::string token, std::string webhook_id,
+                                  webex::Deadline) override {
+    if (auto failed = co_await Enter(Op::kDeleteWebhook)) co_return tl::unexpected(*failed);
+    auto person = Caller(token);
+    if (!person) co_return tl::unexpected(person.error());
+    auto webhook = webhooks_.find(webhook_id);
+    if (webhook == webhooks_.end() || webhook->second.hook.created_by != *person) {
+      co_return Fail(ErrorCode::kNotFound, "fake webex: no such webhook");
+    }
+    webhooks_.erase(webhook);
+    co_return Result<void>{};
+  }
+
   webex::Task<webex::GuestToken> CreateGuestToken(std::string, std::string subject, std::string,
                                                   webex::Deadline) override {
     if (auto failed = co_await Enter(Op::kCreateGuestToken)) co_return tl::unexpected(*failed);
@@ -305,6 +577,18 @@ class FakeWebex final : public webex::Api {
     std::chrono::milliseconds latency{0};
   };
 
+  struct FakeContent {
+    std::string room_id;
+    webex::ContentInfo info;
+    std::string bytes;
+  };
+
+  struct FakeWebhook {
+    webex::Webhook hook;
+    std::string secret;
+    uint64_t sequence = 0;
+  };
+
   static std::size_t Index(Op op) { return static_cast<std::size_t>(op); }
 
   // Counts the call, waits its latency, runs its hook; the failure to answer with, if one is due.
@@ -331,6 +615,30 @@ class FakeWebex final : public webex::Api {
     auto person = people_by_token_.find(token);
     if (person == people_by_token_.end()) return Fail(ErrorCode::kUnauthorized, "fake webex: unknown token");
     return person->second.id;
+  }
+
+  // Whether `person_id` is in the room; like Webex, anything else reads as "no such room".
+  bool IsMember(const std::string& room_id, const std::string& person_id) const {
+    auto room = rooms_.find(room_id);
+    return room != rooms_.end() && room->second.members.contains(person_id);
+  }
+
+  static tl::unexpected<Error> NoRoom() {
+    return Fail(ErrorCode::kNotFound, "fake webex: Could not find a room with provided ID.");
+  }
+
+  // A file the caller may see: one uploaded to a room it is in.
+  Result<const FakeContent*> VisibleContent(const std::string& token,
+                                            const std::string& content_id) const {
+    if (!webex::IsContentId(content_id))
+      return Fail(ErrorCode::kBadRequest, "fake webex: not a content id");
+    auto person = Caller(token);
+    if (!person) return tl::unexpected(person.error());
+    auto content = contents_.find(content_id);
+    if (content == contents_.end() || !IsMember(content->second.room_id, *person)) {
+      return Fail(ErrorCode::kNotFound, "fake webex: no such content");
+    }
+    return &content->second;
   }
 
   FakeRoom& NewRoom(const std::string& title, const std::string& creator_id, int64_t created_at) {
@@ -364,10 +672,18 @@ class FakeWebex final : public webex::Api {
   std::map<std::string, webex::Person> persons_;
   std::map<std::string, std::string> refresh_owner_;  // refresh token -> person id
   std::map<std::string, FakeRoom> rooms_;
+  std::map<std::string, webex::Message> messages_;  // by id
+  std::map<std::string, std::vector<std::string>>
+      room_messages_;                            // room id -> message ids, oldest first
+  std::map<std::string, FakeContent> contents_;  // by content id
+  std::map<std::string, FakeWebhook> webhooks_;  // by id
   std::vector<std::string> issued_;
   std::string last_sort_by_;
   uint64_t room_sequence_ = 0;
   uint64_t membership_sequence_ = 0;
+  uint64_t message_sequence_ = 0;
+  uint64_t content_sequence_ = 0;
+  uint64_t webhook_sequence_ = 0;
   uint64_t refreshes_ = 0;
   int64_t access_lifetime_ = 14 * 24 * 3600;
 };
