@@ -112,6 +112,7 @@ class FakeWebex final : public webex::Api {
     std::string creator_id;
     int64_t created_at = 0;
     std::string created;  // ISO, as Webex sends it
+    std::string last_activity;  // moves with each message; `created` until the first
     uint64_t sequence = 0;  // creation order
     std::map<std::string, std::string> members;  // person id -> membership id
   };
@@ -154,6 +155,7 @@ class FakeWebex final : public webex::Api {
     message.person_id = person_id;
     message.created = IsoTime(clock_());
     room_messages_[room_id].push_back(message.id);
+    if (auto room = rooms_.find(room_id); room != rooms_.end()) room->second.last_activity = message.created;
     messages_[message.id] = message;
     return message.id;
   }
@@ -372,6 +374,7 @@ class FakeWebex final : public webex::Api {
       sent.files.push_back(kContentsUrl + content_id);
     }
     room_messages_[room_id].push_back(sent.id);
+    if (auto room = rooms_.find(room_id); room != rooms_.end()) room->second.last_activity = sent.created;
     messages_[sent.id] = sent;
     co_return sent;
   }
@@ -662,7 +665,7 @@ class FakeWebex final : public webex::Api {
     out.type = "group";
     out.creator_id = room.creator_id;
     out.created = room.created;
-    out.last_activity = room.created;
+    out.last_activity = room.last_activity.empty() ? room.created : room.last_activity;
     return out;
   }
 
@@ -702,9 +705,19 @@ class FakeGuestTokenProvider final : public webex::GuestTokenProvider {
     token.person_id = PersonIdOf(subject);
     token.access_token = "guest-token-" + subject + "-" + std::to_string(calls_);
     token.expires_in = 3600;
+    if (webex_) {
+      // The guest's token works at the fake Webex, as the person it names.
+      webex::Person person;
+      person.id = token.person_id;
+      person.display_name = display_name;
+      person.type = "appuser";
+      webex_->AddPerson(token.access_token, person);
+    }
     co_return token;
   }
 
+  // Tokens issued from now on are known to `webex`.
+  void SetWebex(FakeWebex* webex) { webex_ = webex; }
   int calls() const { return calls_; }
   // Runs inside every Issue, before it answers, with the subject (the guest id).
   void SetHook(std::function<void(const std::string&)> hook) { hook_ = std::move(hook); }
@@ -713,6 +726,7 @@ class FakeGuestTokenProvider final : public webex::GuestTokenProvider {
 
  private:
   int calls_ = 0;
+  FakeWebex* webex_ = nullptr;
   std::function<void(const std::string&)> hook_;
   std::optional<Error> failure_;
   std::string last_display_name_;
@@ -777,6 +791,7 @@ class ServiceTest : public ::testing::Test {
     box_.emplace(*crypto::SecretBox::FromKey(std::string(crypto::SecretBox::kKeySize, 'k')));
     webex_ = std::make_unique<FakeWebex>(clock_);
     provider_ = std::make_unique<FakeGuestTokenProvider>();
+    provider_->SetWebex(webex_.get());
     random_ = CountingRandom();
     sessions_ = std::make_unique<Sessions>(*storage_, clock_, 3600);
     audit_ = std::make_unique<Audit>(*storage_, *pool_, clock_);
