@@ -148,20 +148,25 @@ function scrollToBottom() {
   byId('jump-newest').hidden = true;
 }
 
-// The line above the messages: a button for older messages, "Loading…", or the start.
+// The line above the messages: the button for older messages (which keeps the keyboard focus while
+// they load), or the start of the conversation.
 function updateHistory() {
   const button = byId('load-older');
   const text = byId('history-text');
   const more = conv.loaded && conv.next !== null;
-  button.hidden = !more || conv.loadingOlder;
-  button.textContent = conv.olderFailed ? 'Older messages could not be loaded. Try again' : 'Load older messages';
+  const hadFocus = document.activeElement === button;
+  button.hidden = !more;
+  button.setAttribute('aria-disabled', String(conv.loadingOlder));
+  if (conv.loadingOlder) button.textContent = 'Loading older messages…';
+  else if (conv.olderFailed) button.textContent = 'Older messages could not be loaded. Try again';
+  else button.textContent = 'Load older messages';
   let line = '';
   if (!conv.loaded) line = 'Loading messages…';
-  else if (conv.loadingOlder) line = 'Loading older messages…';
   else if (!more && conv.order.length > 0) line = 'This is the start of the conversation.';
   text.textContent = line;
   text.hidden = !line;
   byId('message-list').setAttribute('aria-busy', String(!conv.loaded || conv.loadingOlder));
+  if (hadFocus && button.hidden) scroller().focus({ preventScroll: true });
 }
 
 async function loadOlder() {
@@ -257,7 +262,8 @@ async function loadNewest({ reset = false } = {}) {
   if (reset || gap) clearMessages();
   const stick = first || reset || gap || atBottom();
   const wasEmpty = conv.order.length === 0;
-  if (wasEmpty && !conv.loaded && !conv.room.unread) conv.readUpTo = items.length ? items[0].id : null;
+  // A space opened without unread messages needs no read mark until something new arrives.
+  if (first && !conv.room.unread) conv.readUpTo = items.length ? items[0].id : null;
   conv.loaded = true;
   const fresh = merge(items);
   if (wasEmpty) conv.next = next;
@@ -479,8 +485,8 @@ export function refreshRoom(room) {
     openConversation(room, { focus: hadFocus });
     return;
   }
-  conv.room = { ...room, unread: conv.room.unread };
-  showRoom(conv.room);
+  conv.room = room;
+  showRoom(room);
 }
 
 const refresh = { running: false, again: false, reset: false };

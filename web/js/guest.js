@@ -253,7 +253,11 @@ function onMessageCreated(data) {
     key: data.roomId,
     heading: `New message in ${title}`,
     body: preview ? `${sender}: ${preview}` : `From ${sender}`,
-    onOpen: () => openRoom(data.roomId, { focus: true }),
+    onOpen: async () => {
+      // A space this page has not listed yet (its room.created may still be on the way).
+      if (!state.rooms.some((r) => r.id === data.roomId)) await loadRooms().catch(() => {});
+      openRoom(data.roomId, { focus: true });
+    },
   });
 }
 
