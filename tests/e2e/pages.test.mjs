@@ -440,6 +440,10 @@ describe('conversation', () => {
     assert.equal(await page.locator('#injected').count(), 0, 'a toast rendered a title as HTML');
     await screenshot(page, 'mock-conversation-toast');
     await assertAccessible(page, 'guest page with a toast');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await assertAccessible(page, 'guest page with a toast, dark colour scheme');
+    await screenshot(page, 'mock-conversation-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     await toast.getByRole('button', { name: /^New message in Old/ }).click();
     await page.locator('#conversation-title').getByText(`Old ${HOSTILE}`).waitFor();
     await shown.nth(2).waitFor();
