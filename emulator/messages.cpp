@@ -4,10 +4,10 @@
 
 #include "core/encoding.hpp"
 #include "emulator/errors.hpp"
-#include "emulator/multipart.hpp"
 #include "emulator/rooms.hpp"
 #include "emulator/views.hpp"
 #include "emulator/webhooks.hpp"
+#include "http/multipart.hpp"
 
 namespace gp::emulator {
 namespace {
@@ -59,7 +59,7 @@ Result<NewMessage> FromJson(const Json& body) {
 }
 
 Result<NewMessage> FromMultipart(const http::Request& request) {
-  auto parts = ParseMultipart(request.headers.Get("Content-Type").value_or(""), request.body);
+  auto parts = http::ParseMultipart(request.headers.Get("Content-Type").value_or(""), request.body);
   if (!parts) return tl::unexpected(parts.error());
   NewMessage input;
   for (auto& part : *parts) {

@@ -48,6 +48,30 @@ struct SpaceRecord {
   int64_t created_at = 0;
   int64_t last_activity = 0;
   std::optional<int64_t> closed_at;
+  // The newest message seen in the space (empty and 0 until one is).
+  std::string last_message_id;
+  int64_t last_message_ms = 0;
+  // Webex's lastActivity of the room as the poller last read it (empty until it has).
+  std::string polled_activity;
+  // ListSpacesForGuest only: the created_ms of the last message that guest has read, if any.
+  std::optional<int64_t> read_mark_ms;
+};
+
+// A Webex message seen in a portal space.
+struct SpaceMessage {
+  std::string message_id;
+  std::string space_id;
+  int64_t created_ms = 0;
+  int64_t seen_at = 0;
+};
+
+// A file seen in a message of a space, as Webex described it.
+struct SpaceFile {
+  std::string space_id;
+  std::string content_id;
+  std::string name;
+  std::string content_type;
+  int64_t size = 0;
 };
 
 // Webex work that a committed change implies, kept until the reconciler has done it. Closing a space

@@ -83,6 +83,26 @@ class Storage {
   // Moves last_activity forward to `at`, never back.
   virtual Result<void> TouchSpace(const std::string& webex_room_id, int64_t at) = 0;
 
+  // Messaging. FindSpaceByRoom finds the space (open or closed) of a Webex room.
+  virtual Result<SpaceRecord> FindSpaceByRoom(const std::string& webex_room_id) = 0;
+  virtual Result<GuestRecord> FindGuestByPersonId(const std::string& webex_person_id) = 0;
+  // Records a message seen in a space; true when it is new, false when it was recorded before (so that
+  // each message is announced once however the portal learns of it). A new message moves the space's
+  // last message and last_activity forward, never back. kNotFound when the space does not exist.
+  virtual Result<bool> RecordSpaceMessage(const SpaceMessage& message) = 0;
+  // The created_ms of a recorded message of the space; kNotFound when the space has no such record.
+  virtual Result<int64_t> GetSpaceMessageTime(const std::string& space_id, const std::string& message_id) = 0;
+  // Forgets the records seen before `seen_before` (spaces keep their last message); returns how many.
+  virtual Result<int64_t> DeleteSpaceMessagesSeenBefore(int64_t seen_before) = 0;
+  // Moves the guest's read mark in the space to the message created at `created_ms`, unless the mark
+  // is at a newer message already.
+  virtual Result<void> SetReadMark(const std::string& guest_id, const std::string& space_id,
+                                   const std::string& message_id, int64_t created_ms) = 0;
+  // Saves (or replaces) what is known of a file of a space.
+  virtual Result<void> SaveSpaceFile(const SpaceFile& file) = 0;
+  virtual Result<SpaceFile> GetSpaceFile(const std::string& space_id, const std::string& content_id) = 0;
+  virtual Result<void> SetSpacePolledActivity(const std::string& space_id, const std::string& activity) = 0;
+
   // Space creation. An intent is saved before the Webex room is created; CommitSpace turns it into
   // the space in one transaction that re-checks the policy: every member exists and is enabled,
   // every pair of members is allowed, and no open space has the member set. On success the intent

@@ -49,6 +49,29 @@ class Api {
   virtual Task<std::vector<Membership>> ListMemberships(std::string token, std::string room_id,
                                                         Deadline deadline) = 0;
 
+  // Messages. SendMessage uploads OutgoingMessage::upload as multipart/form-data when it is set.
+  // ListMessages returns one page, newest first; `max` 0 leaves Webex's default and an empty
+  // `before_message` starts at the newest.
+  virtual Task<Message> SendMessage(std::string token, std::string room_id, OutgoingMessage message,
+                                    Deadline deadline) = 0;
+  virtual Task<MessagePage> ListMessages(std::string token, std::string room_id, int max,
+                                         std::string before_message, Deadline deadline) = 0;
+  virtual Task<Message> GetMessage(std::string token, std::string message_id, Deadline deadline) = 0;
+  virtual Task<Person> GetPerson(std::string token, std::string person_id, Deadline deadline) = 0;
+
+  // Files, by content id (the last segment of a Message::files URL, see ContentIdFromUrl). GetContent
+  // fails with kTooLarge, without reading further, when the file has more than `max_bytes`.
+  virtual Task<ContentInfo> HeadContent(std::string token, std::string content_id, Deadline deadline) = 0;
+  virtual Task<Content> GetContent(std::string token, std::string content_id, int64_t max_bytes,
+                                   Deadline deadline) = 0;
+
+  // Webhooks. ListWebhooks follows every page.
+  virtual Task<Webhook> CreateWebhook(std::string token, WebhookSpec spec, Deadline deadline) = 0;
+  virtual Task<std::vector<Webhook>> ListWebhooks(std::string token, Deadline deadline) = 0;
+  virtual Task<Webhook> UpdateWebhook(std::string token, std::string webhook_id, WebhookUpdate update,
+                                      Deadline deadline) = 0;
+  virtual Task<void> DeleteWebhook(std::string token, std::string webhook_id, Deadline deadline) = 0;
+
   // Guest tokens: POST /guests/token with a Service App token, POST /jwt/login with a guest JWT.
   virtual Task<GuestToken> CreateGuestToken(std::string service_app_token, std::string subject,
                                             std::string display_name, Deadline deadline) = 0;

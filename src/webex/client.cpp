@@ -3,7 +3,10 @@
 #include "webex/client.hpp"
 
 #include <algorithm>
+#include <array>
 #include <iterator>
+#include <optional>
+#include <string_view>
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,6 +17,7 @@
 
 #include "core/encoding.hpp"
 #include "core/log.hpp"
+#include "domain/text.hpp"
 
 namespace gp::webex {
 namespace {
@@ -201,6 +205,191 @@ HttpCall FormCall(std::string url, const Params& form) {
                   EncodeParams(form)};
 }
 
+// The HTTP call of a file under /contents: the bearer token only, any media type accepted.
+HttpCall ContentCall(std::string method, std::string url, std::string token) {
+  return HttpCall{
+      std::move(method), std::move(url), {{"Authorization", "Bearer " + std::move(token)}}, {}};
+}
+
+std::string_view TrimSpaces(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// The "; name=value" parameters of a header value such as Content-Disposition, names lowercased,
+// quoted strings unquoted (with their backslash escapes).
+Params HeaderParams(std::string_view value) {
+  Params out;
+  std::size_t pos = value.find(';');
+  while (pos != std::string_view::npos) {
+    ++pos;
+    const auto eq = value.find_first_of("=;", pos);
+    if (eq == std::string_view::npos) break;
+    if (value[eq] == ';') {
+      pos = eq;
+      continue;
+    }
+    std::string name = ToLower(TrimSpaces(value.substr(pos, eq - pos)));
+    pos = eq + 1;
+    while (pos < value.size() && (value[pos] == ' ' || value[pos] == '\t')) ++pos;
+    std::string param;
+    if (pos < value.size() && value[pos] == '"') {
+      for (++pos; pos < value.size() && value[pos] != '"'; ++pos) {
+        if (value[pos] == '\\' && pos + 1 < value.size()) ++pos;
+        param.push_back(value[pos]);
+      }
+      pos = value.find(';', pos);
+    } else {
+      const auto end = value.find(';', pos);
+      param = std::string(
+          TrimSpaces(value.substr(pos, end == std::string_view::npos ? end : end - pos)));
+      pos = end;
+    }
+    out.emplace_back(std::move(name), std::move(param));
+  }
+  return out;
+}
+
+std::string Latin1ToUtf8(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x80) {
+      out.push_back(c);
+    } else {
+      out.push_back(static_cast<char>(0xC0 | (byte >> 6)));
+      out.push_back(static_cast<char>(0x80 | (byte & 0x3F)));
+    }
+  }
+  return out;
+}
+
+// An RFC 5987 ext-value (charset'language'percent-encoded) as UTF-8; nullopt for a charset other
+// than UTF-8 or ISO-8859-1, a bad escape or invalid UTF-8.
+std::optional<std::string> DecodeExtValue(std::string_view value) {
+  const auto first = value.find('\'');
+  if (first == std::string_view::npos) return std::nullopt;
+  const auto second = value.find('\'', first + 1);
+  if (second == std::string_view::npos) return std::nullopt;
+  const std::string charset = ToLower(value.substr(0, first));
+  auto decoded = PercentDecode(value.substr(second + 1));
+  if (!decoded) return std::nullopt;
+  if (charset == "iso-8859-1") return Latin1ToUtf8(*decoded);
+  if (charset != "utf-8" || !domain::IsValidUtf8(*decoded)) return std::nullopt;
+  return decoded;
+}
+
+// The file name of a Content-Disposition value: `filename*` (RFC 5987) when it decodes, else
+// `filename` (read as ISO-8859-1 when it is not UTF-8). Directories and control characters are
+// dropped, so the name is safe to show and to echo in a header.
+std::string FileNameOf(std::string_view disposition) {
+  const Params params = HeaderParams(disposition);
+  std::optional<std::string> name;
+  if (auto extended = FindParam(params, "filename*")) name = DecodeExtValue(*extended);
+  if (!name) {
+    if (auto plain = FindParam(params, "filename")) {
+      name = domain::IsValidUtf8(*plain) ? std::move(*plain) : Latin1ToUtf8(*plain);
+    }
+  }
+  if (!name) return {};
+  if (auto slash = name->find_last_of("/\\"); slash != std::string::npos) name->erase(0, slash + 1);
+  std::erase_if(*name, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
+  return std::move(*name);
+}
+
+// What the headers of a /contents answer say of the file.
+ContentInfo InfoOf(const HttpResult& response) {
+  ContentInfo info;
+  if (auto disposition = response.Header("Content-Disposition"))
+    info.name = FileNameOf(*disposition);
+  if (auto type = response.Header("Content-Type"); type && domain::IsValidUtf8(*type))
+    info.content_type = *type;
+  if (auto length = response.Header("Content-Length"))
+    info.size = ParseContentLength(*length).value_or(0);
+  return info;
+}
+
+tl::unexpected<Error> BadContentId() {
+  return Fail(ErrorCode::kBadRequest,
+              "not a Webex content id (letters, digits, '_', '-' and '=' only)");
+}
+
+// A header-safe media type: printable ASCII.
+bool IsMediaType(std::string_view text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7F; });
+}
+
+// A file name inside the quoted filename="..." of a form part, escaped as browsers do (WHATWG).
+std::string QuotedFileName(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (c == '"') {
+      out += "%22";
+    } else if (c == '\r') {
+      out += "%0D";
+    } else if (c == '\n') {
+      out += "%0A";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// "gp-" and 32 random hex digits, drawn again while it occurs in any of `contents` (so no part can
+// hold a delimiter); nullopt when a few draws all collide (only a broken random source does that).
+std::optional<std::string> ChooseBoundary(const domain::RandomSource& random,
+                                          const std::vector<std::string_view>& contents) {
+  for (int draw = 0; draw < 8; ++draw) {
+    std::array<unsigned char, 16> bytes{};
+    random(bytes.data(), bytes.size());
+    std::string boundary = "gp-" + HexEncode(std::string_view(
+                                       reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    if (std::none_of(contents.begin(), contents.end(), [&](std::string_view content) {
+          return content.find(boundary) != std::string_view::npos;
+        })) {
+      return boundary;
+    }
+  }
+  return std::nullopt;
+}
+
+// POST /messages as multipart/form-data (RFC 7578): the text fields, then the file as the part
+// named "files".
+Result<HttpCall> MultipartMessageCall(std::string url, std::string token, const Params& fields,
+                                      const FileUpload& file, const domain::RandomSource& random) {
+  if (file.name.empty()) return Fail(ErrorCode::kBadRequest, "the file to upload has no name");
+  const std::string content_type =
+      file.content_type.empty() ? "application/octet-stream" : file.content_type;
+  if (!IsMediaType(content_type))
+    return Fail(ErrorCode::kBadRequest, "the file's content type is not valid");
+  const std::string file_name = QuotedFileName(file.name);
+  std::vector<std::string_view> contents{file_name, content_type, file.bytes};
+  for (const auto& [name, value] : fields) contents.emplace_back(value);
+  auto boundary = ChooseBoundary(random, contents);
+  if (!boundary) return Fail(ErrorCode::kInternal, "no multipart boundary could be drawn");
+
+  std::string body;
+  body.reserve(file.bytes.size() + 512);
+  for (const auto& [name, value] : fields) {
+    body += "--" + *boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n";
+    body += value;
+    body += "\r\n";
+  }
+  body += "--" + *boundary + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" +
+          file_name + "\"\r\nContent-Type: " + content_type + "\r\n\r\n";
+  body += file.bytes;
+  body += "\r\n--" + *boundary + "--\r\n";
+  return HttpCall{"POST",
+                  std::move(url),
+                  {{"Authorization", "Bearer " + std::move(token)},
+                   {"Accept", "application/json"},
+                   {"Content-Type", "multipart/form-data; boundary=" + *boundary}},
+                  std::move(body)};
+}
+
 // The items of one list page, parsed.
 template <typename T>
 Result<std::vector<T>> ParseItems(const HttpResult& response, Result<T> (*parse)(const json&)) {
@@ -260,7 +449,8 @@ Task<HttpResult> Execute(Context ctx, HttpCall call, Deadline deadline) {
   const int max_attempts = ctx.policy.max_attempts;
   // A request that never got an answer may still have been processed: only repeat those that
   // are safe to repeat.
-  const bool idempotent = call.method == "GET" || call.method == "DELETE" || call.method == "PUT";
+  const bool idempotent = call.method == "GET" || call.method == "HEAD" ||
+                          call.method == "DELETE" || call.method == "PUT";
   for (int attempt = 1;; ++attempt) {
     const bool last = attempt >= max_attempts;
     Result<HttpResult> sent = co_await ctx.transport.Send(call, deadline);
@@ -371,10 +561,16 @@ std::string RoomsUrl(const Context& ctx, const std::string& sort_by, int max) {
 
 Waiter TimerWaiter() { return &WaitOnTimer; }
 
-Client::Client(std::string base_url, Transport& transport, Waiter waiter, RetryPolicy policy)
-    : base_url_(std::move(base_url)), transport_(transport), waiter_(std::move(waiter)), policy_(policy) {
+Client::Client(std::string base_url, Transport& transport, Waiter waiter, RetryPolicy policy,
+               domain::RandomSource random)
+    : base_url_(std::move(base_url)),
+      transport_(transport),
+      waiter_(std::move(waiter)),
+      policy_(policy),
+      random_(std::move(random)) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
   if (!waiter_) waiter_ = TimerWaiter();
+  if (!random_) random_ = domain::SystemRandom();
   policy_.max_attempts = std::max(1, policy_.max_attempts);
   policy_.max_pages = std::max(1, policy_.max_pages);
 }
@@ -452,6 +648,21 @@ Task<std::vector<Membership>> Client::ListMemberships(std::string token, std::st
 Task<Message> Client::SendMessage(std::string token, std::string room_id, OutgoingMessage message,
                                   Deadline deadline) {
   const Context ctx{base_url_, transport_, waiter_, policy_};
+  if (message.upload) {
+    if (!message.files.empty()) {
+      co_return Fail(ErrorCode::kBadRequest,
+                     "a message carries one file: a URL or an upload, not both");
+    }
+    Params fields{{"roomId", std::move(room_id)}};
+    if (!message.text.empty()) fields.emplace_back("text", std::move(message.text));
+    if (!message.markdown.empty()) fields.emplace_back("markdown", std::move(message.markdown));
+    if (!message.parent_id.empty()) fields.emplace_back("parentId", std::move(message.parent_id));
+    auto call = MultipartMessageCall(ctx.Url("/messages"), std::move(token), fields,
+                                     *message.upload, random_);
+    if (!call) co_return tl::unexpected(call.error());
+    auto response = co_await Execute(ctx, std::move(*call), deadline);
+    co_return ParseBody(response, &ParseMessage);
+  }
   json body{{"roomId", std::move(room_id)}};
   if (!message.text.empty()) body["text"] = std::move(message.text);
   if (!message.markdown.empty()) body["markdown"] = std::move(message.markdown);
@@ -495,6 +706,45 @@ Task<Message> Client::GetMessage(std::string token, std::string message_id, Dead
   co_return ParseBody(response, &ParseMessage);
 }
 
+Task<ContentInfo> Client::HeadContent(std::string token, std::string content_id,
+                                      Deadline deadline) {
+  if (!IsContentId(content_id)) co_return BadContentId();
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  auto response = co_await Execute(
+      ctx, ContentCall("HEAD", ctx.Url("/contents/" + content_id), std::move(token)), deadline);
+  if (!response) co_return tl::unexpected(response.error());
+  co_return InfoOf(*response);
+}
+
+Task<Content> Client::GetContent(std::string token, std::string content_id, int64_t max_bytes,
+                                 Deadline deadline) {
+  if (!IsContentId(content_id)) co_return BadContentId();
+  if (max_bytes < 0) co_return Fail(ErrorCode::kBadRequest, "max_bytes must not be negative");
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  auto too_large = [max_bytes] {
+    return Fail(ErrorCode::kTooLarge,
+                "the file is larger than " + std::to_string(max_bytes) + " bytes");
+  };
+  HttpCall call = ContentCall("GET", ctx.Url("/contents/" + content_id), std::move(token));
+  // The transport stops reading at the cap (or at once, by Content-Length).
+  call.max_body_bytes = static_cast<std::size_t>(max_bytes);
+  auto response = co_await Execute(ctx, std::move(call), deadline);
+  if (!response) {
+    if (response.error().code == ErrorCode::kTooLarge) co_return too_large();
+    co_return tl::unexpected(response.error());
+  }
+  // The same bound again, for a transport that does not enforce it.
+  const auto length = response->Header("Content-Length");
+  const int64_t announced = length ? ParseContentLength(*length).value_or(0) : 0;
+  if (announced > max_bytes || static_cast<int64_t>(response->body.size()) > max_bytes)
+    co_return too_large();
+  Content content;
+  content.info = InfoOf(*response);
+  content.info.size = static_cast<int64_t>(response->body.size());
+  content.bytes = std::move(response->body);
+  co_return content;
+}
+
 Task<Webhook> Client::CreateWebhook(std::string token, WebhookSpec spec, Deadline deadline) {
   const Context ctx{base_url_, transport_, waiter_, policy_};
   json body{{"name", std::move(spec.name)},
@@ -510,6 +760,18 @@ Task<Webhook> Client::CreateWebhook(std::string token, WebhookSpec spec, Deadlin
 Task<std::vector<Webhook>> Client::ListWebhooks(std::string token, Deadline deadline) {
   const Context ctx{base_url_, transport_, waiter_, policy_};
   co_return co_await ListAll<Webhook>(ctx, std::move(token), ctx.Url("/webhooks"), &ParseWebhook, deadline);
+}
+
+Task<Webhook> Client::UpdateWebhook(std::string token, std::string webhook_id, WebhookUpdate update,
+                                    Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  json body{{"name", std::move(update.name)}, {"targetUrl", std::move(update.target_url)}};
+  if (!update.secret.empty()) body["secret"] = std::move(update.secret);
+  if (!update.status.empty()) body["status"] = std::move(update.status);
+  auto url = ctx.Url("/webhooks/" + PercentEncode(webhook_id));
+  auto response =
+      co_await Execute(ctx, JsonCall("PUT", std::move(url), std::move(token), &body), deadline);
+  co_return ParseBody(response, &ParseWebhook);
 }
 
 Task<void> Client::DeleteWebhook(std::string token, std::string webhook_id, Deadline deadline) {

@@ -17,6 +17,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/error.hpp"
+#include "domain/ids.hpp"
 #include "webex/api.hpp"
 #include "webex/transport.hpp"
 #include "webex/types.hpp"
@@ -40,7 +41,9 @@ struct RetryPolicy {
 class Client final : public Api {
  public:
   // `base_url` is WEBEX_API_URL, e.g. "https://webexapis.com/v1" (a trailing '/' is ignored).
-  Client(std::string base_url, Transport& transport, Waiter waiter = TimerWaiter(), RetryPolicy policy = {});
+  // `random` draws multipart boundaries.
+  Client(std::string base_url, Transport& transport, Waiter waiter = TimerWaiter(),
+         RetryPolicy policy = {}, domain::RandomSource random = domain::SystemRandom());
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
@@ -56,6 +59,23 @@ class Client final : public Api {
                                  Deadline deadline) override;
   Task<void> DeleteMembership(std::string token, std::string membership_id, Deadline deadline) override;
   Task<std::vector<Membership>> ListMemberships(std::string token, std::string room_id, Deadline deadline) override;
+  // JSON, or multipart/form-data when `message.upload` is set (then `message.files` must be empty).
+  Task<Message> SendMessage(std::string token, std::string room_id, OutgoingMessage message,
+                            Deadline deadline) override;
+  Task<MessagePage> ListMessages(std::string token, std::string room_id, int max,
+                                 std::string before_message, Deadline deadline) override;
+  Task<Message> GetMessage(std::string token, std::string message_id, Deadline deadline) override;
+  Task<Person> GetPerson(std::string token, std::string person_id, Deadline deadline) override;
+  // A content id outside ContentIdFromUrl's alphabet fails with kBadRequest without a request.
+  Task<ContentInfo> HeadContent(std::string token, std::string content_id,
+                                Deadline deadline) override;
+  Task<Content> GetContent(std::string token, std::string content_id, int64_t max_bytes,
+                           Deadline deadline) override;
+  Task<Webhook> CreateWebhook(std::string token, WebhookSpec spec, Deadline deadline) override;
+  Task<std::vector<Webhook>> ListWebhooks(std::string token, Deadline deadline) override;
+  Task<Webhook> UpdateWebhook(std::string token, std::string webhook_id, WebhookUpdate update,
+                              Deadline deadline) override;
+  Task<void> DeleteWebhook(std::string token, std::string webhook_id, Deadline deadline) override;
   Task<GuestToken> CreateGuestToken(std::string service_app_token, std::string subject, std::string display_name,
                                     Deadline deadline) override;
   Task<JwtLogin> LoginWithJwt(std::string jwt, Deadline deadline) override;
@@ -66,21 +86,13 @@ class Client final : public Api {
   std::string AuthorizeUrl(const std::string& client_id, const std::string& redirect_uri, const std::string& scopes,
                            const std::string& state, const std::string& code_challenge) const override;
 
-  // Beyond Api: used by messaging, webhooks and meetings.
-  Task<Person> GetPerson(std::string token, std::string person_id, Deadline deadline);
+  // Beyond Api: used by messaging and meetings.
   Task<Room> GetRoom(std::string token, std::string room_id, Deadline deadline);
   // Every page. `sort_by` is "", "id", "lastactivity" or "created"; `max` 0 leaves Webex's default.
-  Task<std::vector<Room>> ListRooms(std::string token, std::string sort_by, int max, Deadline deadline);
-  Task<Message> SendMessage(std::string token, std::string room_id, OutgoingMessage message, Deadline deadline);
-  // One page, newest first; `max` 0 leaves Webex's default, `before_message` empty starts at the newest.
-  Task<MessagePage> ListMessages(std::string token, std::string room_id, int max, std::string before_message,
-                                 Deadline deadline);
+  Task<std::vector<Room>> ListRooms(std::string token, std::string sort_by, int max,
+                                    Deadline deadline);
   // Follows a MessagePage::next_url.
   Task<MessagePage> ListMessagesAt(std::string token, std::string next_url, Deadline deadline);
-  Task<Message> GetMessage(std::string token, std::string message_id, Deadline deadline);
-  Task<Webhook> CreateWebhook(std::string token, WebhookSpec spec, Deadline deadline);
-  Task<std::vector<Webhook>> ListWebhooks(std::string token, Deadline deadline);
-  Task<void> DeleteWebhook(std::string token, std::string webhook_id, Deadline deadline);
   Task<Meeting> CreateAdhocMeeting(std::string token, std::string room_id, Deadline deadline);
   Task<MeetingJoin> JoinMeeting(std::string token, std::string meeting_id, std::string email,
                                 std::string display_name, Deadline deadline);
@@ -90,6 +102,7 @@ class Client final : public Api {
   Transport& transport_;
   Waiter waiter_;
   RetryPolicy policy_;
+  domain::RandomSource random_;
 };
 
 }  // namespace gp::webex

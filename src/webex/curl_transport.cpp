@@ -7,7 +7,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include <boost/asio/async_result.hpp>
@@ -30,17 +33,40 @@ using std::chrono::milliseconds;
 
 struct Received {
   HttpResult result;
-  std::size_t limit = 0;
+  std::size_t limit = 0;                     // the transport's cap, for any answer
+  std::optional<std::size_t> success_limit;  // the call's cap for a 2xx answer, in its place
+  bool head = false;                         // a HEAD answer's Content-Length is not its body's
+  int status = 0;                            // of the latest status line
   bool too_large = false;
+  bool over_success_limit = false;
+
+  bool Success() const { return status >= 200 && status < 300; }
+  std::size_t Limit() const { return success_limit && Success() ? *success_limit : limit; }
+  // Notes a body of `size` bytes over the cap; false when it fits.
+  bool Exceeds(uint64_t size) {
+    if (size <= Limit()) return false;
+    too_large = true;
+    over_success_limit = success_limit && Success();
+    return true;
+  }
 };
+
+// The status code of a status line ("HTTP/1.1 200 OK", "HTTP/2 200"); 0 when there is none.
+int StatusOf(std::string_view line) {
+  auto space = line.find(' ');
+  if (space == std::string_view::npos) return 0;
+  int status = 0;
+  for (std::size_t i = space + 1; i < line.size() && i < space + 4; ++i) {
+    if (line[i] < '0' || line[i] > '9') return 0;
+    status = status * 10 + (line[i] - '0');
+  }
+  return status;
+}
 
 std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) {
   auto* received = static_cast<Received*>(user);
   std::size_t bytes = size * count;
-  if (received->result.body.size() + bytes > received->limit) {
-    received->too_large = true;
-    return 0;  // aborts the transfer
-  }
+  if (received->Exceeds(received->result.body.size() + bytes)) return 0;  // aborts the transfer
   received->result.body.append(data, bytes);
   return bytes;
 }
@@ -53,6 +79,7 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
   if (line.rfind("HTTP/", 0) == 0) {
     // A new status line (after 100 Continue, say): only the final response's headers count.
     received->result.headers.clear();
+    received->status = StatusOf(line);
     return bytes;
   }
   auto colon = line.find(':');
@@ -61,6 +88,13 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  // A body announced larger than the cap is refused before any of it is read.
+  if (!received->head && EqualsIgnoreCase(name, "Content-Length")) {
+    if (auto length = ParseContentLength(value);
+        length && received->Exceeds(static_cast<uint64_t>(*length))) {
+      return 0;  // aborts the transfer
+    }
+  }
   received->result.headers.emplace_back(std::string(name), std::string(value));
   return bytes;
 }
@@ -280,8 +314,9 @@ struct CurlTransport::Impl {
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     Result<HttpResult> result;
     if (transfer->received.too_large) {
-      result = Fail(ErrorCode::kUpstream,
-                    "the response is larger than " + std::to_string(transfer->received.limit) + " bytes");
+      const Received& received = transfer->received;
+      result = Fail(received.over_success_limit ? ErrorCode::kTooLarge : ErrorCode::kUpstream,
+                    "the response is larger than " + std::to_string(received.Limit()) + " bytes");
     } else if (code != CURLE_OK) {
       // The error text names the host and the failure, never the request's headers or body.
       std::string detail =
@@ -303,6 +338,8 @@ struct CurlTransport::Impl {
     // Never wait for a 100 Continue round trip.
     transfer.headers = curl_slist_append(transfer.headers, "Expect:");
     transfer.received.limit = options.max_response_bytes;
+    transfer.received.success_limit = transfer.call.max_body_bytes;
+    transfer.received.head = transfer.call.method == "HEAD";
 
     bool ok = true;
     auto set = [&](CURLoption option, auto value) { ok = ok && curl_easy_setopt(curl, option, value) == CURLE_OK; };
@@ -324,6 +361,8 @@ struct CurlTransport::Impl {
     set(CURLOPT_CLOSESOCKETDATA, static_cast<void*>(this));
     if (transfer.call.method == "GET") {
       set(CURLOPT_HTTPGET, 1L);
+    } else if (transfer.call.method == "HEAD") {
+      set(CURLOPT_NOBODY, 1L);  // curl then expects no body, whatever Content-Length says
     } else {
       if (transfer.call.method == "POST" || !transfer.call.body.empty()) {
         set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(transfer.call.body.size()));

@@ -19,4 +19,14 @@ std::vector<std::string> HttpResult::Headers(std::string_view name) const {
   return out;
 }
 
+std::optional<int64_t> ParseContentLength(std::string_view value) {
+  if (value.empty() || value.size() > 18) return std::nullopt;
+  int64_t length = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9') return std::nullopt;
+    length = length * 10 + (c - '0');
+  }
+  return length;
+}
+
 }  // namespace gp::webex

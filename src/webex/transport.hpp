@@ -6,6 +6,8 @@
 #include <utility>  // Asio 1.74 needs it before its own headers.
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,10 +23,14 @@ namespace gp::webex {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpCall {
-  std::string method;  // "GET", "POST", "PUT", "DELETE"
+  std::string method;  // "GET", "HEAD", "POST", "PUT", "DELETE"
   std::string url;     // absolute
   HeaderList headers;
   std::string body;
+  // When set, the most bytes the body of a 2xx answer may have, in place of the transport's own
+  // cap: a larger one (by its Content-Length, or counted as it arrives) fails the Send with
+  // kTooLarge, and the rest is not read. Other answers keep the transport's cap.
+  std::optional<std::size_t> max_body_bytes;
 };
 
 struct HttpResult {
@@ -38,11 +44,16 @@ struct HttpResult {
   std::vector<std::string> Headers(std::string_view name) const;
 };
 
+// A Content-Length value: digits only, at most 18 of them; nullopt otherwise.
+std::optional<int64_t> ParseContentLength(std::string_view value);
+
 class Transport {
  public:
   virtual ~Transport() = default;
   // Any HTTP status is a successful Send; only a failure to get a response (connect, timeout,
-  // TLS, `deadline` reached) is an error, reported as kUnavailable. Waiting holds no thread. Called
+  // TLS, `deadline` reached) is an error, reported as kUnavailable, and a body over the size cap
+  // (kUpstream for the transport's own, kTooLarge for HttpCall::max_body_bytes). A HEAD answer has
+  // headers only. Waiting holds no thread. Called
   // from coroutines on the event loop the transport was built for; resumes there.
   virtual boost::asio::awaitable<Result<HttpResult>> Send(HttpCall call,
                                                          std::chrono::steady_clock::time_point deadline) = 0;

@@ -1,5 +1,7 @@
 #include "webex/types.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace gp::webex {
@@ -54,6 +56,26 @@ tl::unexpected<Error> Missing(const char* what, const char* field) {
 }
 
 }  // namespace
+
+bool IsContentId(std::string_view id) {
+  if (id.empty()) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '=';
+  });
+}
+
+std::string ContentIdFromUrl(std::string_view url) {
+  url = url.substr(0, url.find_first_of("?#"));
+  auto slash = url.rfind('/');
+  if (slash == std::string_view::npos) return {};
+  std::string_view id = url.substr(slash + 1);
+  std::string_view parent = url.substr(0, slash);
+  constexpr std::string_view kSegment = "/contents";
+  if (parent.size() < kSegment.size() || parent.substr(parent.size() - kSegment.size()) != kSegment)
+    return {};
+  return IsContentId(id) ? std::string(id) : std::string();
+}
 
 Result<Person> ParsePerson(const json& j) {
   if (!j.is_object() || Str(j, "id").empty()) return Missing("person", "id");

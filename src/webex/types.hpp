@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -70,12 +71,43 @@ struct Message {
   std::string updated;
 };
 
-// What to send with POST /messages; set text and/or markdown, optionally one public file URL.
+// A file sent with a message, as multipart/form-data.
+struct FileUpload {
+  std::string name;
+  std::string content_type;
+  std::string bytes;
+};
+
+// What to send with POST /messages; set text and/or markdown, optionally one public file URL or one
+// file to upload (then the request is multipart/form-data).
 struct OutgoingMessage {
   std::string text;
   std::string markdown;
   std::vector<std::string> files;
+  std::optional<FileUpload> upload;
   std::string parent_id;
+};
+
+// What HEAD /contents/{id} tells of a file: from Content-Disposition, Content-Type, Content-Length
+// (`size` 0 when the answer had none).
+struct ContentInfo {
+  std::string name;
+  std::string content_type;
+  int64_t size = 0;
+};
+
+// GET /contents/{id}: the file and its headers.
+struct Content {
+  ContentInfo info;
+  std::string bytes;
+};
+
+// PUT /webhooks/{id}: Webex changes only these (set status "active" to revive a disabled webhook).
+struct WebhookUpdate {
+  std::string name;
+  std::string target_url;
+  std::string secret;
+  std::string status;
 };
 
 // One page of GET /messages (newest first) and where the next (older) page starts.
@@ -151,6 +183,12 @@ struct WebhookSpec {
   std::string filter;
   std::string secret;
 };
+
+// The content id at the end of a Message::files URL (".../contents/{id}"), or empty when the URL has
+// no such segment or the id holds anything but [A-Za-z0-9_-=].
+std::string ContentIdFromUrl(std::string_view url);
+// Whether `id` is a non-empty string of [A-Za-z0-9_-=], the content ids ContentIdFromUrl accepts.
+bool IsContentId(std::string_view id);
 
 // Each parser fails with kUpstream when a required field (the id, a token) is missing or mistyped.
 Result<Person> ParsePerson(const nlohmann::json& json);

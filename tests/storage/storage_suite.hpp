@@ -734,6 +734,93 @@ TYPED_TEST_P(StorageSuite, TouchSpaceOnlyMovesActivityForward) {
   EXPECT_EQ(CodeOf(this->store().TouchSpace("room-unknown", 400)), ErrorCode::kNotFound);
 }
 
+// ---- Messaging ----
+
+TYPED_TEST_P(StorageSuite, EachMessageIsRecordedOnceAndMovesTheSpaceForwardOnly) {
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("s1", {"a", "b"}, 100, 100)));
+  auto first = this->store().RecordSpaceMessage({"m2", "s1", 500'000, 10});
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_TRUE(*first);
+  auto again = this->store().RecordSpaceMessage({"m2", "s1", 500'000, 11});
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again);
+  // An older message learned late is recorded but leaves the newest in place.
+  auto older = this->store().RecordSpaceMessage({"m1", "s1", 400'000, 12});
+  ASSERT_TRUE(older);
+  EXPECT_TRUE(*older);
+  auto space = this->store().GetSpace("s1");
+  ASSERT_TRUE(space);
+  EXPECT_EQ(space->last_message_id, "m2");
+  EXPECT_EQ(space->last_message_ms, 500'000);
+  EXPECT_EQ(space->last_activity, 500);
+  EXPECT_EQ(*this->store().GetSpaceMessageTime("s1", "m1"), 400'000);
+  EXPECT_EQ(CodeOf(this->store().GetSpaceMessageTime("s1", "m9")), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(this->store().RecordSpaceMessage({"m3", "nope", 1, 1})), ErrorCode::kNotFound);
+
+  // Forgetting old records keeps the space's last message.
+  auto forgotten = this->store().DeleteSpaceMessagesSeenBefore(12);
+  ASSERT_TRUE(forgotten);
+  EXPECT_EQ(*forgotten, 1);
+  EXPECT_EQ(CodeOf(this->store().GetSpaceMessageTime("s1", "m2")), ErrorCode::kNotFound);
+  EXPECT_EQ(this->store().GetSpace("s1")->last_message_id, "m2");
+}
+
+TYPED_TEST_P(StorageSuite, ReadMarksMoveForwardAndShowInTheGuestsList) {
+  GP_ASSERT_OK(this->store().CreateGuest(MakeGuest("a", "ann")));
+  GP_ASSERT_OK(this->store().CreateGuest(MakeGuest("b", "ben")));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("s1", {"a", "b"}, 100, 100)));
+  auto mark_of = [this](const std::string& guest) {
+    auto spaces = this->store().ListSpacesForGuest(guest);
+    EXPECT_TRUE(spaces && spaces->size() == 1);
+    return spaces && !spaces->empty() ? spaces->front().read_mark_ms : std::optional<int64_t>(-1);
+  };
+  EXPECT_EQ(mark_of("a"), std::nullopt);
+  GP_ASSERT_OK(this->store().SetReadMark("a", "s1", "m2", 2000));
+  GP_ASSERT_OK(this->store().SetReadMark("a", "s1", "m1", 1000));
+  EXPECT_EQ(mark_of("a"), 2000);
+  EXPECT_EQ(mark_of("b"), std::nullopt);
+  GP_ASSERT_OK(this->store().SetReadMark("a", "s1", "m3", 3000));
+  EXPECT_EQ(mark_of("a"), 3000);
+  EXPECT_EQ(CodeOf(this->store().SetReadMark("a", "nope", "m1", 1)), ErrorCode::kBadRequest);
+  EXPECT_EQ(CodeOf(this->store().SetReadMark("zed", "s1", "m1", 1)), ErrorCode::kBadRequest);
+}
+
+TYPED_TEST_P(StorageSuite, SpacesAreFoundByRoomAndGuestsByPerson) {
+  GuestRecord ann = MakeGuest("a", "ann");
+  ann.webex_person_id = "person-a";
+  GP_ASSERT_OK(this->store().CreateGuest(ann));
+  GP_ASSERT_OK(this->store().CreateGuest(MakeGuest("b", "ben")));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("s1", {"a", "b"})));
+  auto space = this->store().FindSpaceByRoom("room-s1");
+  ASSERT_TRUE(space) << space.error().message;
+  EXPECT_EQ(space->id, "s1");
+  EXPECT_EQ(space->member_ids, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(CodeOf(this->store().FindSpaceByRoom("room-x")), ErrorCode::kNotFound);
+  auto guest = this->store().FindGuestByPersonId("person-a");
+  ASSERT_TRUE(guest);
+  EXPECT_EQ(guest->id, "a");
+  EXPECT_EQ(CodeOf(this->store().FindGuestByPersonId("person-x")), ErrorCode::kNotFound);
+
+  GP_ASSERT_OK(this->store().SetSpacePolledActivity("s1", "2026-11-30T10:00:00.000Z"));
+  EXPECT_EQ(this->store().GetSpace("s1")->polled_activity, "2026-11-30T10:00:00.000Z");
+  EXPECT_EQ(CodeOf(this->store().SetSpacePolledActivity("nope", "x")), ErrorCode::kNotFound);
+}
+
+TYPED_TEST_P(StorageSuite, SpaceFilesAreKeptPerSpace) {
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("s1", {"a", "b"})));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("s2", {"a", "c"})));
+  GP_ASSERT_OK(this->store().SaveSpaceFile({"s1", "c1", "notes.txt", "text/plain", 12}));
+  GP_ASSERT_OK(this->store().SaveSpaceFile({"s1", "c1", "notes.txt", "text/plain; charset=utf-8", 13}));
+  auto file = this->store().GetSpaceFile("s1", "c1");
+  ASSERT_TRUE(file) << file.error().message;
+  EXPECT_EQ(file->name, "notes.txt");
+  EXPECT_EQ(file->content_type, "text/plain; charset=utf-8");
+  EXPECT_EQ(file->size, 13);
+  // A file of one space cannot be reached through another.
+  EXPECT_EQ(CodeOf(this->store().GetSpaceFile("s2", "c1")), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(this->store().SaveSpaceFile({"nope", "c2", "x", "y", 1})), ErrorCode::kBadRequest);
+}
+
 // ---- Space intents ----
 
 TYPED_TEST_P(StorageSuite, SpaceIntentsRoundTripOldestFirst) {
@@ -1229,6 +1316,9 @@ REGISTER_TYPED_TEST_SUITE_P(StorageSuite, MigrateIsIdempotentAndRecordsEveryVers
                             CreateSpaceFailingOnAMemberLeavesNothing, SpaceIdAndWebexRoomAreUnique,
                             SpaceListsAreOrderedByActivityThenCreation, OpenSpacesContainingAPairOfGuests,
                             CloseSpaceQueuesMembershipRemovalsOnce, TouchSpaceOnlyMovesActivityForward,
+                            EachMessageIsRecordedOnceAndMovesTheSpaceForwardOnly,
+                            ReadMarksMoveForwardAndShowInTheGuestsList, SpacesAreFoundByRoomAndGuestsByPerson,
+                            SpaceFilesAreKeptPerSpace,
                             SpaceIntentsRoundTripOldestFirst, AbandonSpaceIntentQueuesTheDeletionOfAKnownRoom,
                             IsKnownRoomLooksAtSpacesIntentsAndJobs, CommitSpaceCreatesTheSpaceAndDropsTheIntent,
                             CommitSpaceRefusesAPairNoLongerAllowed, CommitSpaceRefusesADisabledOrMissingMember,

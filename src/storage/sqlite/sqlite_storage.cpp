@@ -47,6 +47,9 @@ SpaceRecord ReadSpace(const Query& q) {
   space.created_at = q.Int(5);
   space.last_activity = q.Int(6);
   space.closed_at = q.OptionalInt(7);
+  space.last_message_id = q.OptionalText(8).value_or("");
+  space.last_message_ms = q.Int(9);
+  space.polled_activity = q.Text(10);
   return space;
 }
 
@@ -632,10 +635,11 @@ Result<std::vector<SpaceRecord>> SqliteStorage::ListSpacesForGuest(const std::st
         members.emplace_back();
       }
       SpaceRecord& space = spaces[slot->second];
-      std::string member = q->Text(8);
-      if (auto membership = q->OptionalText(9)) space.membership_ids.emplace(member, std::move(*membership));
-      if (auto name = q->OptionalText(10)) space.member_names.emplace(member, std::move(*name));
-      members[slot->second].push_back({q->Int(11), std::move(member)});
+      if (added) space.read_mark_ms = q->OptionalInt(11);
+      std::string member = q->Text(12);
+      if (auto membership = q->OptionalText(13)) space.membership_ids.emplace(member, std::move(*membership));
+      if (auto name = q->OptionalText(14)) space.member_names.emplace(member, std::move(*name));
+      members[slot->second].push_back({q->Int(15), std::move(member)});
     }
     for (size_t i = 0; i < spaces.size(); ++i) {
       std::sort(members[i].begin(), members[i].end(),
@@ -679,6 +683,93 @@ Result<Closure> SqliteStorage::CloseSpace(const std::string& id, int64_t at) {
 
 Result<void> SqliteStorage::TouchSpace(const std::string& webex_room_id, int64_t at) {
   return Write([&](Connection& db) { return ChangeOne(db, sql::kTouchSpace, "space", webex_room_id, at); });
+}
+
+// ---- Messaging ----
+
+Result<SpaceRecord> SqliteStorage::FindSpaceByRoom(const std::string& webex_room_id) {
+  return ReadSnapshot([&](Connection& db) -> Result<SpaceRecord> {
+    auto spaces = SpacesWithMembers(db, sql::kFindSpaceByRoom, webex_room_id);
+    if (!spaces) return tl::unexpected(spaces.error());
+    if (spaces->empty()) return NotFound("space");
+    return std::move(spaces->front());
+  });
+}
+
+Result<GuestRecord> SqliteStorage::FindGuestByPersonId(const std::string& webex_person_id) {
+  return Read([&](Connection& db) -> Result<GuestRecord> {
+    auto guests = Rows(db, sql::kFindGuestByPersonId, ReadGuest, webex_person_id);
+    if (!guests) return tl::unexpected(guests.error());
+    if (guests->empty()) return NotFound("guest");
+    return std::move(guests->front());
+  });
+}
+
+Result<bool> SqliteStorage::RecordSpaceMessage(const SpaceMessage& message) {
+  return WriteTransaction([&](Connection& db) -> Result<bool> {
+    auto exists = Exists(db, sql::kSpaceExists, message.space_id);
+    if (!exists) return tl::unexpected(exists.error());
+    if (!*exists) return NotFound("space");
+    auto inserted = ChangeAny(db, sql::kInsertSpaceMessage, message.message_id, message.space_id, message.created_ms,
+                              message.seen_at);
+    if (!inserted) return tl::unexpected(inserted.error());
+    if (*inserted == 0) return false;
+    auto advanced = ChangeAny(db, sql::kAdvanceSpaceLastMessage, message.space_id, message.message_id,
+                              message.created_ms, message.created_ms / 1000);
+    if (!advanced) return tl::unexpected(advanced.error());
+    return true;
+  });
+}
+
+Result<int64_t> SqliteStorage::GetSpaceMessageTime(const std::string& space_id, const std::string& message_id) {
+  return Read([&](Connection& db) -> Result<int64_t> {
+    auto times = Rows(db, sql::kGetSpaceMessageTime, [](const Query& q) { return q.Int(0); }, space_id, message_id);
+    if (!times) return tl::unexpected(times.error());
+    if (times->empty()) return NotFound("message");
+    return times->front();
+  });
+}
+
+Result<int64_t> SqliteStorage::DeleteSpaceMessagesSeenBefore(int64_t seen_before) {
+  return Write([&](Connection& db) { return ChangeAny(db, sql::kDeleteSpaceMessagesSeenBefore, seen_before); });
+}
+
+Result<void> SqliteStorage::SetReadMark(const std::string& guest_id, const std::string& space_id,
+                                        const std::string& message_id, int64_t created_ms) {
+  return Write([&](Connection& db) -> Result<void> {
+    auto guest = Exists(db, sql::kGuestExists, guest_id);
+    if (!guest) return tl::unexpected(guest.error());
+    auto space = Exists(db, sql::kSpaceExists, space_id);
+    if (!space) return tl::unexpected(space.error());
+    if (!*guest || !*space) return Fail(ErrorCode::kBadRequest, "read mark names a missing guest or space");
+    return Done(ChangeAny(db, sql::kSetReadMark, guest_id, space_id, message_id, created_ms));
+  });
+}
+
+Result<void> SqliteStorage::SaveSpaceFile(const SpaceFile& file) {
+  return Write([&](Connection& db) -> Result<void> {
+    auto space = Exists(db, sql::kSpaceExists, file.space_id);
+    if (!space) return tl::unexpected(space.error());
+    if (!*space) return Fail(ErrorCode::kBadRequest, "file names a missing space");
+    return Done(
+        ChangeAny(db, sql::kSaveSpaceFile, file.space_id, file.content_id, file.name, file.content_type, file.size));
+  });
+}
+
+Result<SpaceFile> SqliteStorage::GetSpaceFile(const std::string& space_id, const std::string& content_id) {
+  return Read([&](Connection& db) -> Result<SpaceFile> {
+    auto files = Rows(
+        db, sql::kGetSpaceFile,
+        [](const Query& q) { return SpaceFile{q.Text(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4)}; }, space_id,
+        content_id);
+    if (!files) return tl::unexpected(files.error());
+    if (files->empty()) return NotFound("file");
+    return std::move(files->front());
+  });
+}
+
+Result<void> SqliteStorage::SetSpacePolledActivity(const std::string& space_id, const std::string& activity) {
+  return Write([&](Connection& db) { return ChangeOne(db, sql::kSetSpacePolledActivity, "space", space_id, activity); });
 }
 
 // ---- Space intents ----

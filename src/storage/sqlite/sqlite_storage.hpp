@@ -54,6 +54,17 @@ class SqliteStorage final : public Storage {
   Result<Closure> CloseSpace(const std::string& id, int64_t at) override;
   Result<void> TouchSpace(const std::string& webex_room_id, int64_t at) override;
 
+  Result<SpaceRecord> FindSpaceByRoom(const std::string& webex_room_id) override;
+  Result<GuestRecord> FindGuestByPersonId(const std::string& webex_person_id) override;
+  Result<bool> RecordSpaceMessage(const SpaceMessage& message) override;
+  Result<int64_t> GetSpaceMessageTime(const std::string& space_id, const std::string& message_id) override;
+  Result<int64_t> DeleteSpaceMessagesSeenBefore(int64_t seen_before) override;
+  Result<void> SetReadMark(const std::string& guest_id, const std::string& space_id, const std::string& message_id,
+                           int64_t created_ms) override;
+  Result<void> SaveSpaceFile(const SpaceFile& file) override;
+  Result<SpaceFile> GetSpaceFile(const std::string& space_id, const std::string& content_id) override;
+  Result<void> SetSpacePolledActivity(const std::string& space_id, const std::string& activity) override;
+
   Result<void> SaveSpaceIntent(const SpaceIntent& intent) override;
   Result<void> SetSpaceIntentRoom(const std::string& intent_id, const std::string& webex_room_id) override;
   Result<void> CommitSpace(const SpaceRecord& space, const std::string& intent_id, int64_t at) override;

@@ -58,7 +58,8 @@ inline constexpr Statement kPairExists{"pair_exists",
 
 // Spaces. Lists share one column list and one order.
 #define GP_SPACE_COLUMNS \
-  "s.id, s.webex_room_id, s.title, s.member_key, s.created_by, s.created_at, s.last_activity, s.closed_at"
+  "s.id, s.webex_room_id, s.title, s.member_key, s.created_by, s.created_at, s.last_activity, s.closed_at," \
+  " s.last_message_id, s.last_message_ms, s.polled_activity"
 #define GP_SPACE_ORDER " ORDER BY s.last_activity DESC, s.created_at DESC, s.id"
 inline constexpr Statement kInsertSpace{
     "insert_space",
@@ -90,10 +91,14 @@ inline constexpr Statement kListSpaceMembers{
 // ORDER BY across this join needs SQLite's sorter, which costs more than the rest of the query.
 inline constexpr Statement kListSpacesWithMembersForGuest{
     "list_spaces_with_members_for_guest",
-    "SELECT " GP_SPACE_COLUMNS ", all_m.guest_id, all_m.webex_membership_id, g.display_name, all_m.position"
+    "SELECT " GP_SPACE_COLUMNS ", rm.created_ms, all_m.guest_id, all_m.webex_membership_id, g.display_name,"
+    " all_m.position"
     " FROM spaces s JOIN space_members m ON m.space_id = s.id AND m.guest_id = ?1"
+    " LEFT JOIN read_marks rm ON rm.space_id = s.id AND rm.guest_id = ?1"
     " JOIN space_members all_m ON all_m.space_id = s.id LEFT JOIN guests g ON g.id = all_m.guest_id"
     " WHERE (?2 OR s.closed_at IS NULL)"};
+inline constexpr Statement kFindSpaceByRoom{"find_space_by_room",
+                                            "SELECT " GP_SPACE_COLUMNS " FROM spaces s WHERE s.webex_room_id = ?1"};
 inline constexpr Statement kCloseSpace{"close_space",
                                        "UPDATE spaces SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL"};
 inline constexpr Statement kSpaceExists{"space_exists", "SELECT 1 FROM spaces WHERE id = ?1"};
@@ -123,6 +128,40 @@ inline constexpr Statement kQueueMembershipRemovals{
     " ORDER BY m.position"};
 #undef GP_SPACE_COLUMNS
 #undef GP_SPACE_ORDER
+
+// Messaging.
+inline constexpr Statement kFindGuestByPersonId{
+    "find_guest_by_person_id",
+    "SELECT id, username, display_name, password_hash, disabled, webex_person_id, created_at, updated_at"
+    " FROM guests WHERE webex_person_id = ?1"};
+inline constexpr Statement kInsertSpaceMessage{
+    "insert_space_message",
+    "INSERT INTO space_messages (message_id, space_id, created_ms, seen_at) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT DO NOTHING"};
+// Forward only: an older message learned late leaves the newest in place.
+inline constexpr Statement kAdvanceSpaceLastMessage{
+    "advance_space_last_message",
+    "UPDATE spaces SET last_message_id = ?2, last_message_ms = ?3, last_activity = MAX(last_activity, ?4)"
+    " WHERE id = ?1 AND last_message_ms <= ?3"};
+inline constexpr Statement kGetSpaceMessageTime{
+    "get_space_message_time", "SELECT created_ms FROM space_messages WHERE space_id = ?1 AND message_id = ?2"};
+inline constexpr Statement kDeleteSpaceMessagesSeenBefore{"delete_space_messages_seen_before",
+                                                          "DELETE FROM space_messages WHERE seen_at < ?1"};
+inline constexpr Statement kSetReadMark{
+    "set_read_mark",
+    "INSERT INTO read_marks (guest_id, space_id, message_id, created_ms) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (guest_id, space_id) DO UPDATE SET message_id = excluded.message_id,"
+    " created_ms = excluded.created_ms WHERE excluded.created_ms >= read_marks.created_ms"};
+inline constexpr Statement kSaveSpaceFile{
+    "save_space_file",
+    "INSERT INTO space_files (space_id, content_id, name, content_type, size) VALUES (?1, ?2, ?3, ?4, ?5)"
+    " ON CONFLICT (space_id, content_id) DO UPDATE SET name = excluded.name,"
+    " content_type = excluded.content_type, size = excluded.size"};
+inline constexpr Statement kGetSpaceFile{
+    "get_space_file",
+    "SELECT space_id, content_id, name, content_type, size FROM space_files WHERE space_id = ?1 AND content_id = ?2"};
+inline constexpr Statement kSetSpacePolledActivity{"set_space_polled_activity",
+                                                   "UPDATE spaces SET polled_activity = ?2 WHERE id = ?1"};
 
 // Space intents.
 #define GP_INTENT_COLUMNS "id, member_key, title, created_by, webex_room_id, created_at"

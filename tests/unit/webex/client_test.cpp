@@ -2,12 +2,17 @@
 
 #include "webex/client.hpp"
 
+#include <algorithm>
+#include <memory>
+#include <optional>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/encoding.hpp"
+#include "http/stream.hpp"
 #include "webex/curl_transport.hpp"
 #include "webex_test_support.hpp"
 
@@ -19,6 +24,7 @@ using nlohmann::json;
 using testing::FakeWebex;
 using testing::JsonResponse;
 using testing::LogCapture;
+using testing::Recorded;
 using testing::RecordingWaiter;
 namespace asio = boost::asio;
 
@@ -33,10 +39,98 @@ http::Response Status(int status, const std::string& retry_after = "") {
   return response;
 }
 
+// One part of a multipart/form-data body.
+struct FormPart {
+  std::string name;
+  std::optional<std::string> filename;
+  std::optional<std::string> content_type;
+  std::string body;
+};
+
+// The value of `key="..."` in a Content-Disposition line; nullopt when absent.
+std::optional<std::string> QuotedParam(const std::string& line, const std::string& key) {
+  const std::string start = "; " + key + "=\"";
+  auto at = line.find(start);
+  if (at == std::string::npos) return std::nullopt;
+  at += start.size();
+  auto end = line.find('"', at);
+  if (end == std::string::npos) return std::nullopt;
+  return line.substr(at, end - at);
+}
+
+// Parses a multipart/form-data body back, strictly: the first delimiter opens the body, the closing
+// one ends it, and parts are separated by CRLF and a delimiter line. nullopt when anything is off.
+std::optional<std::vector<FormPart>> ParseForm(const std::string& content_type,
+                                               const std::string& body) {
+  const std::string prefix = "multipart/form-data; boundary=";
+  if (content_type.rfind(prefix, 0) != 0) return std::nullopt;
+  const std::string delimiter = "--" + content_type.substr(prefix.size());
+  const std::string opening = delimiter + "\r\n";
+  const std::string closing = "\r\n" + delimiter + "--\r\n";
+  if (body.rfind(opening, 0) != 0 || body.size() < opening.size() + closing.size() ||
+      body.compare(body.size() - closing.size(), closing.size(), closing) != 0) {
+    return std::nullopt;
+  }
+  const std::string inner =
+      body.substr(opening.size(), body.size() - opening.size() - closing.size());
+  const std::string separator = "\r\n" + delimiter + "\r\n";
+  std::vector<FormPart> parts;
+  std::size_t pos = 0;
+  for (;;) {
+    auto end = inner.find(separator, pos);
+    std::string piece = inner.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    auto blank = piece.find("\r\n\r\n");
+    if (blank == std::string::npos) return std::nullopt;
+    FormPart part;
+    std::string headers = piece.substr(0, blank);
+    part.body = piece.substr(blank + 4);
+    std::size_t line_start = 0;
+    bool disposition = false;
+    while (line_start <= headers.size()) {
+      auto line_end = headers.find("\r\n", line_start);
+      std::string line = headers.substr(
+          line_start, line_end == std::string::npos ? std::string::npos : line_end - line_start);
+      if (line.rfind("Content-Disposition: form-data; name=\"", 0) == 0) {
+        disposition = true;
+        part.name = QuotedParam(line, "name").value_or("");
+        part.filename = QuotedParam(line, "filename");
+      } else if (line.rfind("Content-Type: ", 0) == 0) {
+        part.content_type = line.substr(14);
+      } else {
+        return std::nullopt;
+      }
+      if (line_end == std::string::npos) break;
+      line_start = line_end + 2;
+    }
+    if (!disposition) return std::nullopt;
+    parts.push_back(std::move(part));
+    if (end == std::string::npos) return parts;
+    pos = end + separator.size();
+  }
+}
+
+// A random source whose n-th draw is filled with the n-th byte of `values` (the last one after
+// that).
+domain::RandomSource Draws(std::vector<unsigned char> values) {
+  auto next = std::make_shared<std::size_t>(0);
+  return [values, next](unsigned char* out, std::size_t size) {
+    std::fill(out, out + size, values[std::min(*next, values.size() - 1)]);
+    ++*next;
+  };
+}
+
+http::Response FileResponse(const std::string& bytes, const std::string& type,
+                            const std::string& disposition) {
+  http::Response response = http::Response::Text(200, bytes, type);
+  if (!disposition.empty()) response.headers.Set("Content-Disposition", disposition);
+  return response;
+}
+
 class WebexClientTest : public ::testing::Test {
  protected:
-  Client MakeClient(const FakeWebex& fake, RetryPolicy policy = {}) {
-    return Client(fake.base_url() + "/", transport_, waiter_.waiter(), policy);
+  Client MakeClient(const FakeWebex& fake, RetryPolicy policy = {},
+                    domain::RandomSource random = domain::SystemRandom()) {
+    return Client(fake.base_url() + "/", transport_, waiter_.waiter(), policy, std::move(random));
   }
   std::vector<std::chrono::milliseconds> waits() const { return *waiter_.waits; }
   // Runs a call to completion on the test's event loop.
@@ -358,15 +452,23 @@ TEST_F(WebexClientTest, LogsFailuresWithTrackingIdButNoSecretsOrBodies) {
   Client client = MakeClient(fake);
   EXPECT_FALSE(Run(client.ListMessages("SECRET-TOKEN-1", "ROOM-ID-Q", 10, "", Later())).has_value());
   EXPECT_FALSE(Run(client.SendMessage("SECRET-TOKEN-1", "R1", {.text = "private words"}, Later())).has_value());
+  EXPECT_FALSE(
+      Run(client.SendMessage(
+              "SECRET-TOKEN-1", "R1",
+              {.upload = FileUpload{"private-name.txt", "text/plain", "private bytes"}}, Later()))
+          .has_value());
+  EXPECT_FALSE(Run(client.GetContent("SECRET-TOKEN-1", "C1", 10, Later())).has_value());
   EXPECT_FALSE(Run(client.ExchangeCode("cid", "CLIENT-SECRET-2", "AUTH-CODE-3", "https://x/cb", "VERIFIER-4", Later())).has_value());
   EXPECT_FALSE(Run(client.RefreshToken("cid", "CLIENT-SECRET-2", "REFRESH-TOKEN-5", Later())).has_value());
   EXPECT_FALSE(Run(client.LoginWithJwt("JWT-6", Later())).has_value());
   std::string log = capture.text();
   EXPECT_NE(log.find("GET /v1/messages answered 401"), std::string::npos) << log;
   EXPECT_NE(log.find("POST /v1/access_token answered 400"), std::string::npos) << log;
+  EXPECT_NE(log.find("GET /v1/contents/C1 answered 401"), std::string::npos) << log;
   EXPECT_NE(log.find("ROUTER_ABC123"), std::string::npos) << log;
-  for (const char* secret : {"SECRET-TOKEN", "ROOM-ID-Q", "private words", "CLIENT-SECRET", "AUTH-CODE", "VERIFIER",
-                             "REFRESH-TOKEN", "JWT-6", "Bearer", "bad code"}) {
+  for (const char* secret :
+       {"SECRET-TOKEN", "ROOM-ID-Q", "private words", "private-name", "private bytes",
+        "CLIENT-SECRET", "AUTH-CODE", "VERIFIER", "REFRESH-TOKEN", "JWT-6", "Bearer", "bad code"}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in:\n" << log;
   }
 }
@@ -580,6 +682,470 @@ TEST_F(WebexClientTest, TransportServesConcurrentCallers) {
   EXPECT_EQ(fake.requests().size(), 60u);
 }
 
+TEST_F(WebexClientTest, SendMessageWithAnUploadPostsMultipartFormData) {
+  FakeWebex fake([](const http::Request&, int) {
+    return JsonResponse(200, R"({"id":"X1","roomId":"R1","text":"see file","parentId":"P0",)"
+                             R"("files":["https://webexapis.com/v1/contents/C1"]})");
+  });
+  Client client = MakeClient(fake);
+  const std::string bytes = std::string("%PDF\0\r\n--\r\n\r\n", 13) + std::string(3000, '\xff');
+  OutgoingMessage message{.text = "see file",
+                          .markdown = "**see** file",
+                          .upload = FileUpload{"report 2024.pdf", "application/pdf", bytes},
+                          .parent_id = "P0"};
+  auto sent = Run(client.SendMessage("tok", "R1", message, Later()));
+  ASSERT_TRUE(sent.has_value()) << sent.error().message;
+  EXPECT_EQ(sent->id, "X1");
+  EXPECT_EQ(sent->files, std::vector<std::string>{"https://webexapis.com/v1/contents/C1"});
+
+  auto requests = fake.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].path, "/v1/messages");
+  EXPECT_EQ(requests[0].authorization, "Bearer tok");
+  const std::string prefix = "multipart/form-data; boundary=gp-";
+  ASSERT_EQ(requests[0].content_type.rfind(prefix, 0), 0u) << requests[0].content_type;
+  EXPECT_EQ(requests[0].content_type.size(), prefix.size() + 32);
+  auto parts = ParseForm(requests[0].content_type, requests[0].body);
+  ASSERT_TRUE(parts.has_value()) << requests[0].body.substr(0, 400);
+  ASSERT_EQ(parts->size(), 5u);
+  const std::vector<std::pair<std::string, std::string>> fields = {
+      {"roomId", "R1"}, {"text", "see file"}, {"markdown", "**see** file"}, {"parentId", "P0"}};
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    EXPECT_EQ((*parts)[i].name, fields[i].first);
+    EXPECT_EQ((*parts)[i].body, fields[i].second);
+    EXPECT_FALSE((*parts)[i].filename.has_value()) << fields[i].first;
+    EXPECT_FALSE((*parts)[i].content_type.has_value()) << fields[i].first;
+  }
+  const FormPart& file = parts->back();
+  EXPECT_EQ(file.name, "files");
+  EXPECT_EQ(file.filename, "report 2024.pdf");
+  EXPECT_EQ(file.content_type, "application/pdf");
+  EXPECT_EQ(file.body, bytes);
+}
+
+TEST_F(WebexClientTest, AnUploadWithoutTextSendsTheRoomAndTheFileWithAFreshBoundaryEachTime) {
+  FakeWebex fake([](const http::Request&, int) { return JsonResponse(200, R"({"id":"X1"})"); });
+  Client client = MakeClient(fake);
+  OutgoingMessage message{.upload = FileUpload{"notes.bin", "", "abc"}};
+  ASSERT_TRUE(Run(client.SendMessage("tok", "R1", message, Later())).has_value());
+  ASSERT_TRUE(Run(client.SendMessage("tok", "R1", message, Later())).has_value());
+  auto requests = fake.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_NE(requests[0].content_type, requests[1].content_type);
+  for (const auto& request : requests) {
+    auto parts = ParseForm(request.content_type, request.body);
+    ASSERT_TRUE(parts.has_value()) << request.body;
+    ASSERT_EQ(parts->size(), 2u);
+    EXPECT_EQ((*parts)[0].name, "roomId");
+    EXPECT_EQ((*parts)[0].body, "R1");
+    EXPECT_EQ((*parts)[1].name, "files");
+    EXPECT_EQ((*parts)[1].filename, "notes.bin");
+    EXPECT_EQ((*parts)[1].content_type, "application/octet-stream");
+    EXPECT_EQ((*parts)[1].body, "abc");
+  }
+}
+
+TEST_F(WebexClientTest, TheBoundaryIsDrawnAgainWhenTheBodyHoldsItAndFileNamesAreEscaped) {
+  FakeWebex fake([](const http::Request&, int) { return JsonResponse(200, R"({"id":"X1"})"); });
+  Client client = MakeClient(fake, {}, Draws({0x00, 0x11}));
+  const std::string first = "gp-" + std::string(32, '0');
+  const std::string second = "gp-" + std::string(32, '1');
+  const std::string bytes = "\r\n--" + first + "--\r\n";
+  OutgoingMessage message{.text = "t", .upload = FileUpload{"a\"b\r\n.txt", "text/plain", bytes}};
+  ASSERT_TRUE(Run(client.SendMessage("tok", "R1", message, Later())).has_value());
+  auto requests = fake.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].content_type, "multipart/form-data; boundary=" + second);
+  auto parts = ParseForm(requests[0].content_type, requests[0].body);
+  ASSERT_TRUE(parts.has_value()) << requests[0].body;
+  ASSERT_EQ(parts->size(), 3u);
+  EXPECT_EQ((*parts)[2].body, bytes);
+  EXPECT_EQ((*parts)[2].filename, "a%22b%0D%0A.txt");
+}
+
+TEST_F(WebexClientTest, SendMessageRefusesAnUploadItCannotSendWithoutARequest) {
+  FakeWebex fake([](const http::Request&, int) { return JsonResponse(200, R"({"id":"X1"})"); });
+  Client client = MakeClient(fake);
+  const std::vector<OutgoingMessage> refused = {
+      {.files = {"https://example.com/a.png"}, .upload = FileUpload{"a.png", "image/png", "x"}},
+      {.text = "no name", .upload = FileUpload{"", "image/png", "x"}},
+      {.upload = FileUpload{"a.txt", "text/plain\r\nX-Injected: 1", "x"}},
+  };
+  for (const auto& message : refused) {
+    auto sent = Run(client.SendMessage("tok", "R1", message, Later()));
+    ASSERT_FALSE(sent.has_value());
+    EXPECT_EQ(sent.error().code, ErrorCode::kBadRequest) << sent.error().message;
+  }
+  EXPECT_TRUE(fake.requests().empty());
+}
+
+TEST_F(WebexClientTest, GetMessageAndGetPersonReadOneObject) {
+  FakeWebex fake([](const http::Request& request, int) {
+    if (request.path == "/v1/messages/M 1")
+      return JsonResponse(200, R"({"id":"M 1","roomId":"R1","text":"hi"})");
+    if (request.path == "/v1/people/P/1") return JsonResponse(200, kPerson);
+    return JsonResponse(404, R"({"message":"Could not find it."})");
+  });
+  Client client = MakeClient(fake);
+  auto message = Run(client.GetMessage("tok", "M 1", Later()));
+  ASSERT_TRUE(message.has_value()) << message.error().message;
+  EXPECT_EQ(message->text, "hi");
+  auto person = Run(client.GetPerson("tok", "P/1", Later()));
+  ASSERT_TRUE(person.has_value()) << person.error().message;
+  EXPECT_EQ(person->display_name, "Ann");
+  auto missing = Run(client.GetPerson("tok", "nobody", Later()));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  auto requests = fake.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  for (const auto& r : requests) {
+    EXPECT_EQ(r.method, "GET");
+    EXPECT_EQ(r.authorization, "Bearer tok");
+  }
+  EXPECT_EQ(requests[0].path, "/v1/messages/M 1");
+  EXPECT_EQ(requests[1].path, "/v1/people/P/1");
+}
+
+TEST_F(WebexClientTest, HeadContentSendsHeadAndReadsNameTypeAndSize) {
+  FakeWebex fake([](const http::Request&, int) {
+    return FileResponse(std::string(1234, 'x'), "application/pdf",
+                        "attachment; filename=\"report.pdf\"");
+  });
+  Client client = MakeClient(fake);
+  auto info = Run(client.HeadContent("tok", "Y2lzY29zcGFyazovL3VzL0NPTlRFTlQvMQ", Later()));
+  ASSERT_TRUE(info.has_value()) << info.error().message;
+  EXPECT_EQ(info->name, "report.pdf");
+  EXPECT_EQ(info->content_type, "application/pdf");
+  EXPECT_EQ(info->size, 1234);
+  auto requests = fake.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "HEAD");
+  EXPECT_EQ(requests[0].path, "/v1/contents/Y2lzY29zcGFyazovL3VzL0NPTlRFTlQvMQ");
+  EXPECT_EQ(requests[0].authorization, "Bearer tok");
+  EXPECT_EQ(requests[0].body, "");
+}
+
+TEST_F(WebexClientTest, ReadsTheFileNameFromEveryFormOfContentDisposition) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"attachment; filename=\"report.pdf\"", "report.pdf"},
+      {"attachment; filename=plain.txt", "plain.txt"},
+      {"attachment;filename=\"a;b \\\"c\\\".txt\"", "a;b \"c\".txt"},
+      {"attachment; filename*=UTF-8''na%C3%AFve%20file.txt", "na\xC3\xAFve file.txt"},
+      {"attachment; filename=\"fallback.txt\"; filename*=utf-8''%E2%82%AC%20rates.pdf",
+       "\xE2\x82\xAC rates.pdf"},
+      {"attachment; filename*=iso-8859-1'en'caf%E9.txt", "caf\xC3\xA9.txt"},
+      {"attachment; filename*=KOI8-R''%C1.txt; filename=\"kept.txt\"", "kept.txt"},
+      {"attachment; filename*=UTF-8''%FF%FE.txt; filename=\"valid.txt\"", "valid.txt"},
+      {"attachment; filename=\"caf\xE9.txt\"", "caf\xC3\xA9.txt"},
+      {"attachment; filename=\"../../etc/passwd\"", "passwd"},
+      {"attachment; filename=\"C:\\\\Users\\\\x.doc\"", "x.doc"},
+      {"attachment; filename=\"tab\there.txt\"", "tabhere.txt"},
+      {"inline", ""},
+  };
+  FakeWebex fake([&cases](const http::Request& request, int) {
+    const std::size_t i = std::stoul(request.path.substr(request.path.rfind('D') + 1));
+    return FileResponse("bytes", "text/plain", cases[i].first);
+  });
+  Client client = MakeClient(fake);
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    auto info = Run(client.HeadContent("tok", "D" + std::to_string(i), Later()));
+    ASSERT_TRUE(info.has_value()) << info.error().message;
+    EXPECT_EQ(info->name, cases[i].second) << cases[i].first;
+    auto content = Run(client.GetContent("tok", "D" + std::to_string(i), 100, Later()));
+    ASSERT_TRUE(content.has_value()) << content.error().message;
+    EXPECT_EQ(content->info.name, cases[i].second) << cases[i].first;
+  }
+}
+
+TEST_F(WebexClientTest, HeadContentWithoutContentLengthHasSizeZero) {
+  testing::RawServer raw(
+      "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Disposition: attachment; "
+      "filename=\"a.png\"\r\n"
+      "Connection: close\r\n\r\n",
+      /*close_after_answer=*/true);
+  Client client(raw.base_url(), transport_, waiter_.waiter());
+  auto info = Run(client.HeadContent("tok", "C1", Later()));
+  ASSERT_TRUE(info.has_value()) << info.error().message;
+  EXPECT_EQ(info->name, "a.png");
+  EXPECT_EQ(info->content_type, "image/png");
+  EXPECT_EQ(info->size, 0);
+  auto requests = raw.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].rfind("HEAD /v1/contents/C1 HTTP/1.1\r\n", 0), 0u) << requests[0];
+  EXPECT_NE(requests[0].find("\r\nAuthorization: Bearer tok"), std::string::npos) << requests[0];
+}
+
+TEST_F(WebexClientTest, GetContentReadsTheFileUpToMaxBytes) {
+  const std::string bytes = std::string("\x89PNG\r\n\x1a\n\0\0", 10) + std::string(990, '\x01');
+  FakeWebex fake([&bytes](const http::Request&, int) {
+    return FileResponse(bytes, "image/png", "attachment; filename=\"pic.png\"");
+  });
+  Client client = MakeClient(fake);
+  auto content = Run(client.GetContent("tok", "C1", 1000, Later()));
+  ASSERT_TRUE(content.has_value()) << content.error().message;
+  EXPECT_EQ(content->bytes, bytes);
+  EXPECT_EQ(content->info.name, "pic.png");
+  EXPECT_EQ(content->info.content_type, "image/png");
+  EXPECT_EQ(content->info.size, 1000);
+  auto requests = fake.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "GET");
+  EXPECT_EQ(requests[0].path, "/v1/contents/C1");
+  EXPECT_EQ(requests[0].authorization, "Bearer tok");
+}
+
+TEST_F(WebexClientTest, GetContentWithoutContentLengthCountsWhatArrived) {
+  FakeWebex fake([](const http::Request&, int) {
+    auto stream = std::make_shared<http::Stream>(http::Stream::Options{});
+    stream->Push("first,");
+    stream->Push("second");
+    stream->Close();
+    http::Response response;
+    response.headers.Set("Content-Type", "text/csv");
+    response.headers.Set("Content-Disposition", "attachment; filename=\"t.csv\"");
+    response.stream = stream;
+    return response;
+  });
+  Client client = MakeClient(fake);
+  auto content = Run(client.GetContent("tok", "C1", 12, Later()));
+  ASSERT_TRUE(content.has_value()) << content.error().message;
+  EXPECT_EQ(content->bytes, "first,second");
+  EXPECT_EQ(content->info.size, 12);
+  EXPECT_EQ(content->info.content_type, "text/csv");
+}
+
+TEST_F(WebexClientTest, GetContentOfAFileOverMaxBytesIsTooLargeWithoutReadingIt) {
+  {
+    FakeWebex fake([](const http::Request&, int) {
+      return FileResponse(std::string(5000, 'x'), "text/plain", "");
+    });
+    Client client = MakeClient(fake);
+    auto content = Run(client.GetContent("tok", "C1", 4999, Later()));
+    ASSERT_FALSE(content.has_value());
+    EXPECT_EQ(content.error().code, ErrorCode::kTooLarge);
+    EXPECT_NE(content.error().message.find("4999"), std::string::npos) << content.error().message;
+    EXPECT_EQ(fake.requests().size(), 1u);  // not repeated
+  }
+  {
+    // A million bytes announced, a hundred sent, then silence: only Content-Length can end it
+    // early.
+    testing::RawServer raw(
+        "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: 1000000\r\n\r\n" +
+        std::string(100, 'x'));
+    Client client(raw.base_url(), transport_, waiter_.waiter());
+    const auto started = std::chrono::steady_clock::now();
+    auto content = Run(client.GetContent("tok", "C1", 1000, started + 3s));
+    ASSERT_FALSE(content.has_value());
+    EXPECT_EQ(content.error().code, ErrorCode::kTooLarge);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+  }
+  {
+    // No Content-Length and a body that never ends: counted while it arrives.
+    auto stream = std::make_shared<http::Stream>(http::Stream::Options{});
+    FakeWebex fake([stream](const http::Request&, int) {
+      for (int i = 0; i < 4; ++i) stream->Push(std::string(400, 'x'));
+      http::Response response;
+      response.stream = stream;
+      return response;
+    });
+    Client client = MakeClient(fake);
+    const auto started = std::chrono::steady_clock::now();
+    auto content = Run(client.GetContent("tok", "C1", 1000, started + 3s));
+    ASSERT_FALSE(content.has_value());
+    EXPECT_EQ(content.error().code, ErrorCode::kTooLarge);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+    stream->Close();
+  }
+  EXPECT_TRUE(waits().empty());
+}
+
+// A transport that answers every call with the same result and keeps the calls it was given.
+class CannedTransport final : public Transport {
+ public:
+  explicit CannedTransport(HttpResult result) : result_(std::move(result)) {}
+  asio::awaitable<Result<HttpResult>> Send(HttpCall call,
+                                           std::chrono::steady_clock::time_point) override {
+    calls.push_back(std::move(call));
+    co_return result_;
+  }
+  std::vector<HttpCall> calls;
+
+ private:
+  HttpResult result_;
+};
+
+TEST_F(WebexClientTest, GetContentAsksTheTransportForTheCapAndChecksTheAnswerItself) {
+  // A transport that does not enforce the cap: the client still refuses what is over it.
+  CannedTransport announced(HttpResult{200, {{"Content-Length", "5000"}}, "short"});
+  Client by_length("https://webex.test/v1", announced, waiter_.waiter());
+  auto content = Run(by_length.GetContent("tok", "C1", 100, Later()));
+  ASSERT_FALSE(content.has_value());
+  EXPECT_EQ(content.error().code, ErrorCode::kTooLarge);
+  ASSERT_EQ(announced.calls.size(), 1u);
+  EXPECT_EQ(announced.calls[0].method, "GET");
+  EXPECT_EQ(announced.calls[0].url, "https://webex.test/v1/contents/C1");
+  EXPECT_EQ(announced.calls[0].max_body_bytes, std::optional<std::size_t>(100));
+
+  CannedTransport unannounced(HttpResult{200, {}, std::string(101, 'x')});
+  Client by_size("https://webex.test/v1", unannounced, waiter_.waiter());
+  content = Run(by_size.GetContent("tok", "C1", 100, Later()));
+  ASSERT_FALSE(content.has_value());
+  EXPECT_EQ(content.error().code, ErrorCode::kTooLarge);
+
+  // HEAD asks for no cap: the length it reads is the file's.
+  CannedTransport head(HttpResult{200, {{"Content-Length", "5000"}}, ""});
+  Client heads("https://webex.test/v1", head, waiter_.waiter());
+  auto info = Run(heads.HeadContent("tok", "C1", Later()));
+  ASSERT_TRUE(info.has_value()) << info.error().message;
+  EXPECT_EQ(info->size, 5000);
+  ASSERT_EQ(head.calls.size(), 1u);
+  EXPECT_EQ(head.calls[0].method, "HEAD");
+  EXPECT_FALSE(head.calls[0].max_body_bytes.has_value());
+}
+
+TEST_F(WebexClientTest, GetContentMapsAnErrorLongerThanMaxBytesAsTheError) {
+  FakeWebex fake([](const http::Request&, int) {
+    return JsonResponse(
+        404, R"({"message":"File not found.","padding":")" + std::string(500, 'p') + R"("})");
+  });
+  Client client = MakeClient(fake);
+  auto content = Run(client.GetContent("tok", "C1", 10, Later()));
+  ASSERT_FALSE(content.has_value());
+  EXPECT_EQ(content.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(content.error().message, "File not found.");
+}
+
+TEST_F(WebexClientTest, ABadContentIdIsRefusedWithoutARequest) {
+  FakeWebex fake([](const http::Request&, int) { return FileResponse("x", "text/plain", ""); });
+  Client client = MakeClient(fake);
+  for (const std::string id : {"", "a/b", "..", "a b", "C1?x=1", "C%31", "C1#f", "caf\xC3\xA9"}) {
+    auto info = Run(client.HeadContent("tok", id, Later()));
+    ASSERT_FALSE(info.has_value()) << id;
+    EXPECT_EQ(info.error().code, ErrorCode::kBadRequest) << id;
+    auto content = Run(client.GetContent("tok", id, 100, Later()));
+    ASSERT_FALSE(content.has_value()) << id;
+    EXPECT_EQ(content.error().code, ErrorCode::kBadRequest) << id;
+  }
+  EXPECT_TRUE(fake.requests().empty());
+  // The alphabet of ids, padding included, does reach Webex.
+  EXPECT_TRUE(Run(client.HeadContent("tok", "Y2lz-_09==", Later())).has_value());
+  EXPECT_EQ(fake.Count("HEAD", "/v1/contents/Y2lz-_09=="), 1);
+}
+
+TEST_F(WebexClientTest, UpdateWebhookPutsTheFieldsWebexChanges) {
+  FakeWebex fake([](const http::Request&, int) {
+    return JsonResponse(
+        200, R"({"id":"W1","name":"n2","targetUrl":"https://p/hook","status":"active"})");
+  });
+  Client client = MakeClient(fake);
+  auto revived = Run(client.UpdateWebhook(
+      "tok", "W1", {.name = "n2", .target_url = "https://p/hook", .status = "active"}, Later()));
+  ASSERT_TRUE(revived.has_value()) << revived.error().message;
+  EXPECT_EQ(revived->status, "active");
+  EXPECT_EQ(revived->target_url, "https://p/hook");
+  ASSERT_TRUE(
+      Run(client.UpdateWebhook(
+              "tok", "W1", {.name = "n3", .target_url = "https://p/hook", .secret = "s3"}, Later()))
+          .has_value());
+  auto requests = fake.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  for (const auto& r : requests) {
+    EXPECT_EQ(r.method, "PUT");
+    EXPECT_EQ(r.path, "/v1/webhooks/W1");
+    EXPECT_EQ(r.authorization, "Bearer tok");
+    EXPECT_EQ(r.content_type, "application/json");
+  }
+  EXPECT_EQ(json::parse(requests[0].body),
+            json({{"name", "n2"}, {"targetUrl", "https://p/hook"}, {"status", "active"}}));
+  EXPECT_EQ(json::parse(requests[1].body),
+            json({{"name", "n3"}, {"targetUrl", "https://p/hook"}, {"secret", "s3"}}));
+}
+
+TEST_F(WebexClientTest, ListWebhooksReadsEveryPage) {
+  std::string origin;
+  FakeWebex fake([&origin](const http::Request&, int n) {
+    json body{{"items", json::array({{{"id", "W" + std::to_string(n)},
+                                      {"status", n == 0 ? "active" : "inactive"}}})}};
+    http::Response response = JsonResponse(200, body.dump());
+    if (n == 0) response.headers.Add("Link", "<" + origin + "/v1/webhooks?after=W0>; rel=\"next\"");
+    return response;
+  });
+  origin = fake.origin();
+  Client client = MakeClient(fake);
+  auto hooks = Run(client.ListWebhooks("tok", Later()));
+  ASSERT_TRUE(hooks.has_value()) << hooks.error().message;
+  ASSERT_EQ(hooks->size(), 2u);
+  EXPECT_EQ((*hooks)[0].status, "active");
+  EXPECT_EQ((*hooks)[1].id, "W1");
+  EXPECT_EQ((*hooks)[1].status, "inactive");
+  ASSERT_EQ(fake.requests().size(), 2u);
+  EXPECT_EQ(fake.requests()[1].query, "after=W0");
+}
+
+TEST_F(WebexClientTest, TheNewCallsAreRetriedAfter429) {
+  FakeWebex fake([](const http::Request& request, int n) {
+    if (n == 0) return Status(429, "2");
+    if (request.path == "/v1/contents/C1")
+      return FileResponse("abc", "text/plain", "attachment; filename=\"a.txt\"");
+    if (request.method == "DELETE") return http::Response::Empty(204);
+    if (request.path == "/v1/messages" && request.method == "GET")
+      return JsonResponse(200, R"({"items":[{"id":"X1"}]})");
+    if (request.path == "/v1/messages" || request.path == "/v1/messages/X1")
+      return JsonResponse(200, R"({"id":"X1"})");
+    if (request.path == "/v1/people/P1") return JsonResponse(200, kPerson);
+    if (request.path == "/v1/webhooks" && request.method == "GET")
+      return JsonResponse(200, R"({"items":[{"id":"W1"}]})");
+    if (request.path.rfind("/v1/webhooks", 0) == 0) return JsonResponse(200, R"({"id":"W1"})");
+    return JsonResponse(404, "{}");
+  });
+  Client client = MakeClient(fake);
+  OutgoingMessage upload{.text = "t", .upload = FileUpload{"a.txt", "text/plain", "abc"}};
+  EXPECT_TRUE(Run(client.SendMessage("tok", "R1", upload, Later())).has_value());
+  EXPECT_TRUE(Run(client.ListMessages("tok", "R1", 0, "", Later())).has_value());
+  EXPECT_TRUE(Run(client.GetMessage("tok", "X1", Later())).has_value());
+  EXPECT_TRUE(Run(client.GetPerson("tok", "P1", Later())).has_value());
+  auto info = Run(client.HeadContent("tok", "C1", Later()));
+  ASSERT_TRUE(info.has_value()) << info.error().message;
+  EXPECT_EQ(info->name, "a.txt");
+  auto content = Run(client.GetContent("tok", "C1", 10, Later()));
+  ASSERT_TRUE(content.has_value()) << content.error().message;
+  EXPECT_EQ(content->bytes, "abc");
+  EXPECT_TRUE(
+      Run(client.CreateWebhook(
+              "tok", {.name = "n", .target_url = "https://p", .resource = "all", .event = "all"},
+              Later()))
+          .has_value());
+  EXPECT_TRUE(Run(client.ListWebhooks("tok", Later())).has_value());
+  EXPECT_TRUE(
+      Run(client.UpdateWebhook("tok", "W1", {.name = "n", .target_url = "https://p"}, Later()))
+          .has_value());
+  EXPECT_TRUE(Run(client.DeleteWebhook("tok", "W1", Later())).has_value());
+
+  EXPECT_EQ(waits(), std::vector<std::chrono::milliseconds>(10, 2s));
+  for (const auto& [method, path] :
+       std::vector<std::pair<std::string, std::string>>{{"POST", "/v1/messages"},
+                                                        {"GET", "/v1/messages"},
+                                                        {"GET", "/v1/messages/X1"},
+                                                        {"GET", "/v1/people/P1"},
+                                                        {"HEAD", "/v1/contents/C1"},
+                                                        {"GET", "/v1/contents/C1"},
+                                                        {"POST", "/v1/webhooks"},
+                                                        {"GET", "/v1/webhooks"},
+                                                        {"PUT", "/v1/webhooks/W1"},
+                                                        {"DELETE", "/v1/webhooks/W1"}}) {
+    EXPECT_EQ(fake.Count(method, path), 2) << method << " " << path;
+  }
+  // The repeated upload is the same request.
+  std::vector<Recorded> uploads;
+  for (const auto& r : fake.requests()) {
+    if (r.method == "POST" && r.path == "/v1/messages") uploads.push_back(r);
+  }
+  ASSERT_EQ(uploads.size(), 2u);
+  EXPECT_EQ(uploads[0].content_type, uploads[1].content_type);
+  EXPECT_EQ(uploads[0].body, uploads[1].body);
+}
+
 TEST(WebexTypesTest, ParsesDefensively) {
   auto person = ParsePerson(json::parse(R"({"id":"P","emails":null,"displayName":7,"avatar":null})"));
   ASSERT_TRUE(person.has_value());
@@ -594,6 +1160,24 @@ TEST(WebexTypesTest, ParsesDefensively) {
   auto login = ParseJwtLogin(json::parse(R"({"token":"T","expiresIn":21600})"));
   ASSERT_TRUE(login.has_value());
   EXPECT_EQ(login->expires_in, 21600);
+}
+
+TEST(WebexTypesTest, ContentIdFromUrlTakesTheIdAfterContents) {
+  EXPECT_EQ(
+      ContentIdFromUrl("https://webexapis.com/v1/contents/Y2lzY29zcGFyazovL3VzL0NPTlRFTlQvMQ"),
+      "Y2lzY29zcGFyazovL3VzL0NPTlRFTlQvMQ");
+  EXPECT_EQ(ContentIdFromUrl("http://127.0.0.1:8080/v1/contents/a-b_c=?allow=unscannable#x"),
+            "a-b_c=");
+  EXPECT_EQ(ContentIdFromUrl("/v1/contents/C1"), "C1");
+  EXPECT_EQ(ContentIdFromUrl("https://webexapis.com/v1/contents/"), "");
+  EXPECT_EQ(ContentIdFromUrl("https://webexapis.com/v1/contents"), "");
+  EXPECT_EQ(ContentIdFromUrl("https://webexapis.com/v1/messages/C1"), "");
+  EXPECT_EQ(ContentIdFromUrl("https://webexapis.com/v1/mycontents/C1"), "");
+  EXPECT_EQ(ContentIdFromUrl("https://webexapis.com/v1/contents/C1/extra"), "");
+  EXPECT_EQ(ContentIdFromUrl("https://webexapis.com/v1/contents/C%2F1"), "");
+  EXPECT_EQ(ContentIdFromUrl("https://webexapis.com/v1/contents/C.1"), "");
+  EXPECT_EQ(ContentIdFromUrl("C1"), "");
+  EXPECT_EQ(ContentIdFromUrl(""), "");
 }
 
 }  // namespace

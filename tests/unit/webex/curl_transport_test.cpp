@@ -11,6 +11,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "http/stream.hpp"
 #include "webex/client.hpp"
 #include "webex_test_support.hpp"
 
@@ -165,6 +166,112 @@ TEST_F(CurlTransportTest, AResponseLargerThanTheCapFails) {
   ASSERT_FALSE(rooms.has_value());
   EXPECT_EQ(rooms.error().code, ErrorCode::kUpstream);
   EXPECT_EQ(fake.Count("GET", "/v1/rooms/large"), 1);
+}
+
+TEST_F(CurlTransportTest, HeadReturnsTheHeadersOfABodyItDoesNotRead) {
+  FakeWebex fake([](const http::Request&, int) {
+    http::Response response = http::Response::Text(200, std::string(5000, 'x'), "application/pdf");
+    response.headers.Set("Content-Disposition", "attachment; filename=\"a.pdf\"");
+    return response;
+  });
+  HttpCall head{"HEAD", fake.base_url() + "/contents/C1", {}, {}};
+  head.max_body_bytes = 10;  // the announced length is the file's, not this answer's
+  auto result = Run(transport_.Send(head, DeadlineIn(3s)));
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(result->body, "");
+  EXPECT_EQ(result->Header("Content-Length"), "5000");
+  EXPECT_EQ(result->Header("Content-Disposition"), "attachment; filename=\"a.pdf\"");
+
+  // The connection stays in step: a GET after it reads the whole body.
+  auto get = Run(transport_.Send(Get(fake.base_url() + "/contents/C1"), DeadlineIn(3s)));
+  ASSERT_TRUE(get.has_value()) << get.error().message;
+  EXPECT_EQ(get->body.size(), 5000u);
+  auto requests = fake.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].method, "HEAD");
+  EXPECT_EQ(requests[1].method, "GET");
+}
+
+TEST_F(CurlTransportTest, ACallsBodyCapBindsSuccessfulAnswersOnlyAndFailsWithTooLarge) {
+  FakeWebex fake([](const http::Request& request, int) {
+    if (request.path == "/v1/ok") return http::Response::Text(200, std::string(1000, 'x'));
+    if (request.path == "/v1/big") return http::Response::Text(200, std::string(1001, 'x'));
+    return JsonResponse(404, R"({"message":")" + std::string(3000, 'm') + R"("})");
+  });
+  auto capped = [&](const std::string& path) {
+    HttpCall call = Get(fake.base_url() + path);
+    call.max_body_bytes = 1000;
+    return call;
+  };
+  auto ok = Run(transport_.Send(capped("/ok"), DeadlineIn(5s)));
+  ASSERT_TRUE(ok.has_value()) << ok.error().message;
+  EXPECT_EQ(ok->body.size(), 1000u);
+
+  auto big = Run(transport_.Send(capped("/big"), DeadlineIn(5s)));
+  ASSERT_FALSE(big.has_value());
+  EXPECT_EQ(big.error().code, ErrorCode::kTooLarge);
+  EXPECT_NE(big.error().message.find("larger than 1000 bytes"), std::string::npos)
+      << big.error().message;
+
+  // An error's body is not the file the cap is for.
+  auto missing = Run(transport_.Send(capped("/missing"), DeadlineIn(5s)));
+  ASSERT_TRUE(missing.has_value()) << missing.error().message;
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_GT(missing->body.size(), 3000u);
+
+  // The call's cap takes the place of the transport's own.
+  CurlTransport small(ioc_.get_executor(), CurlTransportOptions{.max_response_bytes = 500});
+  auto through = Run(small.Send(capped("/ok"), DeadlineIn(5s)));
+  ASSERT_TRUE(through.has_value()) << through.error().message;
+  EXPECT_EQ(through->body.size(), 1000u);
+}
+
+TEST_F(CurlTransportTest, AnAnnouncedLengthOverTheCapFailsBeforeTheBodyArrives) {
+  // 100 bytes of an announced million come, then nothing: only the header can end this early.
+  const std::string answer =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+      "1000000\r\n\r\n" +
+      std::string(100, 'x');
+  {
+    testing::RawServer raw(answer);
+    HttpCall call = Get(raw.base_url() + "/contents/C1");
+    call.max_body_bytes = 1000;
+    const auto started = steady_clock::now();
+    auto result = Run(transport_.Send(call, started + 3s));
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().code, ErrorCode::kTooLarge);
+    EXPECT_LT(steady_clock::now() - started, 1s);
+  }
+  {
+    testing::RawServer raw(answer);
+    CurlTransport transport(ioc_.get_executor(), CurlTransportOptions{.max_response_bytes = 1000});
+    const auto started = steady_clock::now();
+    auto result = Run(transport.Send(Get(raw.base_url() + "/rooms"), started + 3s));
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().code, ErrorCode::kUpstream);
+    EXPECT_LT(steady_clock::now() - started, 1s);
+  }
+}
+
+TEST_F(CurlTransportTest, AChunkedBodyOverTheCapFailsWhileItArrives) {
+  auto stream = std::make_shared<http::Stream>(http::Stream::Options{});
+  FakeWebex fake([stream](const http::Request&, int) {
+    // 1800 bytes without Content-Length, and the stream stays open.
+    for (int i = 0; i < 3; ++i) stream->Push(std::string(600, 'x'));
+    http::Response response;
+    response.headers.Set("Content-Type", "application/octet-stream");
+    response.stream = stream;
+    return response;
+  });
+  HttpCall call = Get(fake.base_url() + "/contents/C1");
+  call.max_body_bytes = 1000;
+  const auto started = steady_clock::now();
+  auto result = Run(transport_.Send(call, started + 3s));
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kTooLarge);
+  EXPECT_LT(steady_clock::now() - started, 1s);
+  stream->Close();
 }
 
 TEST_F(CurlTransportTest, CanBeDestroyedWithACallInFlight) {

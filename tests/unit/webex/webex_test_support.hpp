@@ -1,9 +1,15 @@
 #pragma once
 // Test helpers for the Webex client: a tiny fake Webex served in-process on port 0 that records
-// every request, a waiter that records waits instead of waiting, a helper that runs a coroutine to
-// completion on an io_context, and a log capture.
+// every request, a raw server for answers that one would not send, a waiter that records waits
+// instead of waiting, a helper that runs a coroutine to completion on an io_context, and a log
+// capture.
 
 #include <utility>  // Asio 1.74 needs it before its own headers.
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,7 +19,9 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -22,6 +30,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http/message.hpp"
@@ -86,6 +95,84 @@ class FakeWebex {
   mutable std::mutex mutex_;
   std::vector<Recorded> requests_;
   http::Server server_;
+};
+
+// A server on 127.0.0.1, port 0, that answers each connection's first request with the same raw
+// bytes, then keeps the connection open until the server goes (or closes it at once when
+// `close_after_answer`). For answers gp::http::Server does not send: a Content-Length that the body
+// never reaches, a HEAD answer without Content-Length.
+class RawServer {
+ public:
+  explicit RawServer(std::string answer, bool close_after_answer = false)
+      : answer_(std::move(answer)), close_after_answer_(close_after_answer) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = 0;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    EXPECT_EQ(::listen(listener_, 8), 0);
+    EXPECT_EQ(::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size), 0);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  RawServer(const RawServer&) = delete;
+  RawServer& operator=(const RawServer&) = delete;
+  ~RawServer() {
+    stopping_ = true;
+    thread_.join();
+    ::close(listener_);
+  }
+
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+  // The heads (request line and headers) of the requests received.
+  std::vector<std::string> requests() const {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  static bool Readable(int fd, int timeout_ms) {
+    pollfd ready{fd, POLLIN, 0};
+    return ::poll(&ready, 1, timeout_ms) > 0;
+  }
+
+  void Serve() {
+    std::vector<int> open;
+    while (!stopping_) {
+      if (!Readable(listener_, 20)) continue;
+      const int fd = ::accept(listener_, nullptr, nullptr);
+      if (fd < 0) continue;
+      std::string head;
+      char buffer[4096];
+      while (head.find("\r\n\r\n") == std::string::npos && Readable(fd, 2000)) {
+        const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n <= 0) break;
+        head.append(buffer, static_cast<std::size_t>(n));
+      }
+      {
+        std::lock_guard lock(mutex_);
+        requests_.push_back(head.substr(0, head.find("\r\n\r\n")));
+      }
+      ::send(fd, answer_.data(), answer_.size(), MSG_NOSIGNAL);
+      if (close_after_answer_) {
+        ::close(fd);
+      } else {
+        open.push_back(fd);
+      }
+    }
+    for (int fd : open) ::close(fd);
+  }
+
+  std::string answer_;
+  bool close_after_answer_;
+  int listener_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex mutex_;
+  std::vector<std::string> requests_;
+  std::thread thread_;
 };
 
 inline boost::asio::awaitable<void> Record(std::shared_ptr<std::vector<std::chrono::milliseconds>> target,

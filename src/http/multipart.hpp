@@ -1,6 +1,6 @@
 #pragma once
-// A multipart/form-data parser (RFC 7578) for message uploads. Bodies come from the network, so
-// every malformation is a kBadRequest, never a crash.
+// A multipart/form-data parser (RFC 7578) for uploads, used by the portal and the emulator. Bodies
+// come from the network, so every malformation is a kBadRequest, never a crash.
 
 #include <string>
 #include <string_view>
@@ -8,7 +8,7 @@
 
 #include "core/error.hpp"
 
-namespace gp::emulator {
+namespace gp::http {
 
 struct FormPart {
   std::string name;
@@ -21,4 +21,4 @@ struct FormPart {
 // `content_type` is the whole Content-Type header value (it carries the boundary).
 Result<std::vector<FormPart>> ParseMultipart(std::string_view content_type, std::string_view body);
 
-}  // namespace gp::emulator
+}  // namespace gp::http

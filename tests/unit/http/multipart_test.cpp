@@ -1,8 +1,8 @@
-#include "emulator/multipart.hpp"
+#include "http/multipart.hpp"
 
 #include <gtest/gtest.h>
 
-namespace gp::emulator {
+namespace gp::http {
 namespace {
 
 const std::string kType = "multipart/form-data; boundary=----b0undary";
@@ -19,7 +19,7 @@ std::string Body(const std::string& file_bytes) {
          "------b0undary--\r\n";
 }
 
-TEST(EmulatorMultipart, ParsesFieldsAndFiles) {
+TEST(Multipart, ParsesFieldsAndFiles) {
   std::string bytes("\x89PNG\r\n\x00\xff--", 10);
   auto parts = ParseMultipart(kType, Body(bytes));
   ASSERT_TRUE(parts) << parts.error().message;
@@ -33,13 +33,13 @@ TEST(EmulatorMultipart, ParsesFieldsAndFiles) {
   EXPECT_EQ((*parts)[1].body, bytes);
 }
 
-TEST(EmulatorMultipart, AcceptsAQuotedBoundary) {
+TEST(Multipart, AcceptsAQuotedBoundary) {
   auto parts = ParseMultipart("multipart/form-data; boundary=\"----b0undary\"", Body("x"));
   ASSERT_TRUE(parts);
   EXPECT_EQ(parts->size(), 2u);
 }
 
-TEST(EmulatorMultipart, MalformedBodiesAreBadRequests) {
+TEST(Multipart, MalformedBodiesAreBadRequests) {
   std::string good = Body("data");
   std::vector<std::pair<std::string, std::string>> cases = {
       {"multipart/form-data", good},
@@ -63,4 +63,4 @@ TEST(EmulatorMultipart, MalformedBodiesAreBadRequests) {
 }
 
 }  // namespace
-}  // namespace gp::emulator
+}  // namespace gp::http

@@ -1,8 +1,8 @@
-#include "emulator/multipart.hpp"
+#include "http/multipart.hpp"
 
 #include "core/encoding.hpp"
 
-namespace gp::emulator {
+namespace gp::http {
 namespace {
 
 constexpr size_t kMaxParts = 64;
@@ -105,4 +105,4 @@ Result<std::vector<FormPart>> ParseMultipart(std::string_view content_type, std:
   }
 }
 
-}  // namespace gp::emulator
+}  // namespace gp::http
