@@ -75,7 +75,7 @@ Result<NewMessage> FromMultipart(const http::Request& request) {
       if (input.file_name.size() > kMaxFilename) input.file_name.resize(kMaxFilename);
       input.file_type = part.content_type.empty() ? "application/octet-stream" : part.content_type;
       std::erase_if(input.file_type, [](char c) { return static_cast<unsigned char>(c) < 0x20; });
-      input.file_bytes = std::move(part.body);
+      input.file_bytes = std::string(part.body);
     } else if (part.name == "roomId") {
       input.room_id = part.body;
     } else if (part.name == "toPersonId") {

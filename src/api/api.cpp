@@ -11,6 +11,7 @@ std::unique_ptr<Routes> BuildRoutes(Deps& deps, const http::StaticFiles& files) 
   AddGuestRoutes(*routes, deps);
   AddPolicyRoutes(*routes, deps);
   AddRoomRoutes(*routes, deps);
+  AddMessageRoutes(*routes, deps);
   AddAdminRoutes(*routes, deps);
   return routes;
 }

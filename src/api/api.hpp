@@ -11,6 +11,9 @@
 #include "http/static_files.hpp"
 #include "service/app_admin.hpp"
 #include "service/guests.hpp"
+#include "service/messages.hpp"
+#include "service/notices.hpp"
+#include "service/notifier.hpp"
 #include "service/policy.hpp"
 #include "service/sessions.hpp"
 #include "service/sign_in.hpp"
@@ -37,6 +40,9 @@ struct Deps {
   service::Spaces& spaces;
   service::GuestAuth& guest_auth;
   service::AdminAuth& admin_auth;
+  service::Messages& messages;
+  service::Notices& notices;
+  service::Notifier& notifier;
   ApiOptions options;
 };
 
@@ -50,6 +56,7 @@ void AddSessionRoutes(Routes& routes, Deps& deps);
 void AddGuestRoutes(Routes& routes, Deps& deps);
 void AddPolicyRoutes(Routes& routes, Deps& deps);
 void AddRoomRoutes(Routes& routes, Deps& deps);
+void AddMessageRoutes(Routes& routes, Deps& deps);
 void AddAdminRoutes(Routes& routes, Deps& deps);
 
 }  // namespace gp::api

@@ -23,4 +23,21 @@ Json SpaceJson(const storage::SpaceRecord& space) {
   return json;
 }
 
+Json MessageJson(const service::MessageView& message) {
+  Json sender = {{"displayName", message.sender_name}};
+  if (message.sender_guest_id) sender["guestId"] = *message.sender_guest_id;
+  Json files = Json::array();
+  for (const auto& file : message.files) {
+    files.push_back({{"id", file.id}, {"name", file.name}, {"contentType", file.content_type}, {"size", file.size}});
+  }
+  Json json = {{"id", message.id},
+               {"roomId", message.space_id},
+               {"sender", std::move(sender)},
+               {"text", message.text},
+               {"files", std::move(files)},
+               {"created", message.created}};
+  if (message.html) json["html"] = *message.html;
+  return json;
+}
+
 }  // namespace gp::api

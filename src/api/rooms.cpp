@@ -20,6 +20,9 @@ std::string RenderRoomList(const std::vector<storage::SpaceRecord>& spaces) {
       members.push_back({{"id", id}, {"displayName", name == space.member_names.end() ? "" : name->second}});
     }
     item["members"] = std::move(members);
+    item["closed"] = space.closed_at.has_value();
+    // A message newer than the last one this guest read (the guest's own messages count as read).
+    item["unread"] = space.last_message_ms > 0 && space.last_message_ms > space.read_mark_ms.value_or(-1);
     items.push_back(std::move(item));
   }
   // Moved, not listed in an initializer: nlohmann copies initializer-list elements deeply.

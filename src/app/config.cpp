@@ -131,6 +131,9 @@ std::optional<bool> ParseBool(std::string_view text) {
 std::string Shown(std::string_view value) { return "'" + Abbreviate(TrimAscii(value), 40) + "'"; }
 
 constexpr int64_t kMaxGuestTokenExpiration = 30 * 24 * 3600;
+constexpr int64_t kMaxPollInterval = 3600;
+// Webex accepts files up to 100 MB.
+constexpr int64_t kMaxFileBytes = 100 * 1000 * 1000;
 constexpr int kMaxWorkerThreads = 256;
 
 bool IsKeyStart(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
@@ -406,6 +409,24 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& environment,
   config.effective_notify_mode = config.notify_mode != NotifyMode::kAuto ? config.notify_mode
                                  : config.public_url_is_https           ? NotifyMode::kWebhook
                                                                         : NotifyMode::kPoll;
+
+  if (auto value = settings.Get("POLL_INTERVAL")) {
+    auto seconds = ParseInteger(*value);
+    if (!seconds || *seconds < 1 || *seconds > kMaxPollInterval) {
+      return KeyError("POLL_INTERVAL", "must be a whole number of seconds from 1 to " +
+                                           std::to_string(kMaxPollInterval) + ", not " + Shown(*value));
+    }
+    config.poll_interval = *seconds;
+  }
+
+  if (auto value = settings.Get("MAX_FILE_BYTES")) {
+    auto bytes = ParseInteger(*value);
+    if (!bytes || *bytes < 1 || *bytes > kMaxFileBytes) {
+      return KeyError("MAX_FILE_BYTES", "must be a whole number of bytes from 1 to " + std::to_string(kMaxFileBytes) +
+                                            " (Webex's limit), not " + Shown(*value));
+    }
+    config.max_file_bytes = *bytes;
+  }
 
   if (auto value = settings.Get("LOG_LEVEL")) {
     std::string level = ToLower(TrimAscii(*value));

@@ -48,6 +48,10 @@ struct Config {
   NotifyMode notify_mode = NotifyMode::kAuto;
   // notify_mode with kAuto resolved: kWebhook when PUBLIC_URL is https, else kPoll.
   NotifyMode effective_notify_mode = NotifyMode::kPoll;
+  // Seconds between polls (poll mode) and between checks of the webhook (webhook mode: every 6 polls).
+  int64_t poll_interval = 5;
+  // The largest file a guest may send.
+  int64_t max_file_bytes = 26214400;
 
   std::string log_level = "info";  // debug, info, warn, error, off
   // Threads of the pool for blocking work (Argon2id, database writes); 0: one per core.

@@ -1,4 +1,5 @@
 // guest-portal: the server and its command-line tool.
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -155,6 +156,11 @@ int Run(int argc, char** argv) {
   const std::string actor = "cli";
 
   if (serve->parsed()) {
+    // Every open event stream is a socket: take all the descriptors the system allows this process.
+    if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+      files.rlim_cur = files.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &files);
+    }
     auto started = portal->Start();
     if (!started) return Fail(started.error().message);
     portal->Wait();

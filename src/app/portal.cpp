@@ -19,7 +19,11 @@
 #include "http/server.hpp"
 #include "service/app_admin.hpp"
 #include "service/audit.hpp"
+#include "service/events.hpp"
 #include "service/guest_tokens.hpp"
+#include "service/messages.hpp"
+#include "service/notices.hpp"
+#include "service/notifier.hpp"
 #include "service/reconciler.hpp"
 #include "service/sessions.hpp"
 #include "service/sign_in.hpp"
@@ -39,11 +43,32 @@ using std::chrono::seconds;
 constexpr auto kRefreshInterval = seconds(60);
 constexpr auto kCleanupInterval = seconds(60);
 constexpr auto kReconcileInterval = seconds(2);
+// How often open event streams are checked for sessions that ended elsewhere or expired.
+constexpr auto kStreamSweepInterval = seconds(30);
+// How long a message stays recorded (its notification cannot repeat within this time).
+constexpr int64_t kMessageRecordSeconds = 7 * 24 * 3600;
+// In webhook mode, the webhook is checked every this many poll intervals.
+constexpr int kWebhookCheckPolls = 6;
 // Work waiting for or running on the pool beyond this is refused with 503.
 constexpr std::size_t kMaxPendingWork = 512;
 constexpr const char* kAdminScopes = "spark:all spark:kms spark:people_read spark:rooms_read spark:rooms_write "
                                      "spark:memberships_read spark:memberships_write spark:messages_read "
                                      "spark:messages_write meeting:schedules_read meeting:schedules_write";
+
+// A multipart upload carries the file and a little more: the text part, boundaries and part headers.
+constexpr std::size_t kUploadFraming = 64 * 1024;
+// Uploads read at once (each may hold MAX_FILE_BYTES in memory); more wait for none: 503.
+constexpr int kUploadSlots = 4;
+
+// POST /api/v1/rooms/{id}/messages, the one route that takes files.
+bool IsMessagesTarget(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  constexpr std::string_view kPrefix = "/api/v1/rooms/";
+  constexpr std::string_view kSuffix = "/messages";
+  if (!target.starts_with(kPrefix) || !target.ends_with(kSuffix)) return false;
+  auto id = target.substr(kPrefix.size(), target.size() - kPrefix.size() - kSuffix.size());
+  return !id.empty() && id.find('/') == std::string_view::npos;
+}
 
 // The web UI ships beside the binary when installed, and in the source tree when built.
 std::filesystem::path WebRoot() {
@@ -89,12 +114,17 @@ struct Portal::Impl {
   std::unique_ptr<service::GuestAuth> guest_auth;
   std::unique_ptr<service::AdminAuth> admin_auth;
   std::unique_ptr<service::Reconciler> reconciler;
+  std::unique_ptr<service::Events> events;
+  std::unique_ptr<service::Notices> notices;
+  std::unique_ptr<service::Messages> messages;
+  std::unique_ptr<service::Notifier> notifier;
   std::unique_ptr<api::Deps> deps;
   std::unique_ptr<http::StaticFiles> files;
   std::unique_ptr<api::Routes> routes;
   std::unique_ptr<http::Server> server;
   std::vector<std::unique_ptr<PeriodicTask>> tasks;
   PeriodicTask* reconcile_task = nullptr;
+  PeriodicTask* notify_task = nullptr;
   std::thread loop_thread;
   bool stopped = false;
 
@@ -162,6 +192,15 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   p.reconciler = std::make_unique<service::Reconciler>(*p.storage, *p.webex, *p.app_admin, *p.pool, *p.audit,
                                                        p.intents, p.clock);
 
+  p.events = std::make_unique<service::Events>(service::Events::Options{});
+  p.notices = std::make_unique<service::Notices>(*p.storage, *p.events);
+  p.messages = std::make_unique<service::Messages>(*p.storage, *p.webex, *p.app_admin, *p.guest_tokens, *p.pool,
+                                                   *p.notices, p.clock, config.max_file_bytes);
+  p.notifier = std::make_unique<service::Notifier>(
+      *p.storage, *p.webex, *p.app_admin, *p.messages, *p.pool, *p.box,
+      config.effective_notify_mode == NotifyMode::kWebhook ? service::NotifyMode::kWebhook
+                                                           : service::NotifyMode::kPoll,
+      config.public_url + "/webhooks/webex");
   api::ApiOptions options;
   options.secure_cookies = config.public_url_is_https;
   options.demo = config.demo;
@@ -169,7 +208,8 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   options.web_root = WebRoot();
   options.webex_origin = OriginOf(config.webex_api_url);
   p.deps = std::make_unique<api::Deps>(api::Deps{*p.storage, *p.pool, *p.sessions, *p.app_admin, *p.guests,
-                                                 *p.policy, *p.spaces, *p.guest_auth, *p.admin_auth, options});
+                                                 *p.policy, *p.spaces, *p.guest_auth, *p.admin_auth, *p.messages,
+                                                 *p.notices, *p.notifier, options});
   return portal;
 }
 
@@ -181,6 +221,13 @@ Result<void> Portal::Start() {
   options.host = p.config.listen_host;
   options.port = p.config.listen_port;
   options.refusal_headers = p.routes->security_headers();
+  // Only a message's upload may carry a file; every other route keeps the small limit.
+  const std::size_t upload_limit = static_cast<std::size_t>(p.config.max_file_bytes) + kUploadFraming;
+  options.body_limit_for = [upload_limit, small = options.body_limit](std::string_view method,
+                                                                      std::string_view target) {
+    return method == "POST" && IsMessagesTarget(target) ? upload_limit : small;
+  };
+  options.large_body_slots = kUploadSlots;
   p.server = std::make_unique<http::Server>(options, p.routes->Handler(), p.loop);
   auto started = p.server->Start();
   if (!started) return Fail(started.error().code, "LISTEN_ADDRESS: " + started.error().message);
@@ -197,6 +244,7 @@ Result<void> Portal::Start() {
     co_await p.pool->Run([&p]() -> Result<void> {
       (void)p.storage->DeleteExpiredSessions(p.clock());
       (void)p.storage->DeleteExpiredOAuthStates(p.clock());
+      (void)p.storage->DeleteSpaceMessagesSeenBefore(p.clock() - kMessageRecordSeconds);
       return {};
     });
   }));
@@ -211,6 +259,29 @@ Result<void> Portal::Start() {
   p.spaces->SetOnQueued(wake);
   p.policy->SetOnQueued(wake);
   p.guests->SetOnQueued(wake);
+  const auto poll_interval = seconds(p.config.poll_interval);
+  p.tasks.push_back(std::make_unique<PeriodicTask>(
+      executor, p.notifier->mode() == service::NotifyMode::kPoll ? "poll" : "webhook check",
+      p.notifier->mode() == service::NotifyMode::kPoll ? poll_interval : poll_interval * kWebhookCheckPolls,
+      [&p]() -> asio::awaitable<void> {
+        auto checked = co_await p.notifier->Check();
+        if (!checked) log::warn("learning of new messages: {}", log::Safe(checked.error().message));
+      }));
+  p.notify_task = p.tasks.back().get();
+  p.app_admin->SetOnAdopted([&p] {
+    if (p.notify_task) p.notify_task->Wake();
+  });
+  p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "event streams", kStreamSweepInterval,
+                                                   [&p]() -> asio::awaitable<void> {
+    p.events->Sweep(p.clock(), [&p](const std::string& cookie) { return p.sessions->Resolve(cookie).has_value(); });
+    co_return;
+  }));
+  p.spaces->SetOnCreated([&p](const storage::SpaceRecord& space) { p.notices->SpaceCreated(space); });
+  auto closed = [&p](const std::vector<std::string>& ids) { p.notices->SpacesClosed(ids); };
+  p.policy->SetOnClosed(closed);
+  p.guests->SetOnClosed(closed);
+  p.guests->SetOnSessionsEnded(
+      [&p](const std::string& guest_id, const std::string& reason) { p.notices->GuestSessionsEnded(guest_id, reason); });
   // One server per database (SQLite): no other runner holds a claim that should be waited for. The
   // jobs of a process that was killed mid-attempt are taken up at once.
   if (auto released = p.storage->ReleaseWebexJobClaims(); released && *released > 0) {

@@ -5,16 +5,17 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include <sodium.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <sodium.h>
 
 #include "core/log.hpp"
 #include "http/stream.hpp"
@@ -41,6 +42,43 @@ Response ErrorResponse(int status, std::string_view code, std::string_view messa
   return Response::Json(status, std::move(body));
 }
 
+// One of the server's slots for large bodies, given back when this goes away.
+class LargeBodySlot {
+ public:
+  LargeBodySlot() = default;
+  // Takes a slot from `free` when one is left; an empty (false) slot otherwise.
+  static LargeBodySlot TryTake(std::atomic<int>& free) {
+    int left = free.load();
+    while (left > 0) {
+      if (free.compare_exchange_weak(left, left - 1)) return LargeBodySlot(&free);
+    }
+    return {};
+  }
+  LargeBodySlot(LargeBodySlot&& other) noexcept : free_(std::exchange(other.free_, nullptr)) {}
+  LargeBodySlot& operator=(LargeBodySlot&& other) noexcept {
+    if (this != &other) {
+      Release();
+      free_ = std::exchange(other.free_, nullptr);
+    }
+    return *this;
+  }
+  ~LargeBodySlot() { Release(); }
+  explicit operator bool() const { return free_ != nullptr; }
+
+ private:
+  explicit LargeBodySlot(std::atomic<int>* free) : free_(free) {}
+  void Release() {
+    if (free_) free_->fetch_add(1);
+    free_ = nullptr;
+  }
+  std::atomic<int>* free_ = nullptr;
+};
+
+bool ExpectsContinue(const bhttp::request<bhttp::string_body>& head) {
+  auto expect = head.find(bhttp::field::expect);
+  return expect != head.end() && EqualsIgnoreCase(expect->value(), "100-continue");
+}
+
 Request ToRequest(bhttp::request<bhttp::string_body>& raw, std::string remote_address) {
   Request request;
   request.method = std::string(raw.method_string());
@@ -62,9 +100,10 @@ Request ToRequest(bhttp::request<bhttp::string_body>& raw, std::string remote_ad
 }  // namespace
 
 struct Server::Impl {
-  explicit Impl(asio::io_context* external) : own(external ? nullptr : std::make_unique<asio::io_context>()),
-                                              ioc(external ? *external : *own),
-                                              acceptor(ioc) {}
+  explicit Impl(asio::io_context* external)
+      : own(external ? nullptr : std::make_unique<asio::io_context>()),
+        ioc(external ? *external : *own),
+        acceptor(ioc) {}
 
   ServerOptions options;
   AsyncHandler handler;
@@ -79,6 +118,7 @@ struct Server::Impl {
   std::atomic<uint64_t> next_request{1};
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
+  std::atomic<int> free_large_slots{0};
   std::mutex mutex;
   std::condition_variable stop_cv;
   bool stop_requested = false;
@@ -95,7 +135,8 @@ struct Server::Impl {
     co_return ErrorResponse(500, "internal", "Internal error.");
   }
 
-  // Sends the head, then the stream's chunks until it ends, the client goes away or the server stops.
+  // Sends the head, then the stream's chunks until it ends, the client goes away or the server
+  // stops.
   asio::awaitable<void> WriteStream(beast::tcp_stream& stream, Response& response, unsigned version,
                                     boost::system::error_code& ec) {
     std::shared_ptr<Stream> body = response.stream;
@@ -112,7 +153,8 @@ struct Server::Impl {
     res.chunked(true);
     bhttp::response_serializer<bhttp::empty_body> serializer(res);
     stream.expires_after(kWriteTimeout);
-    co_await bhttp::async_write_header(stream, serializer, asio::redirect_error(asio::use_awaitable, ec));
+    co_await bhttp::async_write_header(stream, serializer,
+                                       asio::redirect_error(asio::use_awaitable, ec));
     while (!ec) {
       std::optional<std::string> next = co_await body->Next();
       if (!next) break;
@@ -122,9 +164,11 @@ struct Server::Impl {
     }
     if (!ec) {
       stream.expires_after(kWriteTimeout);
-      co_await asio::async_write(stream, bhttp::make_chunk_last(), asio::redirect_error(asio::use_awaitable, ec));
+      co_await asio::async_write(stream, bhttp::make_chunk_last(),
+                                 asio::redirect_error(asio::use_awaitable, ec));
     }
-    // Counted as in flight again before it leaves the list, so Stop() never sees both at zero early.
+    // Counted as in flight again before it leaves the list, so Stop() never sees both at zero
+    // early.
     ++in_flight;
     {
       std::lock_guard lock(streams_mutex);
@@ -146,10 +190,55 @@ struct Server::Impl {
     bhttp::serializer<false, bhttp::string_body> serializer(res);
     if (head) serializer.split(true);
     if (head) {
-      co_await bhttp::async_write_header(stream, serializer, asio::redirect_error(asio::use_awaitable, ec));
+      co_await bhttp::async_write_header(stream, serializer,
+                                         asio::redirect_error(asio::use_awaitable, ec));
     } else {
-      co_await bhttp::async_write(stream, serializer, asio::redirect_error(asio::use_awaitable, ec));
+      co_await bhttp::async_write(stream, serializer,
+                                  asio::redirect_error(asio::use_awaitable, ec));
     }
+  }
+
+  // What the head of a request earns it: a limit for its body and, when that body may be larger
+  // than the common limit, a slot to read it in; or an answer given without reading the body.
+  struct Admission {
+    std::size_t body_limit = 0;
+    bool large = false;
+    LargeBodySlot slot;
+    std::optional<Response> refusal;
+  };
+
+  Admission Admit(const bhttp::request_parser<bhttp::string_body>& parser) {
+    const auto& head = parser.get();
+    Admission admission;
+    admission.body_limit = options.body_limit_for
+                               ? options.body_limit_for(head.method_string(), head.target())
+                               : options.body_limit;
+    auto length = parser.content_length();
+    if (length && *length > admission.body_limit) {
+      admission.refusal = ErrorResponse(413, "too_large", "The request body is too large.");
+      return admission;
+    }
+    // Only a body that may outgrow the common limit needs a slot: a short message sent to an
+    // upload route reads as any other request.
+    admission.large = admission.body_limit > options.body_limit &&
+                      (parser.chunked() || (length && *length > options.body_limit));
+    if (admission.large) {
+      admission.slot = LargeBodySlot::TryTake(free_large_slots);
+      if (!admission.slot) {
+        admission.refusal =
+            ErrorResponse(503, "busy", "Too many large requests at once; try again shortly.");
+        admission.refusal->headers.Set("Retry-After", "1");
+      }
+    }
+    return admission;
+  }
+
+  // Answers a request the server refuses by itself and closes the connection.
+  asio::awaitable<void> Refuse(beast::tcp_stream& stream, Response refusal) {
+    boost::system::error_code ec;
+    for (const auto& [name, value] : options.refusal_headers) refusal.headers.Set(name, value);
+    co_await WriteResponse(stream, refusal, 11, false, false, ec);
+    if (!ec) co_await Linger(stream);
   }
 
   static asio::awaitable<void> Linger(beast::tcp_stream& stream) {
@@ -173,25 +262,48 @@ struct Server::Impl {
     beast::flat_buffer buffer;
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
-      parser.body_limit(options.body_limit);
+      // The head is read first, without a body limit: the limit depends on the route. (Not
+      // boost::none, which Beast 1.74 compares as smaller than any Content-Length.)
+      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
       stream.expires_after(options.read_timeout);
-      co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      co_await bhttp::async_read_header(stream, buffer, parser,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+      std::optional<Admission> admission;
+      if (!ec) {
+        admission = Admit(parser);
+        if (admission->refusal) {
+          LogRefusal(parser.get(), admission->refusal->status);
+          co_await Refuse(stream, std::move(*admission->refusal));
+          break;
+        }
+        parser.body_limit(admission->body_limit);
+        if (!parser.is_done() && parser.get().version() >= 11 && ExpectsContinue(parser.get())) {
+          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          stream.expires_after(kWriteTimeout);
+          co_await asio::async_write(stream, asio::buffer(kContinue),
+                                     asio::redirect_error(asio::use_awaitable, ec));
+          if (ec) break;
+          stream.expires_after(options.read_timeout);
+        }
+        if (admission->large) stream.expires_after(options.large_body_timeout);
+        if (!parser.is_done()) {
+          co_await bhttp::async_read(stream, buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+        }
+      }
       if (ec) {
         std::optional<Response> refusal;
         if (ec == bhttp::error::body_limit) {
           refusal = ErrorResponse(413, "too_large", "The request body is too large.");
         } else if (ec == bhttp::error::header_limit) {
           refusal = ErrorResponse(431, "headers_too_large", "The request headers are too large.");
-        } else if (ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() &&
+        } else if (ec.category() ==
+                       bhttp::make_error_code(bhttp::error::end_of_stream).category() &&
                    ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
           refusal = ErrorResponse(400, "bad_request", "The request is not valid HTTP.");
         }
-        if (refusal) {
-          for (const auto& [name, value] : options.refusal_headers) refusal->headers.Set(name, value);
-          co_await WriteResponse(stream, *refusal, 11, false, false, ec);
-          if (!ec) co_await Linger(stream);
-        }
+        if (refusal) co_await Refuse(stream, std::move(*refusal));
         break;
       }
       auto& raw = parser.get();
@@ -217,24 +329,41 @@ struct Server::Impl {
         co_await WriteResponse(stream, response, version, keep_alive, head, ec);
       }
       --in_flight;
-      auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+      auto elapsed =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
       if (options.access_log) {
         // Method and path come from the client: escaped and capped, so they cannot forge log lines.
-        log::info("request id={} {} {} status={} ms={:.1f}", request.request_id, log::Safe(request.method, 16),
-                  log::Safe(request.path), status, elapsed.count());
+        log::info("request id={} {} {} status={} ms={:.1f}", request.request_id,
+                  log::Safe(request.method, 16), log::Safe(request.path), status, elapsed.count());
       } else {
-        log::debug("request id={} {} {} status={} ms={:.1f}", request.request_id, log::Safe(request.method, 16),
-                   log::Safe(request.path), status, elapsed.count());
+        log::debug("request id={} {} {} status={} ms={:.1f}", request.request_id,
+                   log::Safe(request.method, 16), log::Safe(request.path), status, elapsed.count());
       }
       if (ec || !keep_alive) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
+  // Refusals given from the head alone are logged like requests (without an id, as no handler saw
+  // them); running out of large-body slots is worth a warning.
+  void LogRefusal(const bhttp::request<bhttp::string_body>& head, int status) {
+    std::string_view target = head.target();
+    auto method = log::Safe(head.method_string(), 16);
+    auto path = log::Safe(target.substr(0, target.find('?')));
+    if (status == 503) {
+      log::warn("request refused {} {} status=503: no slot left for a large body", method, path);
+    } else if (options.access_log) {
+      log::info("request refused {} {} status={}", method, path, status);
+    } else {
+      log::debug("request refused {} {} status={}", method, path, status);
+    }
+  }
+
   asio::awaitable<void> Listen() {
     for (;;) {
       boost::system::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      tcp::socket socket =
+          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (!acceptor.is_open()) co_return;
         continue;
@@ -246,29 +375,36 @@ struct Server::Impl {
 
 Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>(nullptr)) {
   impl_->options = std::move(options);
+  impl_->free_large_slots = std::max(0, impl_->options.large_body_slots);
   impl_->handler = [handler = std::move(handler)](Request& request) -> asio::awaitable<Response> {
     co_return handler(request);
   };
   unsigned char random[4];
   randombytes_buf(random, sizeof random);
-  impl_->id_prefix = HexEncode(std::string_view(reinterpret_cast<char*>(random), sizeof random)) + "-";
+  impl_->id_prefix =
+      HexEncode(std::string_view(reinterpret_cast<char*>(random), sizeof random)) + "-";
 }
 
 Server::Server(ServerOptions options, AsyncHandler handler, asio::io_context& loop)
     : impl_(std::make_unique<Impl>(&loop)) {
   impl_->options = std::move(options);
+  impl_->free_large_slots = std::max(0, impl_->options.large_body_slots);
   impl_->handler = std::move(handler);
   unsigned char random[4];
   randombytes_buf(random, sizeof random);
-  impl_->id_prefix = HexEncode(std::string_view(reinterpret_cast<char*>(random), sizeof random)) + "-";
+  impl_->id_prefix =
+      HexEncode(std::string_view(reinterpret_cast<char*>(random), sizeof random)) + "-";
 }
 
-Server::~Server() { Stop(); }
+Server::~Server() {
+  Stop();
+}
 
 Result<void> Server::Start() {
   boost::system::error_code ec;
   auto address = asio::ip::make_address(impl_->options.host, ec);
-  if (ec) return Fail(ErrorCode::kBadRequest, "invalid listen address '" + impl_->options.host + "'");
+  if (ec)
+    return Fail(ErrorCode::kBadRequest, "invalid listen address '" + impl_->options.host + "'");
   tcp::endpoint endpoint(address, impl_->options.port);
   auto& acceptor = impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);
@@ -277,7 +413,8 @@ Result<void> Server::Start() {
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return Fail(ErrorCode::kUnavailable, "cannot listen on " + impl_->options.host + ":" +
-                                             std::to_string(impl_->options.port) + ": " + ec.message());
+                                             std::to_string(impl_->options.port) + ": " +
+                                             ec.message());
   }
   impl_->bound_port = acceptor.local_endpoint().port();
   asio::co_spawn(impl_->ioc, impl_->Listen(), asio::detached);
@@ -289,7 +426,9 @@ Result<void> Server::Start() {
   return {};
 }
 
-uint16_t Server::port() const { return impl_->bound_port; }
+uint16_t Server::port() const {
+  return impl_->bound_port;
+}
 
 void Server::Wait(bool handle_signals) {
   std::optional<asio::signal_set> signals;

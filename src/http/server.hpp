@@ -1,9 +1,10 @@
 #pragma once
-// An HTTP/1.1 server on Boost.Beast with C++20 coroutines. It reads a request within limits, awaits
-// the handler's coroutine (handlers never block the loop: what may block they hand to a
-// WorkPool), waits the response's delay on a timer, and writes the response in one write — or,
-// for a streaming response, its chunks as they come (http/stream.hpp). Stop() stops accepting,
-// ends streams and lets requests in flight finish.
+// An HTTP/1.1 server on Boost.Beast with C++20 coroutines. It reads a request's head, decides from
+// it how large a body it accepts (answering `Expect: 100-continue` only when it does), reads the
+// body within that limit, awaits the handler's coroutine (handlers never block the loop: what may
+// block they hand to a WorkPool), waits the response's delay on a timer, and writes the response
+// in one write — or, for a streaming response, its chunks as they come (http/stream.hpp). Stop()
+// stops accepting, ends streams and lets requests in flight finish.
 
 #include <utility>  // Asio 1.74 needs it before its own headers.
 
@@ -12,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -26,13 +28,24 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0 picks a free port; see Server::port()
   std::size_t body_limit = 1024 * 1024;
+  // The body limit of one request, from its method and target (as sent, query included); unset,
+  // every request has `body_limit`. It is asked once the head has arrived and before any of the
+  // body is read, so a Content-Length above it is refused at once and a chunked body as soon as it
+  // passes it.
+  std::function<std::size_t(std::string_view method, std::string_view target)> body_limit_for;
+  // How many requests may be reading a body larger than `body_limit` (or a chunked one, whose size
+  // is unknown, on a route that allows more) at the same time; one more is answered 503 with
+  // `Retry-After` before its body is read. With the limits, this bounds the memory bodies take.
+  int large_body_slots = 4;
+  // Such a body must have arrived within this (the others: within `read_timeout` with the head).
+  std::chrono::seconds large_body_timeout{300};
   std::size_t header_limit = 16 * 1024;
   std::chrono::seconds read_timeout{30};
   // Threads running the server's own event loop; ignored when the server is given a loop.
   int io_threads = 1;
   // Log one line per request at info level (off: at debug level).
   bool access_log = true;
-  // Added to the answers the server gives by itself (413, 431, 400).
+  // Added to the answers the server gives by itself (413, 431, 400, 503).
   std::vector<std::pair<std::string, std::string>> refusal_headers;
 };
 

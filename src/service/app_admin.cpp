@@ -34,7 +34,9 @@ Result<void> AppAdmin::Adopt(const webex::OAuthTokens& tokens, const webex::Pers
   record.refresh_token_enc = box_.Encrypt(tokens.refresh_token);
   record.refresh_expires_at = now + tokens.refresh_token_expires_in;
   record.updated_at = now;
-  return storage_.SaveAppAdmin(record);
+  auto saved = storage_.SaveAppAdmin(record);
+  if (saved && on_adopted_) on_adopted_();
+  return saved;
 }
 
 webex::Task<std::string> AppAdmin::Refresh(webex::Deadline deadline) {

@@ -6,6 +6,7 @@
 #include <utility>  // Asio 1.74 needs it before its own headers.
 
 #include <optional>
+#include <functional>
 #include <string>
 
 #include "core/clock.hpp"
@@ -35,6 +36,8 @@ class AppAdmin {
   // Stores the tokens of an administrator who has just signed in; they become the AppAdmin's.
   // Blocking: call on the pool.
   Result<void> Adopt(const webex::OAuthTokens& tokens, const webex::Person& person);
+  // Called (on the caller's thread) after Adopt saved new tokens.
+  void SetOnAdopted(std::function<void()> on_adopted) { on_adopted_ = std::move(on_adopted); }
   // An access token that is valid now, refreshed first when due. When there is no usable AppAdmin:
   // kUnavailable with reason "app_admin_required".
   webex::Task<std::string> AccessToken(webex::Deadline deadline);
@@ -56,6 +59,7 @@ class AppAdmin {
   std::string client_id_;
   std::string client_secret_;
   SingleFlight<Result<std::string>> refresh_;
+  std::function<void()> on_adopted_;
 };
 
 }  // namespace gp::service

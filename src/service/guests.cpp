@@ -50,6 +50,12 @@ Result<storage::GuestRecord> Guests::Create(const NewGuest& guest, const std::st
 void Guests::Closed(const storage::Closure& closure, const std::string& actor, const std::string& reason) {
   for (const auto& space : closure.closed_space_ids) audit_.Record(actor, "space.close", space, "success", reason);
   if (closure.jobs_queued > 0 && on_queued_) on_queued_();
+  if (!closure.closed_space_ids.empty() && on_closed_) on_closed_(closure.closed_space_ids);
+}
+
+void Guests::SessionsEnded(const std::string& id, const std::string& reason) {
+  sessions_.ForgetGuest(id);
+  if (on_sessions_ended_) on_sessions_ended_(id, reason);
 }
 
 Result<storage::GuestRecord> Guests::Update(const std::string& id, const GuestChanges& changes,
@@ -74,7 +80,7 @@ Result<storage::GuestRecord> Guests::Update(const std::string& id, const GuestCh
     if (*changes.disabled) {
       auto closure = storage_.DisableGuest(id, now);
       if (!closure) return tl::unexpected(closure.error());
-      sessions_.ForgetGuest(id);
+      SessionsEnded(id, "disabled");
       Closed(*closure, actor, "a member was disabled");
     } else {
       auto enabled = storage_.EnableGuest(id, now);
@@ -88,7 +94,7 @@ Result<storage::GuestRecord> Guests::Update(const std::string& id, const GuestCh
   if (hash) {
     auto saved = storage_.SetGuestPassword(id, *hash, now);
     if (!saved) return tl::unexpected(saved.error());
-    sessions_.ForgetGuest(id);
+    SessionsEnded(id, "password_changed");
   }
   std::string what;
   if (changes.display_name) what += "displayName ";
@@ -103,7 +109,7 @@ Result<void> Guests::Delete(const std::string& id, const std::string& actor) {
   if (!record) return tl::unexpected(record.error());
   auto closure = storage_.DeleteGuest(id, clock_());
   if (!closure) return tl::unexpected(closure.error());
-  sessions_.ForgetGuest(id);
+  SessionsEnded(id, "removed");
   Closed(*closure, actor, "a member was deleted");
   audit_.Record(actor, "guest.delete", id, "success", record->username);
   return {};

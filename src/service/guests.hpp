@@ -51,9 +51,19 @@ class Guests {
   Result<ImportReport> Import(const domain::ImportPlan& plan, const std::string& actor);
 
   void SetOnQueued(std::function<void()> on_queued) { on_queued_ = std::move(on_queued); }
+  // Called after spaces were closed, and after a guest's sessions were ended (reason: disabled,
+  // removed, password_changed); set by the composition root to tell the guests at once.
+  void SetOnClosed(std::function<void(const std::vector<std::string>& space_ids)> on_closed) {
+    on_closed_ = std::move(on_closed);
+  }
+  void SetOnSessionsEnded(std::function<void(const std::string& guest_id, const std::string& reason)> on_ended) {
+    on_sessions_ended_ = std::move(on_ended);
+  }
 
  private:
   void Closed(const storage::Closure& closure, const std::string& actor, const std::string& reason);
+  // After storage ended the guest's sessions.
+  void SessionsEnded(const std::string& id, const std::string& reason);
 
   storage::Storage& storage_;
   Sessions& sessions_;
@@ -62,6 +72,8 @@ class Guests {
   crypto::PasswordParams password_;
   domain::RandomSource random_;
   std::function<void()> on_queued_;
+  std::function<void(const std::vector<std::string>&)> on_closed_;
+  std::function<void(const std::string&, const std::string&)> on_sessions_ended_;
 };
 
 }  // namespace gp::service

@@ -24,6 +24,7 @@ Result<PolicyChange> Policy::Replace(const std::vector<Pair>& pairs, const std::
   auto closure = storage_.ReplacePairs(*validated, clock_());
   if (!closure) return tl::unexpected(closure.error());
   if (closure->jobs_queued > 0 && on_queued_) on_queued_();
+  if (!closure->closed_space_ids.empty() && on_closed_) on_closed_(closure->closed_space_ids);
 
   PolicyChange change;
   change.pairs = *validated;

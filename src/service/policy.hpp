@@ -34,12 +34,17 @@ class Policy {
 
   // Called after a change queued Webex work (the composition root wakes the Reconciler).
   void SetOnQueued(std::function<void()> on_queued) { on_queued_ = std::move(on_queued); }
+  // Called after a change closed spaces (set by the composition root to tell their members).
+  void SetOnClosed(std::function<void(const std::vector<std::string>& space_ids)> on_closed) {
+    on_closed_ = std::move(on_closed);
+  }
 
  private:
   storage::Storage& storage_;
   Audit& audit_;
   Clock clock_;
   std::function<void()> on_queued_;
+  std::function<void(const std::vector<std::string>&)> on_closed_;
 };
 
 }  // namespace gp::service

@@ -191,11 +191,13 @@ webex::Task<CreatedSpace> Spaces::Create(CreateSpaceRequest request) {
     co_return tl::unexpected(error);
   }
   co_await audit_.Note(actor, "space.create", space.id, "success", title);
+  if (on_created_) on_created_(space);
   co_return CreatedSpace{space, false};
 }
 
 Result<std::vector<storage::SpaceRecord>> Spaces::ListForGuest(const std::string& guest_id) {
-  return storage_.ListSpacesForGuest(guest_id, false);
+  // Closed spaces stay listed (read-only), so a guest sees what the organisation closed.
+  return storage_.ListSpacesForGuest(guest_id, true);
 }
 
 Result<std::vector<storage::SpaceRecord>> Spaces::ListAll() { return storage_.ListSpaces(); }

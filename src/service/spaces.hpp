@@ -67,16 +67,19 @@ class Spaces {
 
   webex::Task<CreatedSpace> Create(CreateSpaceRequest request);
 
-  // The guest's open spaces rendered by `render`, kept per guest while the stored data does not
+  // The guest's spaces, open and closed, rendered by `render`, kept per guest while the stored data does not
   // change (Storage::Version), so every answer is exact.
   Result<std::string> RenderedListFor(const std::string& guest_id,
                                       const std::function<std::string(const std::vector<storage::SpaceRecord>&)>& render);
+  // The guest's spaces, open and closed.
   Result<std::vector<storage::SpaceRecord>> ListForGuest(const std::string& guest_id);
   // Every space, open and closed (the admin console).
   Result<std::vector<storage::SpaceRecord>> ListAll();
 
   // Called after a change queued Webex work (set by the composition root to wake the Reconciler).
   void SetOnQueued(std::function<void()> on_queued) { on_queued_ = std::move(on_queued); }
+  // Called when a space has been created (set by the composition root to announce it).
+  void SetOnCreated(std::function<void(const storage::SpaceRecord&)> on_created) { on_created_ = std::move(on_created); }
 
  private:
   // Gives the room up: deleted now if Webex answers, else queued for the Reconciler.
@@ -92,6 +95,7 @@ class Spaces {
   Clock clock_;
   domain::RandomSource random_;
   std::function<void()> on_queued_;
+  std::function<void(const storage::SpaceRecord&)> on_created_;
   VersionedCache<storage::DataVersion, std::string> list_cache_{4096};
 };
 

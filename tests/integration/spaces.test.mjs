@@ -134,7 +134,7 @@ test('policy changes with an unknown guest or a self-pair are 400 and change not
   assert.deepEqual(sorted(after.map(pairKey)), sorted(before.map(pairKey)));
 });
 
-test('revoking A–B closes the space: guests removed in Webex, gone from A\'s list, closedAt for the admin', async () => {
+test('revoking A–B closes the space: guests removed in Webex, listed closed for A, closedAt for the admin', async () => {
   const { emulator } = world;
   const aWebex = await world.webexPersonOf(A.id);
   const bWebex = await world.webexPersonOf(B.id);
@@ -151,7 +151,11 @@ test('revoking A–B closes the space: guests removed in Webex, gone from A\'s l
   }, 10000, 'A and B to leave the Webex room');
   const listA = await a.get('/api/v1/rooms');
   assert.equal(listA.status, 200, show(listA));
-  assert.ok(!listA.json.items.some((x) => x.id === space.id), 'the closed space is still listed for A');
+  // Still listed, so A sees what the organisation did, but closed: its messages are gone.
+  const item = listA.json.items.find((x) => x.id === space.id);
+  assert.ok(item, 'the closed space is not listed for A');
+  assert.equal(item.closed, true, `not marked closed: ${JSON.stringify(item)}`);
+  assertError(await a.get(`/api/v1/rooms/${space.id}/messages`), 404, 'not_found');
   const spaces = await world.admin.get('/api/v1/spaces');
   assert.equal(spaces.status, 200, show(spaces));
   const closed = spaces.json.items.find((x) => x.id === space.id);
@@ -163,7 +167,7 @@ test('revoking A–B closes the space: guests removed in Webex, gone from A\'s l
   assert.deepEqual(contacts.json.items, []);
 });
 
-test('a guest removed by the CLI while the server runs: the space leaves the other member\'s next listing', async () => {
+test('a guest removed by the CLI while the server runs: the other member\'s next listing shows the space closed', async () => {
   const D = await world.createGuest('dora', 'Dora D');
   await world.setPairs([[B.id, C.id], [C.id, D.id]]);
   const created = await c.post('/api/v1/rooms', { json: { memberIds: [D.id] } });
@@ -175,7 +179,9 @@ test('a guest removed by the CLI while the server runs: the space leaves the oth
   assert.equal(removed.status, 0, `guests remove: ${removed.stdout}${removed.stderr}`);
   const after = await c.get('/api/v1/rooms');
   assert.equal(after.status, 200, show(after));
-  assert.ok(!after.json.items.some((x) => x.id === created.json.id), `the space of a removed guest is still listed: ${show(after)}`);
+  const item = after.json.items.find((x) => x.id === created.json.id);
+  assert.ok(item && item.closed === true, `the space of a removed guest is not shown closed: ${show(after)}`);
+  assertError(await c.post(`/api/v1/rooms/${created.json.id}/messages`, { json: { text: 'hello?' } }), 404, 'not_found');
 });
 
 test('the portal log holds no secret (checked after the portal stops)', async () => {

@@ -5,6 +5,7 @@
 // and, as a last resort, when the Node process exits.
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants as fsConstants, mkdtempSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -634,4 +635,61 @@ export async function assertPortalLogsClean(portals, secrets) {
   const log = portals.map((p) => p.log.stderr + p.log.stdout).join('\n');
   secrets.assertAbsentFrom(log, 'the portal logs');
   assert.doesNotMatch(log, /Bearer\s+\S{8,}/i, 'a bearer token appears in a portal log');
+}
+
+// --- Server-Sent Events ---------------------------------------------------------------------------
+
+// Opens GET /api/v1/events with a session cookie (and Last-Event-ID when given) and collects events:
+// {status, headers, events: [{id, event, data (parsed JSON)}], comments, ended, waitFor(pred), close()}.
+export function openEvents(portal, cookie, { lastEventId } = {}) {
+  return new Promise((resolve, reject) => {
+    const headers = { cookie: cookie.includes('=') ? cookie : `gp_session=${cookie}`, accept: 'text/event-stream' };
+    if (lastEventId !== undefined) headers['last-event-id'] = String(lastEventId);
+    const req = http.get({ host: '127.0.0.1', port: portal.port, path: '/api/v1/events', headers }, (res) => {
+      const stream = {
+        status: res.statusCode,
+        headers: res.headers,
+        events: [],
+        comments: 0,
+        ended: false,
+        body: '',
+        close() {
+          req.destroy();
+        },
+        waitFor(pred, timeoutMs = 5000, what = 'event') {
+          return waitFor(() => this.events.find(pred), timeoutMs, what);
+        },
+        of(type) {
+          return this.events.filter((e) => e.event === type);
+        },
+      };
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        stream.body += chunk.length < 65536 ? chunk : '';
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) !== -1) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = {};
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) stream.comments += 1;
+            else if (line.startsWith('id: ')) event.id = line.slice(4);
+            else if (line.startsWith('event: ')) event.event = line.slice(7);
+            else if (line.startsWith('data: ')) event.data = JSON.parse(line.slice(6));
+          }
+          if (event.event) stream.events.push(event);
+        }
+      });
+      res.on('end', () => {
+        stream.ended = true;
+      });
+      res.on('error', () => {
+        stream.ended = true;
+      });
+      resolve(stream);
+    });
+    req.on('error', reject);
+  });
 }

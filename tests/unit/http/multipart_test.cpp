@@ -62,5 +62,136 @@ TEST(Multipart, MalformedBodiesAreBadRequests) {
   }
 }
 
+// One part's bytes between delimiters, with its Content-Disposition parameters.
+std::string Part(const std::string& disposition, const std::string& bytes,
+                 const std::string& type = "") {
+  return "------b0undary\r\nContent-Disposition: form-data; " + disposition + "\r\n" +
+         (type.empty() ? "" : "Content-Type: " + type + "\r\n") + "\r\n" + bytes + "\r\n";
+}
+const std::string kClose = "------b0undary--\r\n";
+
+TEST(Multipart, FileNamesAreUnquotedAndKeptAsSent) {
+  auto parts =
+      ParseMultipart(kType, Part(R"(name="file"; filename="a \"quoted\" na)"
+                                 "\xC3\xAF"
+                                 R"(ve; x.txt")",
+                                 "x") +
+                                Part(R"(name="file"; filename="browser%22style.txt")", "y") +
+                                Part("name=file; filename=plain.txt", "z") + kClose);
+  ASSERT_TRUE(parts) << parts.error().message;
+  ASSERT_EQ(parts->size(), 3u);
+  EXPECT_EQ((*parts)[0].filename, "a \"quoted\" na\xC3\xAFve; x.txt");
+  EXPECT_EQ((*parts)[1].filename, "browser%22style.txt");  // not decoded: that is the caller's call
+  EXPECT_EQ((*parts)[2].name, "file");
+  EXPECT_EQ((*parts)[2].filename, "plain.txt");
+}
+
+TEST(Multipart, AnExtendedFileNameWinsWhenItDecodes) {
+  auto parse = [](const std::string& disposition) {
+    auto parts = ParseMultipart(kType, Part(disposition, "x") + kClose);
+    EXPECT_TRUE(parts) << disposition;
+    return parts && parts->size() == 1 ? (*parts)[0] : FormPart{};
+  };
+  FormPart part =
+      parse(R"(name="f"; filename="fallback.txt"; filename*=UTF-8''na%C3%AFve%20%E2%82%AC.txt)");
+  EXPECT_TRUE(part.has_filename);
+  EXPECT_EQ(part.filename, "na\xC3\xAFve \xE2\x82\xAC.txt");
+  EXPECT_EQ(parse(R"(name="f"; filename*=iso-8859-1'fr'caf%E9.txt)").filename, "caf\xC3\xA9.txt");
+  EXPECT_TRUE(parse(R"(name="f"; filename*=UTF-8''only.txt)").has_filename);
+  // Malformed or in another charset: the plain name stands.
+  for (const char* bad : {"UTF-8''bad%zz", "UTF-8'no-second-quote", "koi8-r''%C1", "nothing"}) {
+    part = parse(std::string(R"(name="f"; filename="fallback.txt"; filename*=)") + bad);
+    EXPECT_EQ(part.filename, "fallback.txt") << bad;
+  }
+  EXPECT_FALSE(parse(R"(name="f"; filename*=UTF-8''bad%zz)").has_filename);
+}
+
+TEST(Multipart, TheCallerSeesEveryFilePart) {
+  auto parts = ParseMultipart(kType, Part(R"(name="file"; filename="a.txt")", "a") +
+                                         Part(R"(name="file"; filename="b.txt")", "b") +
+                                         Part(R"(name="text")", "hello") + kClose);
+  ASSERT_TRUE(parts) << parts.error().message;
+  ASSERT_EQ(parts->size(), 3u);
+  int files = 0;
+  for (const auto& part : *parts) files += part.has_filename ? 1 : 0;
+  EXPECT_EQ(files, 2);
+  EXPECT_EQ((*parts)[1].body, "b");
+}
+
+TEST(Multipart, FileBytesAreKeptExactly) {
+  std::string every_byte;
+  for (int i = 0; i < 256; ++i) every_byte.push_back(static_cast<char>(i));
+  // Line breaks, blank lines and things that look like delimiters but are not one.
+  std::string tricky = "\r\n\r\nline\r\n--not-the-boundary\r\n------b0undar\r\n--\r\n\r\n";
+  std::string body = Part(R"(name="a"; filename="bin")", every_byte, "application/octet-stream") +
+                     Part(R"(name="b"; filename="crlf")", tricky) + Part(R"(name="empty")", "") +
+                     kClose;
+  auto parts = ParseMultipart(kType, body);
+  ASSERT_TRUE(parts) << parts.error().message;
+  ASSERT_EQ(parts->size(), 3u);
+  EXPECT_EQ((*parts)[0].body, every_byte);
+  EXPECT_EQ((*parts)[0].content_type, "application/octet-stream");
+  EXPECT_EQ((*parts)[1].body, tricky);
+  EXPECT_EQ((*parts)[2].body, "");
+  // The bytes are not copied: each part is a view into the body.
+  for (const auto& part : *parts) {
+    EXPECT_GE(part.body.data(), body.data());
+    EXPECT_LE(part.body.data() + part.body.size(), body.data() + body.size());
+  }
+}
+
+TEST(Multipart, PreambleEpilogueAndPaddingAreSkipped) {
+  auto parts = ParseMultipart(kType, "This is the preamble.\r\n" + Part(R"(name="a")", "1") +
+                                         "------b0undary-- \r\nThis is the epilogue.");
+  ASSERT_TRUE(parts) << parts.error().message;
+  ASSERT_EQ(parts->size(), 1u);
+  EXPECT_EQ((*parts)[0].body, "1");
+  // Transport padding after a delimiter (RFC 2046).
+  parts = ParseMultipart(
+      kType, "------b0undary \t\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n" + kClose);
+  ASSERT_TRUE(parts) << parts.error().message;
+  EXPECT_EQ((*parts)[0].body, "1");
+  // No parts at all is a well-formed (empty) form; the caller decides what it needs.
+  parts = ParseMultipart(kType, "preamble\r\n" + kClose);
+  ASSERT_TRUE(parts) << parts.error().message;
+  EXPECT_TRUE(parts->empty());
+  // A delimiter that does not start a line is part of the preamble.
+  parts = ParseMultipart(kType, "preamble" + Part(R"(name="a")", "x") + kClose);
+  ASSERT_TRUE(parts) << parts.error().message;
+  EXPECT_TRUE(parts->empty());
+}
+
+TEST(Multipart, IncompleteOrNamelessBodiesAreRefused) {
+  const std::string file = Part(R"(name="file"; filename="a.txt")", "bytes");
+  std::vector<std::string> bodies = {
+      // Only a preamble.
+      "just some text\r\n",
+      // The closing delimiter is missing or cut short.
+      file,
+      file + "------b0undary",
+      file + "------b0undary-",
+      file.substr(0, file.size() - 2),
+      // A part without a name, without Content-Disposition, or without any header.
+      Part("filename=\"a.txt\"", "x") + kClose,
+      Part("name", "x") + kClose,
+      "------b0undary\r\nContent-Type: text/plain\r\n\r\nx\r\n" + kClose,
+      "------b0undary\r\n\r\nx\r\n" + kClose,
+  };
+  for (const auto& body : bodies) {
+    auto parts = ParseMultipart(kType, body);
+    ASSERT_FALSE(parts) << body;
+    EXPECT_EQ(parts.error().code, ErrorCode::kBadRequest);
+  }
+}
+
+TEST(Multipart, ThePartCountIsBounded) {
+  std::string body;
+  for (std::size_t i = 0; i < kMaxFormParts; ++i) body += Part("name=p", "x");
+  EXPECT_TRUE(ParseMultipart(kType, body + kClose));
+  auto parts = ParseMultipart(kType, body + Part("name=p", "x") + kClose);
+  ASSERT_FALSE(parts);
+  EXPECT_EQ(parts.error().code, ErrorCode::kBadRequest);
+}
+
 }  // namespace
 }  // namespace gp::http
