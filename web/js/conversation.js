@@ -9,6 +9,7 @@ const kNearTopPx = 200;
 const kNearBottomPx = 48;
 const kMaxTextBytes = 7439; // Webex's limit for one message's text or markdown
 const kMarkdownKey = 'guest-portal.markdown';
+const kReadDelayMs = 400;
 
 const conv = {
   me: null,
@@ -23,6 +24,7 @@ const conv = {
   loadingOlder: false,
   olderFailed: false,
   readUpTo: null, // the newest message id this page has marked read in the open space
+  readTimer: null,
   drafts: new Map(), // space id → text not sent yet
   sending: false,
 };
@@ -284,17 +286,27 @@ async function loadNewest({ reset = false } = {}) {
 // --- read mark ------------------------------------------------------------------------------------------
 
 // Marks the newest message read once the guest can see it: the page is visible and scrolled to the
-// bottom of the open space.
+// bottom of the open space. The mark goes a moment after the newest message shows, so a burst of
+// messages costs one request; checks are made again when it goes.
 function markRead() {
+  clearTimeout(conv.readTimer);
+  conv.readTimer = setTimeout(sendReadMark, kReadDelayMs);
+}
+
+function sendReadMark() {
   const room = conv.room;
   if (!room || room.closed || conv.order.length === 0) return;
   if (document.visibilityState !== 'visible' || scroller().getClientRects().length === 0 || !atBottom()) return;
   const newest = conv.order[conv.order.length - 1];
   if (newest === conv.readUpTo) return;
+  const previous = conv.readUpTo;
+  const gen = conv.generation;
   conv.readUpTo = newest;
   conv.hooks.onRead(room.id);
   api('POST', roomPath(room.id, '/read'), { body: { messageId: newest } }).catch(() => {
-    // The mark moves again with the next message; a space that went away shows up with the list.
+    // Tried again at the next occasion (a message, a scroll, the page shown again); a space that
+    // went away shows up with the list.
+    if (gen === conv.generation && conv.readUpTo === newest) conv.readUpTo = previous;
   });
 }
 
