@@ -12,7 +12,7 @@ import { assertAccessible, launchBrowser, newContext, requireBinaries, screensho
 
 // B's name carries markup: it must show as text in messages, toasts and lists.
 const A = { username: 'amy', displayName: 'Amy Archer', password: 'Amy-pass-1234' };
-const B = { username: 'bo', displayName: 'Bo <b>Brown</b> <img src=x id=injected>', password: 'Bo-pass-1234' };
+const B = { username: 'bob', displayName: 'Bo <b>Brown</b> <img src=x id=injected>', password: 'Bo-pass-1234' };
 
 let world;
 let browser;
