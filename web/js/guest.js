@@ -120,6 +120,7 @@ function openRoom(id, { focus = false } = {}) {
   const room = state.rooms.find((r) => r.id === id);
   if (!room) return;
   byId('main').dataset.view = 'conversation';
+  announce(byId('list-status'), '');
   window.history.replaceState(null, '', `#room=${encodeURIComponent(id)}`);
   openConversation(room, { focus });
   renderRooms();
