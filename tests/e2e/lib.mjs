@@ -1,7 +1,7 @@
 // Shared helpers for the browser end-to-end tests: start a webex-emulator and a guest-portal (through
 // tests/lib/harness.mjs, the same launch contract as the integration suite), drive Debian's
 // chromium with playwright-core, and keep screenshots in test-results/.
-import { accessSync, constants as fsConstants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { REPO_ROOT, startWorld, stopAll } from '../lib/harness.mjs';
@@ -99,4 +99,28 @@ export async function screenshot(page, name) {
 export async function startPortalWorld() {
   requireBinaries();
   return startWorld({ signInAdmin: false });
+}
+
+// axe-core (npm, pinned in package-lock.json) run in the page: fails on any serious or critical
+// violation, naming the rule and the elements. `page.addScriptTag` would insert axe as an inline
+// script, which the portal's Content-Security-Policy refuses; evaluating its source through the
+// DevTools protocol leaves the page's CSP in force.
+let axeSource;
+export async function assertAccessible(page, what) {
+  if (!axeSource) {
+    try {
+      axeSource = readFileSync(path.join(REPO_ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+    } catch {
+      throw new Error('axe-core is not installed; run `npm ci` in the repository root');
+    }
+  }
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(serious, [], `${what}: serious or critical accessibility violations:\n` +
+    serious.map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.join(', ')}`).join('\n'));
+  return violations;
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { REPO_ROOT, launchBrowser, newContext, screenshot } from './lib.mjs';
+import { REPO_ROOT, assertAccessible, launchBrowser, newContext, screenshot } from './lib.mjs';
 
 const WEB = path.join(REPO_ROOT, 'web');
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
@@ -20,10 +20,36 @@ let server;
 let origin;
 let browser;
 
-// Serves the pages and static files like the portal; /api is answered by page.route in each test.
+// The event stream is served for real (a route cannot stream): tests push events to every page
+// connected to it.
+const eventStreams = new Set();
+let lastEventId = 0;
+
+function pushEvent(type, data) {
+  lastEventId += 1;
+  for (const res of eventStreams) res.write(`id: ${lastEventId}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+async function waitForStreams(count) {
+  const deadline = Date.now() + 5000;
+  while (eventStreams.size < count) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} event stream(s), have ${eventStreams.size}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+// Serves the pages and static files like the portal; /api is answered by page.route in each test,
+// except the event stream.
 function startStaticServer() {
   server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
+    if (url.pathname === '/api/v1/events') {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
+      res.write(': connected\n\n');
+      eventStreams.add(res);
+      req.on('close', () => eventStreams.delete(res));
+      return;
+    }
     let file = PAGES[url.pathname];
     if (!file && url.pathname.startsWith('/static/')) file = url.pathname.slice('/static/'.length);
     if (!file || file.split('/').some((s) => s.startsWith('.'))) {
@@ -45,14 +71,19 @@ function startStaticServer() {
 }
 
 // A scripted API: `handlers` maps "METHOD /path" to a function (request) → {status, body, headers}.
-// Every call is recorded in `calls` with its method, path, headers and body.
+// Every call is recorded in `calls` with its method, path, URL, headers and body. The event stream
+// goes on to the static server.
 async function mockApi(page, handlers) {
   const calls = [];
   await page.route('**/api/v1/**', async (route) => {
     const request = route.request();
     const url = new URL(request.url());
     const key = `${request.method()} ${url.pathname}`;
-    const call = { key, headers: request.headers(), body: request.postData() };
+    if (key === 'GET /api/v1/events') {
+      await route.continue();
+      return;
+    }
+    const call = { key, url, headers: request.headers(), body: request.postData(), bytes: request.postDataBuffer() };
     calls.push(call);
     const handler = handlers[key] || Object.entries(handlers).find(([k]) => k.endsWith('*') && key.startsWith(k.slice(0, -1)))?.[1];
     const answer = handler ? await handler(call) : { status: 404, body: { error: { code: 'not_found', message: 'No mock.' } } };
@@ -67,6 +98,39 @@ async function mockApi(page, handlers) {
 }
 
 const error = (status, code, message, headers) => ({ status, headers, body: { error: { code, message } } });
+// Polls fn until it returns something truthy; fails after 5 s.
+async function until(fn, what = 'a condition') {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+// A scripted space's messages, oldest first: ID-m0 … one minute apart, every third one Ann's.
+function makeMessages(roomId, count) {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${roomId}-m${i}`,
+    roomId,
+    sender: i % 3 === 0 ? { guestId: 'g-a', displayName: 'Ann' } : { guestId: 'g-b', displayName: 'Ben' },
+    text: `message ${i}`,
+    files: [],
+    created: new Date(Date.UTC(2024, 2, 1, 8, 0) + i * 60000).toISOString(),
+  }));
+}
+
+// One page of `all` (oldest first) as the portal answers it: newest first, and `next` the cursor of
+// the next older page (here the id of the page's oldest message).
+function pageOf(all, url) {
+  const max = Number(url.searchParams.get('max')) || 50;
+  const before = url.searchParams.get('before');
+  const end = before ? all.findIndex((m) => m.id === before) : all.length;
+  const start = Math.max(0, end - max);
+  return { items: all.slice(start, end).reverse(), next: start > 0 ? all[start].id : null };
+}
+
 const CSRF = 'csrf-token-123';
 const HOSTILE = 'Zed <img src=x id=injected>';
 
@@ -81,7 +145,10 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close().catch(() => {});
-  if (server) await new Promise((resolve) => server.close(resolve));
+  if (server) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
 
 describe('sign-in page', () => {
@@ -149,7 +216,7 @@ describe('sign-in page', () => {
 });
 
 describe('guest page', () => {
-  test('shows names as text, sends the CSRF token, selects the new space and shows refusals', async () => {
+  test('shows names as text, sends the CSRF token, opens the new space and shows refusals', async () => {
     const ctx = await newContext(browser);
     ctx.expectFailedRequests(403);
     const page = await ctx.newPage();
@@ -163,6 +230,7 @@ describe('guest page', () => {
       'DELETE /api/v1/session': () => ({ status: 204 }),
       'GET /api/v1/contacts': () => ({ body: { items: [{ id: 'g-z', displayName: HOSTILE }, { id: 'g-b', displayName: 'Ben' }] } }),
       'GET /api/v1/rooms': () => ({ body: { items: rooms } }),
+      'GET /api/v1/rooms/*': () => ({ body: { items: [], next: null } }),
       'POST /api/v1/rooms': (call) => {
         if (refuse) return error(403, 'pair_not_allowed', 'Not allowed.');
         const body = JSON.parse(call.body);
@@ -172,16 +240,20 @@ describe('guest page', () => {
       },
     });
     await page.goto(`${origin}/guest`);
-    await page.locator('#contact-list li').nth(1).waitFor();
+    await page.locator('#space-list li').first().waitFor();
+    await page.getByRole('button', { name: 'New space' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New space' });
+    await dialog.locator('#contact-list li').nth(1).waitFor();
     assert.equal(await page.locator('#injected').count(), 0, 'a name was rendered as HTML');
     assert.deepEqual(await page.locator('#contact-list label').allTextContents(), ['Ben', HOSTILE]);
 
-    // Keyboard only: tab to Ben's checkbox, space to tick it, fill the title, Enter to submit.
-    await page.getByLabel('Ben', { exact: true }).focus();
+    // Keyboard only: Ben's checkbox, Space to tick it, the title, Enter to submit.
+    await dialog.getByLabel('Ben', { exact: true }).focus();
     await page.keyboard.press('Space');
-    await page.getByLabel('Title (optional)').fill('Planning');
-    await page.getByLabel('Title (optional)').press('Enter');
-    await page.locator('#create-status').getByText('Space created: Planning.').waitFor();
+    await dialog.getByLabel('Title (optional)').fill('Planning');
+    await dialog.getByLabel('Title (optional)').press('Enter');
+    await page.locator('#list-status').getByText('Space created: Planning.').waitFor();
+    assert.equal(await dialog.isVisible(), false, 'the dialog stayed open');
     const post = calls.find((c) => c.key === 'POST /api/v1/rooms');
     assert.equal(post.headers['x-csrf-token'], CSRF);
     assert.deepEqual(JSON.parse(post.body), { title: 'Planning', memberIds: ['g-b'] });
@@ -189,21 +261,269 @@ describe('guest page', () => {
     assert.equal(await items.count(), 2);
     assert.equal(await items.first().getAttribute('data-space-id'), 'r-new', 'most recent first');
     assert.equal(await items.first().getAttribute('class'), 'space selected');
-    assert.equal(await page.evaluate(() => document.activeElement.closest('li')?.dataset.spaceId), 'r-new');
+    // The new space is open, and the keyboard is in its composer.
+    await page.locator('#conversation-title').getByText('Planning').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'composer-text');
     await screenshot(page, 'mock-guest-page');
     await page.setViewportSize({ width: 390, height: 800 });
     await screenshot(page, 'mock-guest-page-narrow');
     await page.setViewportSize({ width: 1280, height: 900 });
 
     refuse = true;
-    await page.getByLabel(HOSTILE, { exact: true }).check();
-    await page.getByRole('button', { name: 'Create space' }).click();
+    await page.getByRole('button', { name: 'New space' }).click();
+    await dialog.getByLabel(HOSTILE, { exact: true }).check();
+    await dialog.getByRole('button', { name: 'Create space' }).click();
     await page.locator('#create-status').getByText('You are not allowed to open a space with everyone you picked.').waitFor();
+    await page.keyboard.press('Escape');
+    assert.equal(await dialog.isVisible(), false, 'Escape left the dialog open');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${origin}/`);
     const signOut = calls.find((c) => c.key === 'DELETE /api/v1/session');
     assert.equal(signOut.headers['x-csrf-token'], CSRF);
+    ctx.assertClean();
+    await ctx.close();
+  });
+});
+
+describe('conversation', () => {
+  test('pages, read marks, sending, errors, live events, closed spaces, narrow screens, ended sessions', async () => {
+    const ctx = await newContext(browser);
+    ctx.expectFailedRequests(413, 503);
+    const page = await ctx.newPage();
+    const members = [{ id: 'g-a', displayName: 'Ann' }, { id: 'g-b', displayName: 'Ben' }];
+    const room = (id, title, lastActivity, extra = {}) => ({ id, title, memberIds: ['g-a', 'g-b'], members, lastActivity, unread: false, closed: false, ...extra });
+    const rooms = [
+      room('r-1', 'Planning', '2024-03-01T10:00:00Z', { unread: true }),
+      room('r-2', `Old ${HOSTILE}`, '2024-02-01T10:00:00Z'),
+      room('r-3', 'Gone quiet', '2024-01-01T10:00:00Z', { closed: true }),
+    ];
+    const messages = { 'r-1': makeMessages('r-1', 120), 'r-2': makeMessages('r-2', 3) };
+    const r1 = messages['r-1'];
+    r1[119] = { ...r1[119], text: 'bold move link', html: '<p><strong>bold</strong> move <a href="https://example.com/x">link</a></p>' };
+    r1[118] = { ...r1[118], text: '<img src=x id=injected>' };
+    r1[117] = { ...r1[117], text: 'the report', files: [{ id: 'f-1', name: `report ${HOSTILE}.pdf`, contentType: 'application/pdf', size: 1536 }] };
+    let session = guestSession;
+    let sendAnswer = null;
+    const calls = await mockApi(page, {
+      'GET /api/v1/session': () => ({ body: session }),
+      'GET /api/v1/info': () => ({ body: { appAdminReady: true } }),
+      'GET /api/v1/contacts': () => ({ body: { items: [] } }),
+      'GET /api/v1/rooms': () => ({ body: { items: rooms } }),
+      'GET /api/v1/rooms/*': (call) => {
+        const [, , , , id, what] = call.url.pathname.split('/');
+        if (what !== 'messages' || !messages[id]) return error(404, 'not_found', 'No such space.');
+        return { body: pageOf(messages[id], call.url) };
+      },
+      'POST /api/v1/rooms/*': (call) => {
+        const [, , , , id, what] = call.url.pathname.split('/');
+        if (what === 'read') return { status: 204 };
+        if (sendAnswer) return sendAnswer;
+        const body = JSON.parse(call.body);
+        const message = { id: `${id}-sent${messages[id].length}`, roomId: id, sender: { guestId: 'g-a', displayName: 'Ann' },
+          text: body.text ?? body.markdown, files: [], created: new Date().toISOString() };
+        if (body.markdown === 'Hello **there**\nsecond line') message.html = '<p>Hello <strong>there</strong><br>second line</p>';
+        messages[id].push(message);
+        return { status: 201, body: message };
+      },
+    });
+    const spaceIds = () => page.locator('#space-list > li').evaluateAll((items) => items.map((li) => li.dataset.spaceId));
+    const shownIds = () => page.locator('#message-list > li').evaluateAll((items) => items.map((li) => li.dataset.messageId));
+    const focusedId = () => page.evaluate(() => document.activeElement.id);
+    const messageCalls = (id) => calls.filter((c) => c.key === `GET /api/v1/rooms/${id}/messages`);
+
+    await page.goto(`${origin}/guest`);
+    await page.locator('#space-list > li').nth(2).waitFor();
+    await waitForStreams(1);
+    assert.deepEqual(await spaceIds(), ['r-1', 'r-2', 'r-3'], 'most recent activity first');
+    assert.match(await page.locator('[data-space-id="r-1"]').getAttribute('class'), /\bunread\b/);
+    await page.locator('[data-space-id="r-3"]').getByText('Closed by your organisation').waitFor();
+    assert.equal(await page.locator('#injected').count(), 0, 'a title was rendered as HTML');
+    await assertAccessible(page, 'guest page with its list');
+
+    // The newest page, newest at the bottom; the newest message is marked read.
+    await page.getByRole('button', { name: /^Planning/ }).click();
+    const shown = page.locator('#message-list > li');
+    await shown.nth(49).waitFor();
+    assert.equal(await shown.count(), 50);
+    assert.equal(await shown.last().getAttribute('data-message-id'), 'r-1-m119', 'the newest is not at the bottom');
+    assert.equal(await focusedId(), 'composer-text', 'opening a space puts the keyboard in its composer');
+    const read = await until(() => calls.find((c) => c.key === 'POST /api/v1/rooms/r-1/read'), 'the read mark');
+    assert.equal(read.headers['x-csrf-token'], CSRF);
+    assert.deepEqual(JSON.parse(read.body), { messageId: 'r-1-m119' });
+    await page.waitForFunction(() => !document.querySelector('[data-space-id="r-1"]').classList.contains('unread'));
+    assert.equal(await shown.last().locator('.msg-body strong').textContent(), 'bold', 'html is not rendered');
+    assert.equal(await shown.last().locator('.msg-body a').getAttribute('rel'), 'noopener noreferrer');
+    assert.equal(await shown.nth(48).locator('.msg-body').textContent(), '<img src=x id=injected>', 'text is not shown as text');
+    assert.equal(await page.locator('#injected').count(), 0, 'a message text was rendered as HTML');
+    const chip = shown.nth(47).locator('a.file-chip');
+    assert.equal(await chip.getAttribute('href'), '/api/v1/rooms/r-1/files/f-1');
+    assert.equal(await chip.getAttribute('download'), `report ${HOSTILE}.pdf`);
+    assert.match(await chip.textContent(), /report Zed <img src=x id=injected>\.pdf\s*1\.5 KB/);
+    await screenshot(page, 'mock-conversation');
+    await assertAccessible(page, 'guest page with an open conversation');
+
+    // Scrolling up loads older pages; what the guest was reading stays where it was.
+    for (const [anchor, count] of [['r-1-m70', 100], ['r-1-m20', 120]]) {
+      const before = await page.evaluate((id) => {
+        const scroller = document.getElementById('message-scroller');
+        scroller.scrollTop = 0;
+        return document.querySelector(`[data-message-id="${id}"]`).getBoundingClientRect().top;
+      }, anchor);
+      await shown.nth(count - 1).waitFor();
+      await until(async () => !(await page.locator('#message-list').getAttribute('aria-busy')).includes('true'), 'the page to settle');
+      const after = await page.evaluate((id) => document.querySelector(`[data-message-id="${id}"]`).getBoundingClientRect().top, anchor);
+      assert.ok(Math.abs(after - before) <= 2, `the reading position moved from ${before} to ${after}`);
+    }
+    const ids = await shownIds();
+    assert.equal(ids.length, 120);
+    assert.equal(new Set(ids).size, 120, 'a message is shown twice');
+    assert.deepEqual(ids, messages['r-1'].map((m) => m.id), 'messages out of order');
+    assert.deepEqual(messageCalls('r-1').map((c) => c.url.searchParams.get('before')), [null, 'r-1-m70', 'r-1-m20']);
+    await page.getByText('This is the start of the conversation.').waitFor();
+
+    // Enter sends markdown, Shift+Enter adds a line; the composer keeps the focus.
+    await page.keyboard.press('Tab'); // out of the scrolled list and back, as a keyboard user would
+    await page.getByLabel('Message', { exact: true }).focus();
+    await page.keyboard.type('Hello **there**');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('second line');
+    await page.keyboard.press('Enter');
+    await shown.last().locator('strong').getByText('there').waitFor();
+    let sent = calls.filter((c) => c.key === 'POST /api/v1/rooms/r-1/messages');
+    assert.deepEqual(JSON.parse(sent.at(-1).body), { markdown: 'Hello **there**\nsecond line' });
+    assert.equal(sent.at(-1).headers['x-csrf-token'], CSRF);
+    assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), '');
+    assert.equal(await focusedId(), 'composer-text');
+
+    // With Markdown off the text goes as text and shows as text.
+    await page.getByLabel('Markdown').uncheck();
+    await page.getByLabel('Message', { exact: true }).fill('plain <b>text</b>');
+    await page.getByLabel('Message', { exact: true }).press('Enter');
+    await shown.last().getByText('plain <b>text</b>').waitFor();
+    sent = calls.filter((c) => c.key === 'POST /api/v1/rooms/r-1/messages');
+    assert.deepEqual(JSON.parse(sent.at(-1).body), { text: 'plain <b>text</b>' });
+
+    // A file too large: multipart with the text and the file; the server's message; nothing lost.
+    sendAnswer = error(413, 'too_large', 'The file is larger than the 25 MB the portal accepts.');
+    await page.getByLabel('Attach a file').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(2048, 7) });
+    await page.locator('#attachment-name').getByText('big.bin (2.0 KB)').waitFor();
+    await page.getByLabel('Message', { exact: true }).fill('see attached');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByRole('alert').getByText('The file is larger than the 25 MB the portal accepts.').waitFor();
+    const multipart = calls.filter((c) => c.key === 'POST /api/v1/rooms/r-1/messages').at(-1);
+    assert.match(multipart.headers['content-type'], /^multipart\/form-data; boundary=/);
+    const parts = multipart.bytes.toString('latin1');
+    assert.match(parts, /name="text"\r\n\r\nsee attached\r\n/);
+    assert.match(parts, /name="file"; filename="big.bin"\r\nContent-Type: application\/octet-stream\r\n\r\n\x07{2048}\r\n/);
+    assert.equal(await page.getByLabel('Message', { exact: true }).inputValue(), 'see attached', 'a refused message was lost');
+    await page.getByRole('button', { name: 'Remove the attached file' }).click();
+    assert.equal(await page.locator('#attachment').isHidden(), true);
+
+    // Webex unavailable: how long to wait, from Retry-After.
+    sendAnswer = error(503, 'webex_unavailable', 'Webex is not available right now', { 'Retry-After': '30' });
+    await page.getByLabel('Message', { exact: true }).press('Enter');
+    await page.getByRole('alert').getByText('Webex is not available right now. Please try again in 30 seconds.').waitFor();
+    sendAnswer = null;
+    await page.getByLabel('Markdown').check();
+    await page.getByLabel('Message', { exact: true }).fill('');
+
+    // A message in another space: a toast that leaves the focus alone, the space on top and unread.
+    await page.getByLabel('Message', { exact: true }).focus();
+    pushEvent('message.created', { roomId: 'r-2', messageId: 'r-2-x', title: `Old ${HOSTILE}`, senderName: 'Ben', preview: 'are you there?' });
+    const toast = page.locator('.toast');
+    await toast.getByText('Ben: are you there?').waitFor();
+    assert.equal(await toast.getAttribute('role'), 'status');
+    assert.equal(await focusedId(), 'composer-text', 'the toast took the focus');
+    assert.deepEqual(await spaceIds(), ['r-2', 'r-1', 'r-3']);
+    assert.match(await page.locator('[data-space-id="r-2"]').getAttribute('class'), /\bunread\b/);
+    assert.equal(await page.locator('#injected').count(), 0, 'a toast rendered a title as HTML');
+    await screenshot(page, 'mock-conversation-toast');
+    await assertAccessible(page, 'guest page with a toast');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await assertAccessible(page, 'guest page with a toast, dark colour scheme');
+    await screenshot(page, 'mock-conversation-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await toast.getByRole('button', { name: /^New message in Old/ }).click();
+    await page.locator('#conversation-title').getByText(`Old ${HOSTILE}`).waitFor();
+    await shown.nth(2).waitFor();
+    assert.equal(await toast.count(), 0, 'the toast stayed');
+
+    // A message in the open space appears once, however often it is announced.
+    messages['r-2'].push({ id: 'r-2-live', roomId: 'r-2', sender: { guestId: 'g-b', displayName: 'Ben' }, text: 'live one', files: [], created: new Date().toISOString() });
+    const fetched = messageCalls('r-2').length;
+    pushEvent('message.created', { roomId: 'r-2', messageId: 'r-2-live', title: 'x', senderName: 'Ben', preview: 'live one' });
+    pushEvent('message.created', { roomId: 'r-2', messageId: 'r-2-live', title: 'x', senderName: 'Ben', preview: 'live one' });
+    await shown.last().getByText('live one').waitFor();
+    await until(() => messageCalls('r-2').length >= fetched + 2, 'both announcements to be fetched');
+    await until(async () => (await shownIds()).length === 4, 'four messages');
+    assert.equal(await toast.count(), 0, 'a toast for the open space');
+
+    // resync: the list and the open space's newest page again.
+    const listCalls = calls.filter((c) => c.key === 'GET /api/v1/rooms').length;
+    pushEvent('resync', {});
+    await until(() => calls.filter((c) => c.key === 'GET /api/v1/rooms').length > listCalls, 'the list to reload');
+    await until(() => messageCalls('r-2').length >= fetched + 3, 'the open space to reload');
+    await until(async () => (await shownIds()).length === 4, 'four messages after resync');
+
+    // A closed space: the notice, no composer, no messages asked for.
+    await page.getByRole('button', { name: /^Gone quiet/ }).click();
+    await page.locator('#closed-notice').waitFor();
+    assert.equal(await page.locator('#composer').isHidden(), true, 'a closed space has a composer');
+    assert.equal(messageCalls('r-3').length, 0);
+    await assertAccessible(page, 'guest page with a closed space');
+
+    // The open space is closed while the guest is in it.
+    await page.getByRole('button', { name: /^Planning/ }).click();
+    await shown.nth(49).waitFor();
+    rooms[0] = { ...rooms[0], closed: true };
+    pushEvent('room.closed', { roomId: 'r-1', title: 'Planning' });
+    await page.locator('#closed-notice').waitFor();
+    assert.equal(await page.locator('#composer').isHidden(), true);
+    assert.equal(await shown.count(), 0, 'messages of a closed space are shown');
+
+    // 375 px: the list, or the conversation with a way back.
+    await page.setViewportSize({ width: 375, height: 740 });
+    assert.equal(await page.locator('#list-pane').isHidden(), true, 'the list shows beside the conversation');
+    await page.getByRole('button', { name: 'Back to spaces' }).click();
+    assert.equal(await page.locator('#conversation').isHidden(), true);
+    assert.equal(await page.evaluate(() => document.activeElement.closest('li')?.dataset.spaceId), 'r-1', 'focus is not back on the space');
+    await screenshot(page, 'mock-conversation-narrow-list');
+    await page.getByRole('button', { name: /^Old/ }).click();
+    await shown.nth(3).waitFor();
+    assert.equal(await page.locator('#list-pane').isHidden(), true);
+    await screenshot(page, 'mock-conversation-narrow');
+    await assertAccessible(page, 'narrow conversation');
+
+    // The session ends: the sign-in page says why.
+    session = noSession;
+    pushEvent('session.ended', { reason: 'disabled' });
+    await page.waitForURL(`${origin}/?ended=disabled`);
+    await page.getByText('Your account was disabled by your organisation.').waitFor();
+    await assertAccessible(page, 'sign-in page after the session ended');
+    ctx.assertClean();
+    await ctx.close();
+  });
+
+  test('any 401 sends the guest to sign-in, which says the session has ended', async () => {
+    const ctx = await newContext(browser);
+    ctx.expectFailedRequests(401);
+    const page = await ctx.newPage();
+    let session = guestSession;
+    await mockApi(page, {
+      'GET /api/v1/session': () => ({ body: session }),
+      'GET /api/v1/info': () => ({ body: { appAdminReady: true } }),
+      'GET /api/v1/contacts': () => ({ body: { items: [] } }),
+      'GET /api/v1/rooms': () => ({ body: { items: [{ id: 'r-1', title: 'Planning', memberIds: [], members: [], lastActivity: null }] } }),
+      'GET /api/v1/rooms/*': () => {
+        session = noSession;
+        return error(401, 'not_signed_in', 'Sign in first.');
+      },
+    });
+    await page.goto(`${origin}/guest`);
+    await page.getByRole('button', { name: /^Planning/ }).click();
+    await page.waitForURL(`${origin}/?ended=expired`);
+    await page.getByText('Your session has ended. Please sign in again.').waitFor();
     ctx.assertClean();
     await ctx.close();
   });

@@ -100,13 +100,14 @@ describe('guest portal in the browser', () => {
     await page.waitForURL(world.portal.url('/guest'));
     await page.locator('#guest-name').getByText(GUESTS.a.displayName).waitFor();
 
+    await page.getByRole('button', { name: 'New space' }).click();
     const contacts = page.locator('#contact-list label');
     await contacts.first().waitFor();
     assert.deepEqual(await contacts.allTextContents(), [GUESTS.b.displayName]);
 
     await page.getByLabel(GUESTS.b.displayName, { exact: true }).check();
     await page.getByRole('button', { name: 'Create space' }).click();
-    await page.locator('#create-status').getByText('Space created').waitFor();
+    await page.locator('#list-status').getByText('Space created').waitFor();
 
     const spaces = page.locator('#space-list > li');
     assert.equal(await spaces.count(), 1);
@@ -163,6 +164,14 @@ describe('guest portal in the browser', () => {
     assert.deepEqual(await pairRows(page), [`${GUESTS.b.displayName} – ${GUESTS.c.displayName}`]);
     await screenshot(page, 'admin-pair-revoked');
     contexts[0].assertClean();
+
+    // A's page, with the space open, turns it into the read-only notice without a reload.
+    const guestPage = contexts[1].guestPage;
+    await guestPage.locator('#closed-notice').waitFor();
+    assert.equal(await guestPage.locator('#composer').isHidden(), true, 'a closed space has a composer');
+    await guestPage.locator('#space-list').getByText('Closed by your organisation').waitFor();
+    await screenshot(guestPage, 'guest-space-closed');
+    contexts[1].assertClean();
   });
 
   test('a guest with a wrong password sees the error', async () => {

@@ -2,6 +2,7 @@
 // state-changing call, and the portal's {"error": {code, message}} turned into a thrown ApiError.
 
 let csrfToken = null;
+let onUnauthorized = null;
 
 export class ApiError extends Error {
   constructor(status, code, message, { field, retryAfter } = {}) {
@@ -16,13 +17,14 @@ export class ApiError extends Error {
 
 const kStateChanging = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-// `body` is sent as JSON unless `raw` (a string or Blob) is given with its `contentType`.
+// `body` is sent as JSON unless `raw` (a string or Blob with its `contentType`, or a FormData, for
+// which the browser writes the multipart Content-Type and boundary itself) is given.
 export async function api(method, path, { body, raw, contentType } = {}) {
   const headers = { Accept: 'application/json' };
   let payload;
   if (raw !== undefined) {
     payload = raw;
-    headers['Content-Type'] = contentType;
+    if (contentType) headers['Content-Type'] = contentType;
   } else if (body !== undefined) {
     payload = JSON.stringify(body);
     headers['Content-Type'] = 'application/json';
@@ -45,6 +47,7 @@ export async function api(method, path, { body, raw, contentType } = {}) {
     }
   }
   if (!response.ok) {
+    if (response.status === 401 && onUnauthorized) onUnauthorized();
     const error = data && typeof data.error === 'object' && data.error !== null ? data.error : {};
     const retry = Number(response.headers.get('Retry-After'));
     throw new ApiError(
@@ -62,6 +65,11 @@ export async function loadSession() {
   const session = await api('GET', '/api/v1/session');
   csrfToken = session && session.csrfToken ? session.csrfToken : null;
   return session || { role: null, csrfToken: null };
+}
+
+// A page whose every call needs a session (the guest page) leaves on the first 401 it gets.
+export function setUnauthorizedHandler(fn) {
+  onUnauthorized = fn;
 }
 
 export function setCsrfToken(token) {

@@ -1,33 +1,35 @@
-// The guest's page: whom they can reach, a form to open a space with them, and their spaces.
-import { api, ApiError } from './api.js';
-import { announce, busy, byId, el, formatTime } from './dom.js';
-import { goHome, sessionWithRole, wireSignOut } from './page.js';
+// The guest's page: their spaces on the left (most recent activity first), the open space's
+// conversation on the right, a dialog to open a space with people they can reach, and the live event
+// stream that keeps all of it current without a reload.
+import { api, ApiError, setUnauthorizedHandler } from './api.js';
+import { announce, busy, byId, el, formatShortTime } from './dom.js';
+import { goHome, goHomeEnded, sessionWithRole, wireSignOut } from './page.js';
+import {
+  closeConversation, initConversation, openConversation, openRoomId, refreshConversation, refreshRoom, roomTitle,
+} from './conversation.js';
+import { connectEvents } from './events.js';
+import { showToast } from './toasts.js';
 
-const state = { me: null, contacts: [], rooms: [], selectedId: null };
+const state = { me: null, contacts: [], rooms: [], events: null, leaving: false, roomsRequest: 0 };
 
-// A 401 means the session ended (signed out elsewhere, disabled, expired): back to sign-in.
-function handleFatal(error) {
-  if (error instanceof ApiError && error.status === 401) {
-    goHome();
-    return true;
-  }
-  return false;
+// Leaves for the sign-in page, which says why (`signed_out`, `disabled`, `removed`,
+// `password_changed`, `expired`).
+function leave(reason) {
+  if (state.leaving) return;
+  state.leaving = true;
+  if (state.events) state.events.close();
+  goHomeEnded(reason);
 }
 
-function renderContacts() {
-  const list = byId('contact-list');
-  const checked = new Set([...list.querySelectorAll('input:checked')].map((input) => input.value));
-  list.replaceChildren(
-    ...state.contacts.map((contact) => {
-      const id = `contact-${contact.id}`;
-      return el('li', {},
-        el('input', { type: 'checkbox', id, name: 'memberIds', value: contact.id, checked: checked.has(contact.id) }),
-        el('label', { for: id, text: contact.displayName }));
-    }),
-  );
-  const none = state.contacts.length === 0;
-  byId('contacts-empty').hidden = !none;
-  byId('create-space').disabled = none;
+function isFatal(error) {
+  return state.leaving || (error instanceof ApiError && error.status === 401);
+}
+
+// --- the list of spaces --------------------------------------------------------------------------------
+
+function activity(room) {
+  const t = Date.parse(room.lastActivity);
+  return Number.isNaN(t) ? 0 : t;
 }
 
 function memberLine(room) {
@@ -46,41 +48,130 @@ function memberLine(room) {
   return line;
 }
 
-function roomTitle(room) {
-  if (room.title) return room.title;
-  const names = (room.members || []).map((m) => m.displayName).filter(Boolean);
-  return names.length ? names.join(', ') : 'Untitled space';
-}
-
-function selectRoom(id, { focus = false } = {}) {
-  state.selectedId = id;
-  for (const item of byId('space-list').children) {
-    const selected = item.dataset.spaceId === id;
-    item.classList.toggle('selected', selected);
-    const button = item.querySelector('button');
-    if (selected) button.setAttribute('aria-current', 'true');
-    else button.removeAttribute('aria-current');
-    if (selected && focus) {
-      button.focus();
-      item.scrollIntoView({ block: 'nearest' });
-    }
-  }
-}
-
 function renderRooms() {
-  const rooms = [...state.rooms].sort((a, b) => String(b.lastActivity || '').localeCompare(String(a.lastActivity || '')));
-  byId('space-list').replaceChildren(
+  const openId = openRoomId();
+  const rooms = [...state.rooms].sort((a, b) => activity(b) - activity(a));
+  const list = byId('space-list');
+  const focusedId = list.contains(document.activeElement) ? document.activeElement.closest('li')?.dataset.spaceId : null;
+  list.replaceChildren(
     ...rooms.map((room) => {
-      const when = formatTime(room.lastActivity);
-      return el('li', { dataset: { spaceId: room.id }, className: 'space' },
-        el('button', { type: 'button', className: 'space-select', onclick: () => selectRoom(room.id) },
-          el('span', { className: 'space-title', text: roomTitle(room) }),
-          when ? el('span', { className: 'space-time' }, 'Last activity ', el('time', { datetime: room.lastActivity, text: when })) : null),
+      const when = formatShortTime(room.lastActivity);
+      const open = room.id === openId;
+      const classes = ['space'];
+      if (open) classes.push('selected');
+      if (room.unread && !room.closed) classes.push('unread');
+      if (room.closed) classes.push('closed');
+      return el('li', { dataset: { spaceId: room.id }, className: classes.join(' ') },
+        el('button', {
+          type: 'button',
+          className: 'space-select',
+          'aria-current': open ? 'true' : null,
+          onclick: () => openRoom(room.id, { focus: true }),
+        },
+        el('span', { className: 'space-title', text: roomTitle(room) }),
+        room.unread && !room.closed
+          ? el('span', { className: 'unread-dot' }, el('span', { className: 'visually-hidden', text: ' (unread)' }))
+          : null,
+        when ? el('span', { className: 'space-time' },
+          el('span', { className: 'visually-hidden', text: 'Last activity ' }),
+          el('time', { datetime: room.lastActivity, text: when })) : null,
+        room.closed ? el('span', { className: 'space-closed', text: 'Closed by your organisation' }) : null),
         memberLine(room));
     }),
   );
   byId('spaces-empty').hidden = rooms.length > 0;
-  if (state.selectedId) selectRoom(state.selectedId);
+  if (focusedId) list.querySelector(`li[data-space-id="${CSS.escape(focusedId)}"] button`)?.focus();
+}
+
+// Loads the list; a reply overtaken by a later request is dropped.
+async function loadRooms() {
+  const request = ++state.roomsRequest;
+  const data = await api('GET', '/api/v1/rooms');
+  if (request !== state.roomsRequest) return;
+  state.rooms = data && Array.isArray(data.items) ? data.items : [];
+  const openId = openRoomId();
+  if (openId) {
+    const room = state.rooms.find((r) => r.id === openId);
+    if (room) refreshRoom(room);
+    else {
+      closeConversation();
+      showList();
+      announce(byId('list-status'), 'That space is no longer available.', 'info');
+    }
+  }
+  renderRooms();
+}
+
+function reloadRooms() {
+  loadRooms().catch((error) => {
+    if (isFatal(error)) return;
+    announce(byId('page-error'), `Your spaces could not be reloaded: ${error.message}`, 'error');
+  });
+}
+
+// --- opening a space ---------------------------------------------------------------------------------------
+
+function showList() {
+  byId('main').dataset.view = 'list';
+  window.history.replaceState(null, '', window.location.pathname);
+}
+
+function openRoom(id, { focus = false } = {}) {
+  const room = state.rooms.find((r) => r.id === id);
+  if (!room) return;
+  byId('main').dataset.view = 'conversation';
+  announce(byId('list-status'), '');
+  window.history.replaceState(null, '', `#room=${encodeURIComponent(id)}`);
+  openConversation(room, { focus });
+  renderRooms();
+}
+
+function wireBack() {
+  byId('back').addEventListener('click', () => {
+    const id = openRoomId();
+    closeConversation();
+    showList();
+    renderRooms();
+    const button = id && byId('space-list').querySelector(`li[data-space-id="${CSS.escape(id)}"] button`);
+    (button || byId('new-space')).focus();
+  });
+}
+
+const conversationHooks = {
+  onRead(roomId) {
+    const room = state.rooms.find((r) => r.id === roomId);
+    if (room && room.unread) {
+      room.unread = false;
+      renderRooms();
+    }
+  },
+  onActivity(roomId, created) {
+    const room = state.rooms.find((r) => r.id === roomId);
+    if (!room || !created || Date.parse(created) <= activity(room)) return;
+    room.lastActivity = created;
+    renderRooms();
+  },
+  onRoomGone() {
+    reloadRooms();
+  },
+};
+
+// --- new space -------------------------------------------------------------------------------------------
+
+function renderContacts() {
+  const list = byId('contact-list');
+  const checked = new Set([...list.querySelectorAll('input:checked')].map((input) => input.value));
+  list.replaceChildren(
+    ...state.contacts.map((contact) => {
+      const id = `contact-${contact.id}`;
+      return el('li', {},
+        el('input', { type: 'checkbox', id, name: 'memberIds', value: contact.id, checked: checked.has(contact.id) }),
+        el('label', { for: id, text: contact.displayName }));
+    }),
+  );
+  const none = state.contacts.length === 0;
+  byId('contacts-empty').hidden = !none;
+  byId('create-space').disabled = none;
 }
 
 async function loadContacts() {
@@ -91,12 +182,6 @@ async function loadContacts() {
   renderContacts();
 }
 
-async function loadRooms() {
-  const data = await api('GET', '/api/v1/rooms');
-  state.rooms = data && Array.isArray(data.items) ? data.items : [];
-  renderRooms();
-}
-
 function createMessage(error) {
   if (!(error instanceof ApiError)) return 'The space could not be created. Please try again.';
   if (error.code === 'pair_not_allowed') return 'You are not allowed to open a space with everyone you picked.';
@@ -105,9 +190,15 @@ function createMessage(error) {
 }
 
 function wireCreate() {
+  const dialog = byId('new-space-dialog');
   const form = byId('create-space-form');
   const status = byId('create-status');
   const submit = byId('create-space');
+  byId('new-space').addEventListener('click', () => {
+    announce(status, '');
+    dialog.showModal();
+  });
+  byId('create-cancel').addEventListener('click', () => dialog.close());
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const memberIds = [...byId('contact-list').querySelectorAll('input:checked')].map((input) => input.value);
@@ -124,22 +215,73 @@ function wireCreate() {
         const known = new Set(state.rooms.map((r) => r.id));
         const room = await api('POST', '/api/v1/rooms', { body });
         await loadRooms();
-        if (!state.rooms.some((r) => r.id === room.id)) {
-          state.rooms.unshift({ ...room, members: room.members || [] });
-          renderRooms();
-        }
-        const shown = state.rooms.find((r) => r.id === room.id) || room;
-        selectRoom(room.id, { focus: true });
+        if (!state.rooms.some((r) => r.id === room.id)) state.rooms.unshift({ ...room, members: room.members || [] });
+        const shown = state.rooms.find((r) => r.id === room.id);
         for (const input of byId('contact-list').querySelectorAll('input:checked')) input.checked = false;
         byId('space-title').value = '';
-        announce(status, `${known.has(room.id) ? 'You already have this space' : 'Space created'}: ${roomTitle(shown)}.`, 'success');
+        announce(status, '');
+        dialog.close();
+        openRoom(room.id, { focus: true });
+        announce(byId('list-status'), `${known.has(room.id) ? 'You already have this space' : 'Space created'}: ${roomTitle(shown)}.`, 'success');
       } catch (error) {
-        if (handleFatal(error)) return;
+        if (isFatal(error)) return;
         announce(status, createMessage(error), 'error');
       }
     });
   });
 }
+
+// --- live events -------------------------------------------------------------------------------------------
+
+function onMessageCreated(data) {
+  if (typeof data.roomId !== 'string') return;
+  if (data.roomId === openRoomId()) {
+    refreshConversation();
+    return;
+  }
+  const room = state.rooms.find((r) => r.id === data.roomId);
+  if (room) {
+    room.unread = true;
+    room.lastActivity = new Date(Math.max(Date.now(), activity(room) + 1)).toISOString();
+    renderRooms();
+  } else {
+    reloadRooms();
+  }
+  const title = (typeof data.title === 'string' && data.title) || (room ? roomTitle(room) : 'a space');
+  const sender = typeof data.senderName === 'string' && data.senderName ? data.senderName : 'Someone';
+  const preview = typeof data.preview === 'string' ? data.preview : '';
+  showToast({
+    key: data.roomId,
+    heading: `New message in ${title}`,
+    body: preview ? `${sender}: ${preview}` : `From ${sender}`,
+    onOpen: async () => {
+      // A space this page has not listed yet (its room.created may still be on the way).
+      if (!state.rooms.some((r) => r.id === data.roomId)) await loadRooms().catch(() => {});
+      openRoom(data.roomId, { focus: true });
+    },
+  });
+}
+
+function connect() {
+  state.events = connectEvents({
+    'message.created': onMessageCreated,
+    'room.created': reloadRooms,
+    'room.closed': reloadRooms,
+    resync: () => {
+      reloadRooms();
+      if (openRoomId()) refreshConversation({ reset: true });
+    },
+    'session.ended': (data) => leave(data.reason),
+  }, {
+    onReopen: () => {
+      reloadRooms();
+      if (openRoomId()) refreshConversation({ reset: true });
+    },
+    onSessionGone: () => leave('expired'),
+  });
+}
+
+// --- start -------------------------------------------------------------------------------------------------
 
 async function main() {
   const session = await sessionWithRole('guest');
@@ -148,13 +290,28 @@ async function main() {
     return;
   }
   state.me = session.guest;
+  setUnauthorizedHandler(() => leave('expired'));
   byId('guest-name').textContent = session.guest.displayName || session.guest.username;
-  wireSignOut();
+  wireSignOut({
+    beforeSignOut: () => {
+      state.leaving = true;
+      if (state.events) state.events.close();
+    },
+  });
   wireCreate();
+  wireBack();
+  initConversation(state.me, conversationHooks);
+  connect();
   try {
     await Promise.all([loadContacts(), loadRooms()]);
+    const wanted = /^#room=(.+)$/.exec(window.location.hash);
+    if (wanted) {
+      const id = decodeURIComponent(wanted[1]);
+      if (state.rooms.some((r) => r.id === id)) openRoom(id);
+      else showList();
+    }
   } catch (error) {
-    if (handleFatal(error)) return;
+    if (isFatal(error)) return;
     announce(byId('page-error'), `Your page could not be loaded: ${error.message}`, 'error');
   } finally {
     byId('main').removeAttribute('aria-busy');

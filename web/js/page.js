@@ -7,9 +7,20 @@ export function goHome() {
   window.location.replace('/');
 }
 
-export function wireSignOut() {
+// Why a session ended, as the sign-in page explains it (see signin.js).
+export const kEndReasons = new Set(['signed_out', 'disabled', 'removed', 'password_changed', 'expired']);
+
+// Back to sign-in, which then says why the session ended.
+export function goHomeEnded(reason) {
+  window.location.replace(`/?ended=${encodeURIComponent(kEndReasons.has(reason) ? reason : 'expired')}`);
+}
+
+// `beforeSignOut` runs first (the guest page closes its event stream there, so its own sign-out is
+// not reported back to it as a session that ended).
+export function wireSignOut({ beforeSignOut } = {}) {
   const button = byId('signout');
   button.addEventListener('click', () => busy(button, async () => {
+    if (beforeSignOut) beforeSignOut();
     try {
       await signOut();
     } catch {

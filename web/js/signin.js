@@ -4,6 +4,22 @@ import { announce, busy, byId } from './dom.js';
 
 const kHome = { guest: '/guest', admin: '/admin' };
 
+// Why the guest page sent the browser here (`/?ended=REASON`).
+const kEnded = {
+  signed_out: 'You have been signed out.',
+  disabled: 'Your account was disabled by your organisation.',
+  removed: 'Your account was removed by your organisation.',
+  password_changed: 'Your password was changed. Please sign in with your new password.',
+  expired: 'Your session has ended. Please sign in again.',
+};
+
+function showEnded() {
+  const reason = new URLSearchParams(window.location.search).get('ended');
+  if (reason === null) return;
+  byId('session-ended-text').textContent = Object.hasOwn(kEnded, reason) ? kEnded[reason] : kEnded.expired;
+  byId('session-ended').hidden = false;
+}
+
 function messageFor(error) {
   if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.';
   switch (error.code) {
@@ -71,5 +87,6 @@ function wireForm() {
   });
 }
 
+showEnded();
 wireForm();
 if (!(await checkSession())) await checkInfo();
