@@ -131,7 +131,7 @@ webex::Task<bool> Messages::Record(const storage::SpaceRecord& space, const webe
     return added;
   });
   if (!recorded) co_return tl::unexpected(recorded.error());
-  if (*recorded) notices_.MessageCreated(space, message.id, sender.name, PreviewOf(message));
+  if (*recorded) notices_.MessageCreated(space, message.id, sender.guest_id, sender.name, PreviewOf(message));
   co_return *recorded;
 }
 
@@ -259,8 +259,23 @@ webex::Task<void> Messages::MarkRead(std::string guest_id, std::string space_id,
   if (!domain::LooksLikeWebexId(message_id)) co_return no_such_message();
   auto created = storage_.GetSpaceMessageTime(space->id, message_id);
   if (!created) {
-    if (created.error().code == ErrorCode::kNotFound) co_return no_such_message();
-    co_return tl::unexpected(created.error());
+    if (created.error().code != ErrorCode::kNotFound) co_return tl::unexpected(created.error());
+    // Listed before the portal recorded it (a send still being recorded, a message the webhook or
+    // the poller has not brought yet): Webex says when it was made. Not recorded here, so that its
+    // announcement still happens.
+    const auto deadline = webex::DeadlineIn(kBudget);
+    auto token = co_await GuestToken(guest_id, deadline);
+    if (!token) co_return tl::unexpected(token.error());
+    auto message = co_await webex_.GetMessage(*token, message_id, deadline);
+    if (!message) {
+      if (message.error().code == ErrorCode::kNotFound || message.error().code == ErrorCode::kBadRequest) {
+        co_return no_such_message();
+      }
+      co_return tl::unexpected(message.error());
+    }
+    auto at = domain::ParseWebexTime(message->created);
+    if (message->room_id != space->webex_room_id || !at) co_return no_such_message();
+    created = *at;
   }
   co_return co_await pool_.Run([&] { return storage_.SetReadMark(guest_id, space->id, message_id, *created); });
 }

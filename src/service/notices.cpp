@@ -29,14 +29,16 @@ void Notices::SpacesClosed(const std::vector<std::string>& space_ids) {
 }
 
 void Notices::MessageCreated(const storage::SpaceRecord& space, const std::string& message_id,
-                             const std::string& sender_name, const std::string& preview) {
-  events_.Publish("message.created",
-                  Dump({{"roomId", space.id},
-                        {"messageId", message_id},
-                        {"title", space.title},
-                        {"senderName", sender_name},
-                        {"preview", preview}}),
-                  space.member_ids);
+                             const std::optional<std::string>& sender_guest_id, const std::string& sender_name,
+                             const std::string& preview) {
+  nlohmann::json data = {{"roomId", space.id},
+                         {"messageId", message_id},
+                         {"title", space.title},
+                         {"senderName", sender_name},
+                         {"preview", preview}};
+  // Lets a page tell its own messages from others' (no toast for what you wrote in another tab).
+  if (sender_guest_id) data["senderGuestId"] = *sender_guest_id;
+  events_.Publish("message.created", Dump(data), space.member_ids);
 }
 
 void Notices::GuestSessionsEnded(const std::string& guest_id, const std::string& reason) {

@@ -3,6 +3,7 @@
 // a session ended. Each event goes to the members of its space only. Safe to call from any thread
 // (the policy and guest services call it on the pool).
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,9 @@ class Notices {
   void SpaceCreated(const storage::SpaceRecord& space);
   // room.closed {roomId, title} for each space (read back for its title and members).
   void SpacesClosed(const std::vector<std::string>& space_ids);
-  // message.created {roomId, messageId, title, senderName, preview}
-  void MessageCreated(const storage::SpaceRecord& space, const std::string& message_id, const std::string& sender_name,
+  // message.created {roomId, messageId, title, senderName, senderGuestId?, preview}
+  void MessageCreated(const storage::SpaceRecord& space, const std::string& message_id,
+                      const std::optional<std::string>& sender_guest_id, const std::string& sender_name,
                       const std::string& preview);
   // Ends the guest's streams (reason: disabled, removed, password_changed) or one session's (signed_out).
   void GuestSessionsEnded(const std::string& guest_id, const std::string& reason);

@@ -240,6 +240,13 @@ function onMessageCreated(data) {
     return;
   }
   const room = state.rooms.find((r) => r.id === data.roomId);
+  // What this guest wrote (in another tab) is neither unread nor worth a toast.
+  const mine = Boolean(state.me) && data.senderGuestId === state.me.id;
+  if (room && mine) {
+    room.lastActivity = new Date(Math.max(Date.now(), activity(room) + 1)).toISOString();
+    renderRooms();
+    return;
+  }
   if (room) {
     room.unread = true;
     room.lastActivity = new Date(Math.max(Date.now(), activity(room) + 1)).toISOString();

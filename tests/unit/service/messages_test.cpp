@@ -106,7 +106,9 @@ TEST_F(MessagesTest, ASentMessageIsTheGuestsOwnOneWebexCallAndAnnouncedToTheMemb
   EXPECT_EQ(sent->sender_name, "Ann");
 
   std::string expected = "\"messageId\":\"" + sent->id + "\"";
-  EXPECT_EQ(Count(Received(bob_events), expected), 1);
+  std::string bob_text = Received(bob_events);
+  EXPECT_EQ(Count(bob_text, expected), 1);
+  EXPECT_NE(bob_text.find("\"senderGuestId\":\"" + ann_.id + "\""), std::string::npos) << bob_text;
   EXPECT_EQ(Count(Received(ann_events), expected), 1);
   EXPECT_EQ(Count(Received(cy_events), "message.created"), 0);
   // The sender has read it; the other member has not.
@@ -195,6 +197,23 @@ TEST_F(MessagesTest, ReadMarksNeedAMessageOfTheSpace) {
   auto spaces = storage_->ListSpacesForGuest(bob_.id);
   ASSERT_TRUE(spaces && spaces->size() == 1);
   EXPECT_EQ(spaces->front().read_mark_ms, spaces->front().last_message_ms);
+
+  // Listed by Webex before the portal learned of it: the mark moves, and the announcement still comes.
+  auto bob_events = Listen(bob_);
+  Advance(10);
+  std::string later = webex_->SeedMessage(space_.webex_room_id, kAdminPerson, "later");
+  auto early = Run(messages_->MarkRead(bob_.id, space_.id, later));
+  ASSERT_TRUE(early) << early.error().message;
+  auto learned = Run(messages_->Learn(space_.webex_room_id, later, std::nullopt));
+  ASSERT_TRUE(learned && *learned);
+  EXPECT_EQ(Count(Received(bob_events), "\"messageId\":\"" + later + "\""), 1);
+  spaces = storage_->ListSpacesForGuest(bob_.id);
+  EXPECT_EQ(spaces->front().read_mark_ms, spaces->front().last_message_ms);
+  // A message of another room is not a mark for this one.
+  auto other = SeedOpenSpace({bob_.id, cy_.id}, "Bob and Cy");
+  std::string elsewhere = webex_->SeedMessage(other.webex_room_id, kAdminPerson, "elsewhere");
+  auto wrong_room = Run(messages_->MarkRead(bob_.id, space_.id, elsewhere));
+  EXPECT_EQ(wrong_room.error().code, ErrorCode::kNotFound);
 }
 
 TEST_F(MessagesTest, TheWebhookIsMadeOnceWithAStoredSecretAndRevivedWhenDisabled) {
