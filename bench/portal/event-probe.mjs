@@ -4,7 +4,7 @@
 // (GET /api/v1/events) and, one message at a time, posts a message as the AppAdmin straight to the
 // emulator (POST /v1/messages, as a member of staff would in Webex) and times the `message.created`
 // event that reaches the stream. Each text carries a marker, so the event is matched by its preview.
-// Posts {status, latencies, postMs, missed, duplicates, unmatched, errors} back when done.
+// Posts {status, latencies, sentAt, postMs, missed, duplicates, unmatched, errors} back when done.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -15,6 +15,7 @@ const nonce = randomBytes(4).toString('hex');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 const latencies = [];
+const sentAt = []; // when each counted message was posted, in ms after the first counted one
 const postMs = [];
 const errors = [];
 let missed = 0;
@@ -116,11 +117,17 @@ const stream = await openStream().catch((error) => ({ status: `error ${error.mes
 if (stream.status !== 200) {
   parentPort.postMessage({ status: stream.status, latencies, postMs, missed, duplicates, unmatched, errors });
 } else {
+  let firstAt;
   for (let i = 0; i < warmup + count; i++) {
+    const at = performance.now();
+    if (i === warmup) firstAt = at;
     const { latency, post: ms } = await one(i);
     if (i >= warmup) {
       if (latency === null) missed += 1;
-      else latencies.push(latency);
+      else {
+        latencies.push(latency);
+        sentAt.push(at - firstAt);
+      }
       postMs.push(ms);
     }
     await delay(gapMs);
@@ -129,5 +136,5 @@ if (stream.status !== 200) {
   await delay(500);
   stream.req.destroy();
   agent.destroy();
-  parentPort.postMessage({ status: 200, latencies, postMs, missed, duplicates, unmatched, errors });
+  parentPort.postMessage({ status: 200, latencies, sentAt, postMs, missed, duplicates, unmatched, errors });
 }

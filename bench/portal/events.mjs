@@ -222,6 +222,13 @@ function percentile(values, p) {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
+// The three slowest latencies and when their messages were posted (seconds into the run): periodic
+// work in the portal shows as stalls at regular times, the machine's noise does not.
+function slowest({ latencies, sentAt }) {
+  return latencies.map((ms, i) => [ms, sentAt[i]]).sort((a, b) => b[0] - a[0]).slice(0, 3)
+    .map(([ms, at]) => `${ms.toFixed(1)} ms at ${(at / 1000).toFixed(1)} s`).join(', ');
+}
+
 // --- rows -----------------------------------------------------------------------------------------
 
 function row(section, name, value, note = '') {
@@ -399,7 +406,7 @@ async function webhookWorld() {
     `target < 50 ms; ${latency.latencies.length} of ${LATENCY_MESSAGES} messages, one at a time, after ${LATENCY_WARMUP} not counted; ${streamsNote}; ` +
     `load average ${latencyLoad.toFixed(1)} on ${availableParallelism()} cores`);
   row('latency', 'webhook mode: post at Webex → message.created p99', `${percentile(latency.latencies, 99).toFixed(1)} ms`,
-    `target < 250 ms; max ${Math.max(...latency.latencies).toFixed(1)} ms; the emulator's own answer to the post: ` +
+    `target < 250 ms; the slowest ${slowest(latency)}; the emulator's own answer to the post: ` +
     `p50 ${percentile(latency.postMs, 50).toFixed(1)} ms`);
   row('latency', 'webhook mode: messages without their event', latency.missed,
     `target 0 (none within ${EVENT_TIMEOUT_MS / 1000} s); announced twice: ${latency.duplicates}; other message events: ${latency.unmatched}` +
