@@ -29,6 +29,8 @@ namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
+// How long to wait before accepting again after an accept failed (out of file descriptors).
+constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 constexpr auto kDrainGrace = std::chrono::seconds(5);
 // After refusing a request whose body is still arriving, the rest is read and discarded for a
 // while before the socket closes: closing with unread data makes the kernel send a reset, and
@@ -117,6 +119,8 @@ struct Server::Impl {
   std::string id_prefix;
   std::atomic<uint64_t> next_request{1};
   std::atomic<int> in_flight{0};
+  // When the last "cannot accept" warning was logged (the listener's coroutine only).
+  std::chrono::steady_clock::time_point last_accept_warning{};
   std::atomic<bool> stopping{false};
   std::atomic<int> free_large_slots{0};
   std::mutex mutex;
@@ -155,6 +159,31 @@ struct Server::Impl {
     stream.expires_after(kWriteTimeout);
     co_await bhttp::async_write_header(stream, serializer,
                                        asio::redirect_error(asio::use_awaitable, ec));
+    // A client that goes away is noticed by reading, not only when a later write fails (which can
+    // take a heartbeat or two): its stream and socket are let go of at once.
+    auto watcher_done = std::make_shared<asio::steady_timer>(stream.get_executor(),
+                                                             asio::steady_timer::time_point::max());
+    auto watcher_finished = std::make_shared<bool>(false);
+    if (!ec) {
+      asio::co_spawn(
+          stream.get_executor(),
+          [&socket = stream.socket(), body]() -> asio::awaitable<void> {
+            std::array<char, 256> scratch;
+            boost::system::error_code read_ec;
+            // Whatever a client sends on a stream's connection is ignored; its end ends the stream.
+            while (!read_ec) {
+              co_await socket.async_read_some(asio::buffer(scratch),
+                                              asio::redirect_error(asio::use_awaitable, read_ec));
+            }
+            body->Close();
+          },
+          [watcher_done, watcher_finished](const std::exception_ptr&) {
+            *watcher_finished = true;
+            watcher_done->cancel();
+          });
+    } else {
+      *watcher_finished = true;
+    }
     while (!ec) {
       std::optional<std::string> next = co_await body->Next();
       if (!next) break;
@@ -166,6 +195,13 @@ struct Server::Impl {
       stream.expires_after(kWriteTimeout);
       co_await asio::async_write(stream, bhttp::make_chunk_last(),
                                  asio::redirect_error(asio::use_awaitable, ec));
+    }
+    // The watcher refers to this connection's socket: it must be done before the socket goes.
+    boost::system::error_code cancel_ec;
+    stream.socket().cancel(cancel_ec);
+    if (!*watcher_finished) {
+      boost::system::error_code wait_ec;
+      co_await watcher_done->async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
     }
     // Counted as in flight again before it leaves the list, so Stop() never sees both at zero
     // early.
@@ -366,6 +402,15 @@ struct Server::Impl {
           co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (!acceptor.is_open()) co_return;
+        // Out of file descriptors (or memory) the next accept fails the same way at once: wait a
+        // little instead of spinning, so the connections already open keep being served.
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_accept_warning > std::chrono::seconds(10)) {
+          last_accept_warning = now;
+          log::warn("cannot accept connections: {}", ec.message());
+        }
+        asio::steady_timer pause(acceptor.get_executor(), kAcceptPause);
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
       asio::co_spawn(acceptor.get_executor(), Session(std::move(socket)), asio::detached);

@@ -176,6 +176,17 @@ TEST_F(StreamingTest, PushedChunksReachTheClientInOrder) {
   EXPECT_TRUE(PollUntil([&] { return ended_.load(); }));
 }
 
+TEST_F(StreamingTest, AClientThatGoesAwayEndsItsStreamAtOnceNotAtTheNextHeartbeat) {
+  StartStreaming(Quiet());  // no heartbeat for a minute: no write would find out
+  {
+    WireClient client(port());
+    Open(client);
+    ASSERT_TRUE(client.ReadUntil([](const std::string& text) { return BodyIs(text, "data: one\n\n"); }));
+  }  // the client closes its connection
+  EXPECT_TRUE(PollUntil([&] { return ended_.load(); }));
+  EXPECT_TRUE(stream()->closed());
+}
+
 TEST_F(StreamingTest, SilenceGetsAHeartbeatAfterTheInterval) {
   Stream::Options options;
   options.heartbeat = 300ms;
