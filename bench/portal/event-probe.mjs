@@ -9,6 +9,7 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { setTimeout as delay } from 'node:timers/promises';
+import { takeEvents } from '../../tests/lib/sse.mjs';
 
 const { portalPort, cookie, emulatorPort, adminToken, roomId, warmup, count, gapMs, timeoutMs } = workerData;
 const nonce = randomBytes(4).toString('hex');
@@ -49,23 +50,11 @@ function openStream() {
       let buffer = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event: ')) event.event = line.slice(7);
-            else if (line.startsWith('data: ')) {
-              try {
-                event.data = JSON.parse(line.slice(6));
-              } catch {
-                errors.push(`event data is not JSON: ${line.slice(0, 120)}`);
-              }
-            }
-          }
-          if (event.event) onEvent(event);
+        const taken = takeEvents(buffer + chunk);
+        buffer = taken.rest;
+        for (const event of taken.events) {
+          if (event.dataError) errors.push(`event data is not JSON: ${event.dataError}`);
+          else onEvent(event);
         }
       });
       resolve({ req, res, status: res.statusCode });

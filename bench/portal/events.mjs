@@ -18,12 +18,13 @@
 // portal that has held no stream yet.
 // Usage: node bench/portal/events.mjs PATH/TO/guest-portal PATH/TO/webex-emulator
 // Exits 0 unless something broke (a binary would not start, the set-up was refused, a send failed).
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import { statusField, openFiles, threadSampler } from './proc.mjs';
 
 const GUESTS = 1000; // distinct signed-in guests, one session each
 const IDLE_STREAMS = 10000; // ten per session
@@ -99,33 +100,6 @@ if (shellLimit.soft < ownLimit.soft) {
 process.env.GUEST_PORTAL = portalBinary;
 process.env.WEBEX_EMULATOR = process.argv[3];
 const { startWorld, stopAll, show, waitFor, openEvents, totalCalls } = await import('../../tests/lib/harness.mjs');
-
-// --- /proc ----------------------------------------------------------------------------------------
-
-function statusField(pid, name) {
-  const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${name}:\\s+(\\d+)`, 'm'));
-  return match ? Number(match[1]) : NaN;
-}
-
-function openFiles(pid) {
-  return readdirSync(`/proc/${pid}/fd`).length;
-}
-
-// Samples the thread count every 20 ms until stopped; returns the peak.
-function threadSampler(pid) {
-  let peak = statusField(pid, 'Threads');
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, statusField(pid, 'Threads'));
-    } catch {
-      // the process is gone; the run will report it
-    }
-  }, THREAD_SAMPLE_MS);
-  return () => {
-    clearInterval(timer);
-    return Math.max(peak, statusField(pid, 'Threads'));
-  };
-}
 
 const mb = (kb) => `${(kb / 1024).toFixed(1)} MB`;
 
@@ -324,7 +298,7 @@ async function webhookWorld() {
   const quietProbe = await stopQuiet();
   await sleep(1000);
   const before = { rss: statusField(pid, 'VmRSS'), threads: statusField(pid, 'Threads'), files: openFiles(pid) };
-  const stopThreads = threadSampler(pid);
+  const stopThreads = threadSampler(pid, THREAD_SAMPLE_MS);
   const streams = [];
   const openStarted = performance.now();
   let gaveUp = false;

@@ -12,8 +12,8 @@
 //      worker thread (probe.mjs) so that the load generator's own work does not delay it.
 // Usage: node bench/portal/runtime.mjs PATH/TO/guest-portal PATH/TO/webex-emulator
 // Exits 0 unless something broke (a binary would not start, the set-up was refused).
-import { readFileSync, readdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { statusField, threadTicks, threadSampler } from './proc.mjs';
 
 const CREATORS = 48;
 const CREATION_LATENCY_MS = 300;
@@ -35,27 +35,6 @@ process.env.GUEST_PORTAL = process.argv[2];
 process.env.WEBEX_EMULATOR = process.argv[3];
 const { startWorld, stopAll, show, guestSignInRaw } = await import('../../tests/lib/harness.mjs');
 
-// --- /proc ----------------------------------------------------------------------------------------
-
-function statusField(pid, name) {
-  const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${name}:\\s+(\\d+)`, 'm'));
-  return match ? Number(match[1]) : NaN;
-}
-
-// CPU ticks (utime + stime) per thread id.
-function threadTicks(pid) {
-  const ticks = new Map();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks.set(tid, Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return ticks;
-}
-
 // The busiest thread's share of the CPU the whole process used between two samples.
 function busiestShare(before, after) {
   let total = 0;
@@ -66,22 +45,6 @@ function busiestShare(before, after) {
     busiest = Math.max(busiest, used);
   }
   return { share: total > 0 ? busiest / total : NaN, totalTicks: total };
-}
-
-// Samples the thread count every 20 ms until stopped; resolves with the peak.
-function threadSampler(pid) {
-  let peak = statusField(pid, 'Threads');
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, statusField(pid, 'Threads'));
-    } catch {
-      // the process is gone; the run will report it
-    }
-  }, THREAD_SAMPLE_MS);
-  return () => {
-    clearInterval(timer);
-    return Math.max(peak, statusField(pid, 'Threads'));
-  };
 }
 
 // --- a probing client -----------------------------------------------------------------------------
@@ -155,7 +118,7 @@ async function main() {
   //    guest i asks for a space with guest i+r (mod 48), so every request creates a new space.
   await emulator.configure({ latencyMs: CREATION_LATENCY_MS });
   stopProbe = roomProbe(prober);
-  const stopThreads = threadSampler(pid);
+  const stopThreads = threadSampler(pid, THREAD_SAMPLE_MS);
   const roundMs = [];
   const creations = [];
   for (let round = 1; round <= CREATION_ROUNDS; round++) {

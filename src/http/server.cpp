@@ -151,14 +151,18 @@ struct Server::Impl {
       registered = streams.insert(streams.end(), body);
     }
     if (stopping.load()) body->Shutdown();
-    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(response.status), version};
-    for (const auto& [name, value] : response.headers.All()) res.insert(name, value);
-    res.keep_alive(false);
-    res.chunked(true);
-    bhttp::response_serializer<bhttp::empty_body> serializer(res);
-    stream.expires_after(kWriteTimeout);
-    co_await bhttp::async_write_header(stream, serializer,
-                                       asio::redirect_error(asio::use_awaitable, ec));
+    {
+      // Gone once written: a stream may live for hours.
+      bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(response.status), version};
+      for (const auto& [name, value] : response.headers.All()) res.insert(name, value);
+      res.keep_alive(false);
+      res.chunked(true);
+      bhttp::response_serializer<bhttp::empty_body> serializer(res);
+      stream.expires_after(kWriteTimeout);
+      co_await bhttp::async_write_header(stream, serializer,
+                                         asio::redirect_error(asio::use_awaitable, ec));
+    }
+    response.headers = Headers();
     // A client that goes away is noticed by reading, not only when a later write fails (which can
     // take a heartbeat or two): its stream and socket are let go of at once.
     auto watcher_done = std::make_shared<asio::steady_timer>(stream.get_executor(),
@@ -346,6 +350,8 @@ struct Server::Impl {
       unsigned version = raw.version();
       bool keep_alive = raw.keep_alive();
       Request request = ToRequest(raw, remote);
+      // The parsed message (its header fields) is not needed again; a stream may live for hours.
+      (void)parser.release();
       request.request_id = id_prefix + std::to_string(next_request.fetch_add(1));
       bool head = request.method == "HEAD";
       auto started = std::chrono::steady_clock::now();
@@ -358,8 +364,14 @@ struct Server::Impl {
       int status = response.status;
       keep_alive = keep_alive && !stopping.load() && !response.stream;
       if (response.stream && !head) {
-        // A stream may last for hours: it does not hold up a graceful stop.
+        // A stream may last for hours: it does not hold up a graceful stop, and it keeps only what
+        // it needs (the method and path, for the access line).
         --in_flight;
+        request.headers = Headers();
+        request.body = std::string();
+        request.path_params.clear();
+        buffer.consume(buffer.size());
+        buffer.shrink_to_fit();
         co_await WriteStream(stream, response, version, ec);
       } else {
         co_await WriteResponse(stream, response, version, keep_alive, head, ec);

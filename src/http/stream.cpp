@@ -14,14 +14,14 @@ bool Stream::Push(std::string chunk) {
   {
     std::lock_guard lock(mutex_);
     if (closed_) return false;
-    if (queued_bytes_ + chunk.size() > options_.max_queued_bytes) {
+    if (queue_.size() + chunk.size() > options_.max_queued_bytes) {
       closed_ = true;
       overflowed_ = true;
-      queue_.clear();
-      queued_bytes_ = 0;
+      std::string().swap(queue_);
+    } else if (queue_.empty()) {
+      queue_ = std::move(chunk);
     } else {
-      queued_bytes_ += chunk.size();
-      queue_.push_back(std::move(chunk));
+      queue_ += chunk;
     }
   }
   Notify();
@@ -42,10 +42,7 @@ void Stream::Shutdown() {
   {
     std::lock_guard lock(mutex_);
     if (closed_) return;
-    if (!options_.farewell.empty()) {
-      queued_bytes_ += options_.farewell.size();
-      queue_.push_back(options_.farewell);
-    }
+    queue_ += options_.farewell;
     closed_ = true;
   }
   Notify();
@@ -88,10 +85,7 @@ asio::awaitable<std::optional<std::string>> Stream::Next() {
       std::lock_guard lock(mutex_);
       if (!queue_.empty()) {
         std::string out;
-        out.reserve(queued_bytes_);
-        for (auto& chunk : queue_) out += chunk;
-        queue_.clear();
-        queued_bytes_ = 0;
+        out.swap(queue_);
         co_return out;
       }
       if (closed_) co_return std::nullopt;

@@ -11,7 +11,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -62,8 +61,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
   Options options_;
   mutable std::mutex mutex_;
-  std::deque<std::string> queue_;
-  std::size_t queued_bytes_ = 0;
+  // Chunks waiting to be written, concatenated (the server writes them in one go anyway).
+  std::string queue_;
   bool closed_ = false;
   bool overflowed_ = false;
   std::function<void()> on_end_;

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { takeEvents } from './sse.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -667,20 +668,10 @@ export function openEvents(portal, cookie, { lastEventId } = {}) {
       res.setEncoding('utf8');
       res.on('data', (chunk) => {
         stream.body += chunk.length < 65536 ? chunk : '';
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) stream.comments += 1;
-            else if (line.startsWith('id: ')) event.id = line.slice(4);
-            else if (line.startsWith('event: ')) event.event = line.slice(7);
-            else if (line.startsWith('data: ')) event.data = JSON.parse(line.slice(6));
-          }
-          if (event.event) stream.events.push(event);
-        }
+        const taken = takeEvents(buffer + chunk);
+        buffer = taken.rest;
+        stream.comments += taken.comments;
+        stream.events.push(...taken.events);
       });
       res.on('end', () => {
         stream.ended = true;
