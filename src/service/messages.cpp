@@ -200,12 +200,14 @@ webex::Task<MessageView> Messages::Send(SendRequest request) {
                        static_cast<int64_t>(outgoing.upload->bytes.size())};
   }
   const std::string room_id = space->webex_room_id;
-  ++sending_[room_id];
+  ++(*sending_)[room_id];
+  // Holds the map by a shared copy: a frame still suspended at shutdown is destroyed with the event
+  // loop, after the services.
   struct Done {
-    std::unordered_map<std::string, int>& sending;
-    const std::string& room;
+    std::shared_ptr<std::unordered_map<std::string, int>> sending;
+    std::string room;
     ~Done() {
-      if (--sending[room] == 0) sending.erase(room);
+      if (--(*sending)[room] == 0) sending->erase(room);
     }
   } done{sending_, room_id};
   auto sent = co_await webex_.SendMessage(*token, room_id, std::move(outgoing), deadline);
@@ -289,12 +291,12 @@ webex::Task<bool> Messages::Learn(std::string webex_room_id, std::string message
     co_return tl::unexpected(space.error());
   }
   if (space->closed_at) co_return false;
-  if (sending_.contains(webex_room_id)) {
+  if (sending_->contains(webex_room_id)) {
     // Perhaps the echo of a message being sent through the portal right now: once the send is
     // recorded, the message is known and needs no Webex call.
     asio::steady_timer timer(co_await asio::this_coro::executor);
     const auto give_up = std::chrono::steady_clock::now() + kEchoWait;
-    while (sending_.contains(webex_room_id) && std::chrono::steady_clock::now() < give_up) {
+    while (sending_->contains(webex_room_id) && std::chrono::steady_clock::now() < give_up) {
       timer.expires_after(std::chrono::milliseconds(10));
       co_await timer.async_wait(asio::use_awaitable);
     }

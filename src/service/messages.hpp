@@ -12,6 +12,7 @@
 #include <utility>  // Asio 1.74 needs it before its own headers.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -131,7 +132,8 @@ class Messages {
   int64_t max_file_bytes_;
   // Sends in flight per Webex room (loop only): Learn waits for them, so that the webhook echo of a
   // message the portal is sending costs no Webex call.
-  std::unordered_map<std::string, int> sending_;
+  std::shared_ptr<std::unordered_map<std::string, int>> sending_ =
+      std::make_shared<std::unordered_map<std::string, int>>();
   static constexpr std::chrono::seconds kEchoWait{5};
   // Names of Webex people who are not guests (staff, the AppAdmin); loop only, bounded.
   std::unordered_map<std::string, std::string> people_;
