@@ -25,6 +25,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { statusField, openFiles, threadSampler } from './proc.mjs';
+import { roomProbe as probeRooms, percentile } from './room-probe.mjs';
 
 const GUESTS = 1000; // distinct signed-in guests, one session each
 const IDLE_STREAMS = 10000; // ten per session
@@ -179,21 +180,9 @@ function runWorker(file, workerData) {
   return { worker, result };
 }
 
-// Another guest's GET /api/v1/rooms every ~10 ms from a worker thread (probe.mjs), until stopped.
+// Another guest's GET /api/v1/rooms every ~10 ms from a worker thread, until stopped.
 function roomProbe(portal, client) {
-  const { worker, result } = runWorker('./probe.mjs', { port: portal.port, path: '/api/v1/rooms', cookie: cookieHeader(client), everyMs: PROBE_EVERY_MS });
-  return async () => {
-    worker.postMessage('stop');
-    const r = await result;
-    await worker.terminate();
-    return r;
-  };
-}
-
-function percentile(values, p) {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+  return probeRooms(portal.port, cookieHeader(client), PROBE_EVERY_MS);
 }
 
 // The three slowest latencies and when their messages were posted (seconds into the run): periodic

@@ -12,7 +12,7 @@
 //      worker thread (probe.mjs) so that the load generator's own work does not delay it.
 // Usage: node bench/portal/runtime.mjs PATH/TO/guest-portal PATH/TO/webex-emulator
 // Exits 0 unless something broke (a binary would not start, the set-up was refused).
-import { Worker } from 'node:worker_threads';
+import { roomProbe as probeRooms, percentile } from './room-probe.mjs';
 import { statusField, threadTicks, threadSampler } from './proc.mjs';
 
 const CREATORS = 48;
@@ -49,28 +49,8 @@ function busiestShare(before, after) {
 
 // --- a probing client -----------------------------------------------------------------------------
 
-// Another guest's GET /api/v1/rooms, one at a time every ~10 ms from a worker thread (probe.mjs),
-// until stopped; resolves with the latencies and any non-200 answers.
 function roomProbe(client) {
-  const worker = new Worker(new URL('./probe.mjs', import.meta.url), {
-    workerData: { port: client.portal.port, path: '/api/v1/rooms', cookie: client.cookie.includes('=') ? client.cookie : `gp_session=${client.cookie}`, everyMs: PROBE_EVERY_MS },
-  });
-  const result = new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-  return async () => {
-    worker.postMessage('stop');
-    const r = await result;
-    await worker.terminate();
-    return r;
-  };
-}
-
-function percentile(values, p) {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+  return probeRooms(client.portal.port, client.cookie, PROBE_EVERY_MS);
 }
 
 const rows = [];
