@@ -77,7 +77,9 @@ struct SpaceFile {
 // Webex work that a committed change implies, kept until the reconciler has done it. Closing a space
 // queues kRemoveMembership for each guest member; a room whose space did not come to be gets
 // kDeleteRoom.
-enum class JobKind { kRemoveMembership, kDeleteRoom };
+// Ending a meeting lease queues kRemoveMembership for the people the lease added (the host in a guests'
+// space, the guests in a pool space) and kEndMeeting for its ad hoc meeting, each with the lease's id.
+enum class JobKind { kRemoveMembership, kDeleteRoom, kEndMeeting };
 
 struct WebexJob {
   int64_t id = 0;  // assigned when queued
@@ -86,6 +88,9 @@ struct WebexJob {
   std::string person_id;      // kRemoveMembership: the Webex person to remove
   std::string membership_id;  // kRemoveMembership: when known (else found by listing the room)
   std::string space_id;       // the portal space it came from, if any (for the audit log)
+  std::string lease_id;       // the meeting lease whose end queued it, if any
+  std::string host_id;        // kEndMeeting: the pool host whose token ends the meeting
+  std::string meeting_id;     // kEndMeeting: the Webex meeting
   int attempts = 0;           // failed attempts so far
   int64_t next_attempt_at = 0;
   int64_t claimed_until = 0;  // a claimed job is not handed out again before this
@@ -141,8 +146,67 @@ struct GuestTokenRecord {
 struct OAuthStateRecord {
   std::string state;
   std::string code_verifier;
+  // What the sign-in is for: empty for an administrator, "host:<hostId>" for a pool host connecting.
+  std::string purpose;
   int64_t created_at = 0;
   int64_t expires_at = 0;
+};
+
+// A meeting host of the pool (SPEC §4.6): a licensed person whose tokens create ad hoc meetings
+// (kPerson), or a space owned by a licensed user, lent whole in space-pool mode (kSpace).
+enum class HostKind { kPerson, kSpace };
+
+// A lease of a host by a space. kStarting while the Webex calls that set the meeting up run, kLive
+// once it is set up, kEnding from the moment it ended until the Webex work its end queued is done;
+// the host is free again when the row is gone.
+enum class LeaseState { kStarting, kLive, kEnding };
+
+struct LeaseRecord {
+  std::string id;
+  std::string host_id;
+  std::string space_id;
+  std::string mode;  // "adhoc" | "space-pool"
+  LeaseState state = LeaseState::kStarting;
+  // What the API returns to join (the meeting object of SPEC §5), once live; adhoc only.
+  std::string meeting_json;
+  std::string webex_meeting_id;
+  // adhoc: the Webex membership of the host that this lease added to the space (empty: none added).
+  std::string host_membership_id;
+  // space-pool: the Webex person ids this lease added to the pool space.
+  std::vector<std::string> added_person_ids;
+  int64_t created_at = 0;
+  int64_t expires_at = 0;  // the lease ends by itself when no heartbeat came before this
+  int64_t ended_at = 0;    // kEnding: when it ended
+  std::string end_reason;  // kEnding: "ended" (Webex), "deleted", "timeout", "failed", "host_removed", ...
+};
+
+struct HostRecord {
+  std::string id;
+  HostKind kind = HostKind::kPerson;
+  std::string email;            // kPerson: lowercased
+  std::string display_name;     // kPerson: from Webex once connected; kSpace: the space's title if known
+  std::string webex_person_id;  // kPerson: once connected
+  std::string webex_room_id;    // kSpace: the pool space
+  // kPerson: random, part of the connect link; a connect link without it is refused.
+  std::string connect_key;
+  std::string access_token_enc;  // kPerson: opaque ciphertext bytes, empty until connected
+  int64_t access_expires_at = 0;
+  std::string refresh_token_enc;
+  int64_t refresh_expires_at = 0;
+  int64_t last_leased_at = 0;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  // ListHosts and GetHost only: the lease holding the host, in any state. Not stored with the host.
+  std::optional<LeaseRecord> lease;
+
+  // A kSpace host is always ready; a kPerson host once its tokens are stored.
+  bool connected() const { return kind == HostKind::kSpace || !access_token_enc.empty(); }
+};
+
+struct PoolStats {
+  int64_t free = 0;       // connected hosts that no lease holds
+  int64_t leased = 0;     // hosts held by a lease in any state
+  int64_t exhausted = 0;  // how many times TakeLease found no free host, ever
 };
 
 struct AuditRecord {

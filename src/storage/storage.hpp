@@ -126,6 +126,8 @@ class Storage {
   // claimed until now + lease_seconds, so that two workers (or two processes) never get the same job.
   virtual Result<int64_t> QueueWebexJob(const WebexJob& job) = 0;
   virtual Result<std::vector<WebexJob>> ClaimWebexJobs(int64_t now, int64_t lease_seconds, int limit) = 0;
+  // Removes the job; when it was the last job of a kEnding lease, the lease row goes too, in the same
+  // transaction (its host is free again).
   virtual Result<void> CompleteWebexJob(int64_t id) = 0;
   // Drops every claim, so that jobs claimed by a process that died are handed out at once. Jobs are
   // safe to do twice (a removal or deletion already done counts as done), so this is safe even
@@ -135,6 +137,44 @@ class Storage {
   virtual Result<void> RetryWebexJob(int64_t id, int64_t next_attempt_at, const std::string& error) = 0;
   // Every queued job, claimed or not, oldest first (for tests, `check` and the reconciler's backlog).
   virtual Result<std::vector<WebexJob>> ListWebexJobs() = 0;
+
+  // Meeting hosts (the pool). kConflict for a second host with the same email or space.
+  virtual Result<void> CreateHost(const HostRecord& host) = 0;
+  virtual Result<HostRecord> GetHost(const std::string& id) = 0;
+  // Ordered by kind (persons first), then email or space id.
+  virtual Result<std::vector<HostRecord>> ListHosts() = 0;
+  // Stores a connected person's identity and tokens (the *_enc, *_expires_at, webex_person_id and
+  // display_name fields of `host`, matched by id). kNotFound when the host is gone.
+  virtual Result<void> SaveHostTokens(const HostRecord& host) = 0;
+  // kConflict (and nothing changes) while any lease row holds the host.
+  virtual Result<void> DeleteHost(const std::string& id) = 0;
+  virtual Result<PoolStats> GetPoolStats() = 0;
+
+  // Meeting leases. TakeLease, in one transaction: when the space of `lease` already has a lease that is
+  // kStarting or kLive, returns that one unchanged; otherwise picks the connected host of `kind` that no
+  // lease holds and was leased least recently, stores `lease` with that host_id (state kStarting), sets
+  // the host's last_leased_at to lease.created_at and returns the stored row. No free host: counts one
+  // exhaustion and fails with kUnavailable, reason "pool_exhausted". A host is never held by two rows.
+  virtual Result<LeaseRecord> TakeLease(const LeaseRecord& lease, HostKind kind) = 0;
+  virtual Result<LeaseRecord> GetLease(const std::string& id) = 0;
+  // The kStarting or kLive lease of the space; kNotFound when there is none.
+  virtual Result<LeaseRecord> GetSpaceLease(const std::string& space_id) = 0;
+  // Every lease row, oldest first.
+  virtual Result<std::vector<LeaseRecord>> ListLeases() = 0;
+  // Records the progress of a kStarting lease (host_membership_id, added_person_ids), so that an end
+  // after a crash knows what to undo. kNotFound unless the lease is kStarting.
+  virtual Result<void> SaveLeaseProgress(const LeaseRecord& lease) = 0;
+  // kStarting -> kLive with meeting_json, webex_meeting_id and expires_at from `lease`; false (and
+  // nothing changes) when the lease is no longer kStarting (it ended meanwhile).
+  virtual Result<bool> SetLeaseLive(const LeaseRecord& lease) = 0;
+  // Moves expires_at of a kLive lease forward (never back); kNotFound unless it is kLive.
+  virtual Result<LeaseRecord> RenewLease(const std::string& id, int64_t expires_at) = 0;
+  // Ends a kStarting or kLive lease, once: in one transaction it becomes kEnding (ended_at, end_reason)
+  // and `jobs` are queued with its id as lease_id; with no jobs the row goes at once and the host is
+  // free. Returns the lease as it was when this call ended it, or nullopt when it had ended already
+  // (or never existed).
+  virtual Result<std::optional<LeaseRecord>> EndLease(const std::string& id, const std::string& reason, int64_t at,
+                                                      const std::vector<WebexJob>& jobs) = 0;
 
   // Sessions. GetSession returns expired sessions too: the caller decides with its clock.
   virtual Result<void> CreateSession(const SessionRecord& session) = 0;
