@@ -57,7 +57,7 @@ Meetings::Meetings(storage::Storage& storage, webex::Api& webex, AppAdmin& app_a
       notices_(notices),
       audit_(audit),
       clock_(std::move(clock)),
-      options_(std::move(options)) {}
+      options_(options) {}
 
 Result<storage::SpaceRecord> Meetings::SpaceFor(const std::string& guest_id, const std::string& space_id) {
   auto space = storage_.GetSpace(space_id);
