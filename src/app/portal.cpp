@@ -319,7 +319,14 @@ Result<void> Portal::Start() {
   const int64_t sweep_seconds =
       std::clamp<int64_t>(std::min<int64_t>(p.config.meeting_lease_timeout / 4, p.config.poll_interval), 1, 10);
   p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "meeting leases", seconds(sweep_seconds),
-                                                   [&p]() -> asio::awaitable<void> { co_await p.meetings->Sweep(); }));
+                                                   [&p, recovered = false]() mutable -> asio::awaitable<void> {
+    // One server per database (SQLite): a lease still starting was left by a stopped process.
+    if (!recovered) {
+      recovered = true;
+      co_await p.meetings->Recover();
+    }
+    co_await p.meetings->Sweep();
+  }));
   p.meetings->SetOnQueued(wake);
   p.notifier->SetOnMeetingEnded(
       [&p](std::string meeting_id) -> asio::awaitable<void> { co_await p.meetings->MeetingEnded(std::move(meeting_id)); });

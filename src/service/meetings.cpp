@@ -296,7 +296,10 @@ std::vector<storage::WebexJob> Meetings::ReturnJobs(const LeaseRecord& lease, in
     if (space) end.room_id = space->webex_room_id;
     jobs.push_back(std::move(end));
   }
-  if (!lease.host_membership_id.empty() && host && space) {
+  // A pool host belongs in a guests' space only while a lease holds it there: the host leaves whether
+  // or not this lease recorded adding it (its answer may have been lost to a crash), found by person
+  // when the membership id is not known.
+  if (host && host->kind == storage::HostKind::kPerson && !host->webex_person_id.empty() && space) {
     auto remove = job(storage::JobKind::kRemoveMembership);
     remove.room_id = space->webex_room_id;
     remove.person_id = host->webex_person_id;
@@ -355,6 +358,17 @@ asio::awaitable<void> Meetings::SpacesClosed(std::vector<std::string> space_ids)
   for (const auto& space_id : space_ids) {
     auto lease = storage_.GetSpaceLease(space_id);
     if (lease) co_await Finish(lease->id, "closed");
+  }
+}
+
+asio::awaitable<void> Meetings::Recover() {
+  auto leases = storage_.ListLeases();
+  if (!leases) co_return;
+  for (const auto& lease : *leases) {
+    if (lease.state == LeaseState::kStarting && !starting_.contains(lease.id)) {
+      log::info("meeting lease {} was being set up by a stopped process; it is given back", lease.id);
+      co_await Finish(lease.id, "failed");
+    }
   }
 }
 

@@ -81,6 +81,10 @@ class Meetings {
   // has ended. Runs at start too, which reconciles the leases that survived a restart.
   boost::asio::awaitable<void> Sweep();
 
+  // At start, with one server per database: ends the leases a stopped process left starting (none is
+  // being set up now), so that their hosts come back without waiting for stale_start_seconds.
+  boost::asio::awaitable<void> Recover();
+
   // Called after an end queued Webex work (set by the composition root to wake the Reconciler).
   void SetOnQueued(std::function<void()> on_queued) { on_queued_ = std::move(on_queued); }
 

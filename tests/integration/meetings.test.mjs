@@ -231,6 +231,36 @@ test('a host whose meeting Webex refuses is given back, not left leased', async 
   assert.equal((await liveMeetings()).length, 0);
 });
 
+test('a space that closes (its pair revoked) ends its meeting and gives the host back', async () => {
+  const streamC = await events(c);
+  const started = await c.post(meetingPath(ac));
+  assert.equal(started.status, 200, show(started));
+  await world.setPairs([[A.id, B.id]]);
+  const ended = await streamC.waitFor((e) => e.event === 'meeting.ended' && e.data.leaseId === started.json.leaseId,
+    10000, 'meeting.ended after the revoke');
+  assert.equal(ended.data.reason, 'closed');
+  await waitFor(async () => (await liveMeetings()).length === 0, 10000, 'the Webex meeting to end');
+  await poolWhole(ac);
+});
+
+test('a lease killed while it was being set up is given back at the restart, host out of the space', async () => {
+  // Each Webex call takes 800 ms: the kill lands while the host is being added.
+  await world.emulator.configure({ latencyMs: 800 });
+  const pending = a.post(meetingPath(ab)).catch(() => 'no answer');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await killPortal(world.portal);
+  assert.equal(await pending, 'no answer');
+  await new Promise((resolve) => setTimeout(resolve, 1000));  // the add completes in Webex meanwhile
+  await world.emulator.resetFaults();
+  const next = await restartPortal(world.portal);
+  portals.push(next);
+  world.portal = next;
+  for (const client of [world.admin, a, b, c]) client.portal = next;
+  await poolWhole(ab);
+  assert.equal((await a.get(meetingPath(ab))).status, 404);
+  assert.equal((await liveMeetings()).length, 0);
+});
+
 test('a live lease survives kill -9 and still ends correctly after the restart', async () => {
   const started = await a.post(meetingPath(ab));
   assert.equal(started.status, 200, show(started));

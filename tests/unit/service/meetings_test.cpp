@@ -193,8 +193,28 @@ TEST_F(MeetingsTest, ALeaseLeftStartingByADeadProcessIsEndedAfterAMinute) {
   EXPECT_EQ(Stats().leased, 1) << "a lease still within its start-up time was ended";
   Advance(61);
   Run(meetings_->Sweep());
+  // The host leaves the space (it may have been added before the process died), then is free.
+  EXPECT_EQ(Stats().leased, 1);
+  Reconcile();
   EXPECT_EQ(Stats().free, 1);
   EXPECT_TRUE(Run(meetings_->Start(ann_.id, space_.id)));
+}
+
+TEST_F(MeetingsTest, AtStartALeaseLeftStartingIsGivenBackAtOnceAndItsHostLeavesTheSpace) {
+  storage::LeaseRecord stale;
+  stale.id = "lease-stale";
+  stale.space_id = space_.id;
+  stale.mode = "adhoc";
+  stale.created_at = Now();
+  stale.expires_at = Now() + kTimeout;
+  ASSERT_TRUE(storage_->TakeLease(stale, storage::HostKind::kPerson));
+  // The add reached Webex; its answer was lost with the process.
+  ASSERT_TRUE(Run(webex_->AddMembership(kAdminAccess, space_.webex_room_id, kHostPerson,
+                                        webex::DeadlineIn(std::chrono::seconds(5)))));
+  Run(meetings_->Recover());
+  Reconcile();
+  EXPECT_FALSE(webex_->MembersOf(space_.webex_room_id).contains(kHostPerson));
+  EXPECT_EQ(Stats().free, 1);
 }
 
 }  // namespace
