@@ -94,7 +94,8 @@ async function connectHost(connectUrl, email) {
 
 before(async () => {
   requireBinaries();
-  world = await startWorld({ portalExtra: { POLL_INTERVAL: '1' } });
+  // A short lease, so pages renew it every 3 s and a page that stops renewing shows within the test.
+  world = await startWorld({ portalExtra: { POLL_INTERVAL: '1', MEETING_LEASE_TIMEOUT: '9' } });
   await world.emulator.person(HOST.displayName, HOST.email, true);
   for (const guest of [A, B, C]) Object.assign(guest, await world.createGuest(guest.username, guest.displayName, guest.password));
   await world.setPairs([[A.id, B.id], [A.id, C.id]]);
@@ -200,8 +201,34 @@ describe('meetings in the browser', () => {
     assertAllClean();
   });
 
+  test('the pages keep the meeting alive past the lease timeout with their heartbeats', async () => {
+    const before = await clientA.get(`/api/v1/rooms/${roomId}/meeting`);
+    assert.equal(before.status, 200, show(before));
+    let beats = 0;
+    const count = (r) => {
+      if (r.url().endsWith(`/api/v1/rooms/${roomId}/meeting/heartbeat`)) beats += 1;
+    };
+    pageA.on('request', count);
+    // Longer than MEETING_LEASE_TIMEOUT: only A's heartbeats keep the lease.
+    await pageA.waitForTimeout(10000);
+    pageA.off('request', count);
+    assert.ok(beats >= 3, `A's page sent ${beats} heartbeats in 10 s for a 9 s lease`);
+    const after = await clientA.get(`/api/v1/rooms/${roomId}/meeting`);
+    assert.equal(after.status, 200, `the meeting ended while A's page held it: ${show(after)}`);
+    assert.equal(after.json.leaseId, before.json.leaseId);
+    assert.ok(Date.parse(after.json.expiresAt) > Date.parse(before.json.expiresAt), 'the heartbeats did not move the expiry');
+    assertAllClean();
+  });
+
   test('B joins the same meeting; the console shows the host lent and will not remove it', async () => {
-    await pageB.getByRole('button', { name: 'Join meeting' }).click();
+    const live = await clientA.get(`/api/v1/rooms/${roomId}/meeting`);
+    assert.equal(live.status, 200, show(live));
+    const [joined] = await Promise.all([
+      pageB.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/api/v1/rooms/${roomId}/meeting`)),
+      pageB.getByRole('button', { name: 'Join meeting' }).click(),
+    ]);
+    assert.equal(joined.status(), 200);
+    assert.equal((await joined.json()).leaseId, live.json.leaseId, 'B joined another meeting than A\'s');
     await pageB.getByRole('button', { name: 'End meeting' }).waitFor();
     assert.match(await pageB.locator('#meeting-live').textContent(), /You joined the meeting/);
     assert.equal(await pageB.locator('#meeting-demo').isVisible(), true);
@@ -263,7 +290,7 @@ describe('meetings in the browser', () => {
     pageB.on('request', (r) => {
       if (r.url().endsWith('/meeting/heartbeat')) beats += 1;
     });
-    await pageB.waitForTimeout(1500);
+    await pageB.waitForTimeout(4000);
     assert.equal(beats, 0, 'B\'s page sent a heartbeat after the meeting ended');
     await screenshot(pageB, 'meetings-b-ended');
 

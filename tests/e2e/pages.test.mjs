@@ -705,7 +705,10 @@ describe('meetings', () => {
     const script = {
       meeting: null,
       leaseSeconds: 4.5,
-      post: [error(503, 'pool_exhausted', 'Every meeting host is busy right now.', { 'Retry-After': '120' })],
+      post: [
+        error(503, 'pool_exhausted', 'Every meeting host is busy right now.', { 'Retry-After': '120' }),
+        error(503, 'pool_exhausted', 'All hosts are busy. Please try again in 30 seconds.', { 'Retry-After': '30' }),
+      ],
       newLease: () => ({ leaseId: 'l-1', mode: 'adhoc', startedAt: new Date().toISOString(), expiresAt: inSeconds(4.5), mediaAvailable: false,
         meeting: { id: 'm-1', meetingNumber: '123456789', webLink: 'https://example.webex.com/meet/x' } }),
     };
@@ -722,6 +725,9 @@ describe('meetings', () => {
     await page.getByRole('button', { name: 'Start meeting' }).click();
     await page.locator('#meeting-error').getByText('Every meeting host is busy right now. Please try again in 2 minutes.').waitFor();
     assert.equal(await page.locator('#meeting-error').getAttribute('role'), 'alert');
+    // A message that already says when is shown as it is.
+    await page.getByRole('button', { name: 'Start meeting' }).click();
+    await until(async () => (await page.locator('#meeting-error').textContent()) === 'All hosts are busy. Please try again in 30 seconds.', 'the portal\'s own words');
     assert.equal(await state.textContent(), 'No meeting in this space.');
     await assertAccessible(page, 'meeting panel with the pool exhausted');
 
@@ -759,7 +765,7 @@ describe('meetings', () => {
 
     // Someone else starts one: Join, said out loud; a meeting in another space is a toast.
     script.meeting = { ...script.newLease(), leaseId: 'l-2' };
-    pushEvent('meeting.started', { roomId: 'r-1', leaseId: 'l-2', startedByName: 'Ben' });
+    pushEvent('meeting.started', { roomId: 'r-1', leaseId: 'l-2', startedBy: 'g-b' });
     await page.getByRole('button', { name: 'Join meeting' }).waitFor();
     await live.getByText('Ben started a meeting in this space.').waitFor();
     assert.match(await state.textContent(), /started by Ben\.$/);
@@ -986,9 +992,11 @@ describe('meetings', () => {
     assert.match(await page.locator('#hosts-mode').textContent(), /^Mode: space pool/);
     assert.equal(await email.isHidden(), true);
     await page.getByLabel('Webex space id').fill('Y2lzY29zcGFyazovL3VzL1JPT00vcG9vbA');
+    await page.getByLabel('Name (optional)').fill('Pool space 1');
     await page.getByRole('button', { name: 'Add host' }).click();
     await page.locator('#add-host-status').getByText('Added Pool space 1.').waitFor();
-    assert.deepEqual(JSON.parse(calls.filter((c) => c.key === 'POST /api/v1/hosts').at(-1).body), { spaceId: 'Y2lzY29zcGFyazovL3VzL1JPT00vcG9vbA' });
+    assert.deepEqual(JSON.parse(calls.filter((c) => c.key === 'POST /api/v1/hosts').at(-1).body),
+      { spaceId: 'Y2lzY29zcGFyazovL3VzL1JPT00vcG9vbA', title: 'Pool space 1' });
     assert.equal(await stateOf('h-space'), 'Free');
     await assertAccessible(page, 'admin console, meeting hosts in space-pool mode');
     ctx.assertClean();

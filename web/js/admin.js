@@ -498,6 +498,7 @@ function renderHosts() {
   const spacePool = mode === 'space-pool';
   byId('add-host-email-field').hidden = spacePool;
   byId('add-host-space-field').hidden = !spacePool;
+  byId('add-host-title-field').hidden = !spacePool;
 }
 
 async function loadHosts() {
@@ -597,8 +598,12 @@ function wireHosts() {
     }
     await busy(button, async () => {
       try {
-        const host = await api('POST', '/api/v1/hosts', { body: spacePool ? { spaceId: value } : { email: value } });
+        const title = byId('new-host-title').value.trim();
+        let body = { email: value };
+        if (spacePool) body = title ? { spaceId: value, title } : { spaceId: value };
+        const host = await api('POST', '/api/v1/hosts', { body });
         input.value = '';
+        byId('new-host-title').value = '';
         await loadHosts();
         const next = host && !host.connected ? ' Copy its connect link from the table and send it to them.' : '';
         announce(status, `Added ${host ? hostName(host) : value}.${next}`, 'success');

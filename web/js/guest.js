@@ -271,22 +271,23 @@ function onMessageCreated(data) {
   });
 }
 
-// The name of who started a meeting, when the event carries it.
-function starterName(data) {
-  for (const key of ['startedByName', 'senderName', 'displayName']) {
-    if (typeof data[key] === 'string' && data[key]) return data[key];
-  }
-  return '';
+// The name of who started a meeting, when the event says (by name, or by guest id among the
+// space's members).
+function starterName(data, room) {
+  if (typeof data.startedByName === 'string' && data.startedByName) return data.startedByName;
+  const members = room && Array.isArray(room.members) ? room.members : [];
+  const member = typeof data.startedBy === 'string' ? members.find((m) => m.id === data.startedBy) : null;
+  return member && member.displayName ? member.displayName : '';
 }
 
 function onMeetingStarted(data) {
   if (typeof data.roomId !== 'string') return;
-  const who = starterName(data);
+  const room = state.rooms.find((r) => r.id === data.roomId);
+  const who = starterName(data, room);
   if (data.roomId === openRoomId()) {
     meetingStarted(data, who);
     return;
   }
-  const room = state.rooms.find((r) => r.id === data.roomId);
   if (!room) {
     reloadRooms();
     return;

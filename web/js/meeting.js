@@ -19,6 +19,7 @@ const mt = {
   generation: 0, // moves on when another space opens; late replies for the old one are dropped
   lease: null, // the live meeting of the open space as the portal last described it
   joined: false, // this page holds the meeting: it sends heartbeats (and has media, when available)
+  starting: false, // a Start or Join is waiting for the portal, whose answer settles the panel
   startedBy: '', // who started it, when an event said so
   beatTimer: null,
   media: null, // {webex, meeting, streams} while the SDK is in use
@@ -299,7 +300,10 @@ function startError(error, joining) {
   const what = joining ? 'You could not join the meeting' : 'The meeting could not be started';
   if (!(error instanceof ApiError)) return `${what}. Please try again.`;
   const said = /[.!?]$/.test(error.message) ? error.message : `${error.message}.`;
-  if (error.code === 'pool_exhausted') return `${said} Please try again ${describeWait(error.retryAfter)}.`;
+  // The portal's own words, with when to try again unless they already say it.
+  if (error.code === 'pool_exhausted') {
+    return /try again/i.test(said) ? said : `${said} Please try again ${describeWait(error.retryAfter)}.`;
+  }
   if (error.status === 429 || error.status === 502 || error.status === 503) {
     return `${what}. ${said} Please try again ${describeWait(error.retryAfter)}.`;
   }
@@ -315,10 +319,12 @@ async function start() {
   announce(byId('meeting-error'), '');
   render('starting');
   let lease;
+  mt.starting = true;
   try {
     lease = await busy(byId('meeting-start'), () => api('POST', meetingPath(room.id)));
   } catch (error) {
     if (gen !== mt.generation) return;
+    mt.starting = false;
     render('idle');
     if (error instanceof ApiError && error.status === 401) return;
     if (error instanceof ApiError && error.status === 404) {
@@ -330,6 +336,7 @@ async function start() {
     return;
   }
   if (gen !== mt.generation) return;
+  mt.starting = false;
   if (!isLease(lease)) {
     render('idle');
     showError('The portal answered without a meeting. Please try again.');
@@ -436,6 +443,7 @@ export function openMeeting(room) {
   mt.room = room && !room.closed ? room : null;
   mt.lease = null;
   mt.startedBy = '';
+  mt.starting = false;
   mt.endedIds.clear();
   announce(byId('meeting-error'), '');
   announce(byId('meeting-live'), '');
@@ -454,6 +462,8 @@ export function closeMeeting() {
 export function meetingStarted(data, who) {
   if (!mt.room || data.roomId !== mt.room.id) return;
   if (mt.lease && mt.lease.leaseId === data.leaseId) return;
+  // This page's own Start (the event may come before the portal's answer).
+  if (mt.starting) return;
   mt.startedBy = who || '';
   say(who ? `${who} started a meeting in this space.` : 'A meeting started in this space.');
   check();
