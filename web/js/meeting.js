@@ -55,7 +55,7 @@ function render(state) {
   else if (lease && mt.joined) line = `You are in the meeting${sinceText(lease)}.`;
   else if (lease) line = `A meeting is on${sinceText(lease)}${mt.startedBy ? `, started by ${mt.startedBy}` : ''}.`;
   else line = 'No meeting in this space.';
-  if (lease && lease.mode === 'space-pool' && typeof lease.spaceId === 'string' && lease.spaceId) {
+  if (lease && lease.mode === 'space-pool') {
     line += ' It runs in a Webex space your organisation lends for meetings.';
   }
   text.textContent = line;
@@ -90,10 +90,12 @@ function showError(message) {
 // --- heartbeat ---------------------------------------------------------------------------------------------
 
 // A third of the time left before the lease would end, at most 30 s: two beats may fail before the
-// portal gives the meeting up.
+// portal gives the meeting up. An expiry that looks past already (this computer's clock is ahead of
+// the portal's) gets a beat every 5 s rather than one a second.
 function beatDelay(lease) {
   const left = Date.parse(lease.expiresAt) - Date.now();
   if (!Number.isFinite(left)) return kMaxBeatMs;
+  if (left <= 0) return kRetryBeatMs;
   return Math.max(kMinBeatMs, Math.min(kMaxBeatMs, Math.floor(left / 3)));
 }
 
