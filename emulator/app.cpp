@@ -183,6 +183,7 @@ void App::Routes() {
   AddV1("POST", "/v1/meetings", A::kPerson, CreateMeeting);
   AddV1("POST", "/v1/meetings/join", A::kPerson, JoinMeeting);
   AddV1("GET", "/v1/meetings/{meetingId}", A::kPerson, GetMeeting);
+  AddV1("POST", "/v1/meetings/{meetingId}/end", A::kPerson, EndMeetingByHost);
 
   AddControl("POST", "/_emulator/reset", [this](Call& call) {
     {

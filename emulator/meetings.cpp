@@ -150,6 +150,23 @@ http::Response JoinMeeting(Call& call) {
                       {"expiration", FormatIso(state.Now() + kJoinLinkLifetimeMs)}});
 }
 
+http::Response EndMeetingByHost(Call& call) {
+  auto body = JsonBody(call.request);
+  if (!body) return call.Fail(body.error());
+  // The reason is optional and kept nowhere: nothing in the API reads it back.
+  if (auto reason = OptString(*body, "reason"); !reason) return call.Fail(reason.error());
+  auto id = ParseMeetingId(call.request.PathParam("meetingId").value_or(""));
+  auto lock = call.state.Lock();
+  Meeting* meeting = id ? VisibleMeeting(call, *id) : nullptr;
+  if (!meeting) return call.Fail(ErrorCode::kNotFound, "Meeting not found.");
+  // There are no cohosts or compliance officers here, so the host is the only one who may end it.
+  if (meeting->host != call.caller.person)
+    return call.Fail(ErrorCode::kForbidden, "Only the meeting's host can end the meeting.");
+  if (meeting->ended) return call.Fail(ErrorCode::kConflict, "The meeting has already ended.");
+  EndMeeting(call, *id);
+  return call.NoContent();
+}
+
 bool EndMeeting(Call& call, const Uuid& id) {
   State& state = call.state;
   auto it = state.meetings.find(id);

@@ -13,6 +13,7 @@ std::unique_ptr<Routes> BuildRoutes(Deps& deps, const http::StaticFiles& files) 
   AddRoomRoutes(*routes, deps);
   AddMessageRoutes(*routes, deps);
   AddAdminRoutes(*routes, deps);
+  AddMeetingRoutes(*routes, deps);
   return routes;
 }
 

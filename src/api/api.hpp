@@ -10,7 +10,10 @@
 #include "api/routes.hpp"
 #include "http/static_files.hpp"
 #include "service/app_admin.hpp"
+#include "service/guest_tokens.hpp"
 #include "service/guests.hpp"
+#include "service/hosts.hpp"
+#include "service/meetings.hpp"
 #include "service/messages.hpp"
 #include "service/notices.hpp"
 #include "service/notifier.hpp"
@@ -43,6 +46,9 @@ struct Deps {
   service::Messages& messages;
   service::Notices& notices;
   service::Notifier& notifier;
+  service::GuestTokens& guest_tokens;
+  service::Hosts& hosts;
+  service::Meetings& meetings;
   ApiOptions options;
 };
 
@@ -58,5 +64,6 @@ void AddPolicyRoutes(Routes& routes, Deps& deps);
 void AddRoomRoutes(Routes& routes, Deps& deps);
 void AddMessageRoutes(Routes& routes, Deps& deps);
 void AddAdminRoutes(Routes& routes, Deps& deps);
+void AddMeetingRoutes(Routes& routes, Deps& deps);
 
 }  // namespace gp::api

@@ -32,4 +32,28 @@ std::string OAuthCookie(const std::string& value, int64_t max_age, bool secure) 
 
 std::string ClearedOAuthCookie(bool secure) { return OAuthCookie("", 0, secure); }
 
+std::string EscapeHtml(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+http::Response MessagePage(int status, const std::string& title, const std::string& message) {
+  std::string body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + EscapeHtml(title) +
+                     " — Guest Portal</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                     "<link rel=\"stylesheet\" href=\"/static/css/app.css\"></head><body><main class=\"narrow\"><h1>" +
+                     EscapeHtml(title) + "</h1><p role=\"alert\">" + EscapeHtml(message) +
+                     "</p><p><a href=\"/\">Back to the sign-in page</a></p></main></body></html>";
+  return http::Response::Text(status, std::move(body), "text/html; charset=utf-8");
+}
+
 }  // namespace gp::api

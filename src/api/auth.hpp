@@ -29,4 +29,8 @@ std::string ClearedSessionCookie(bool secure);
 std::string OAuthCookie(const std::string& value, int64_t max_age, bool secure);
 std::string ClearedOAuthCookie(bool secure);
 
+std::string EscapeHtml(const std::string& text);
+// A small HTML page that says what happened (OAuth outcomes, host links), linking back to sign-in.
+http::Response MessagePage(int status, const std::string& title, const std::string& message);
+
 }  // namespace gp::api

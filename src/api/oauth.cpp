@@ -7,33 +7,6 @@
 #include "api/json_views.hpp"
 
 namespace gp::api {
-namespace {
-
-std::string EscapeHtml(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
-http::Response MessagePage(int status, const std::string& title, const std::string& message) {
-  std::string body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + EscapeHtml(title) +
-                     " — Guest Portal</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                     "<link rel=\"stylesheet\" href=\"/static/css/app.css\"></head><body><main class=\"narrow\"><h1>" +
-                     EscapeHtml(title) + "</h1><p role=\"alert\">" + EscapeHtml(message) +
-                     "</p><p><a href=\"/\">Back to the sign-in page</a></p></main></body></html>";
-  return http::Response::Text(status, std::move(body), "text/html; charset=utf-8");
-}
-
-}  // namespace
 
 void AddOAuthRoutes(Routes& routes, Deps& deps) {
   // Starting a sign-in stores its state: a write, so it runs on the pool.
@@ -82,6 +55,11 @@ void AddOAuthRoutes(Routes& routes, Deps& deps) {
                       std::string title =
                           error.code == ErrorCode::kForbidden ? "Not an administrator" : "Sign-in failed";
                       co_return answer(MessagePage(HttpStatus(error.code), title, error.message));
+                    }
+                    if (signed_in->host) {
+                      co_return answer(MessagePage(200, "Meeting host connected",
+                                                   "Thank you. " + signed_in->host->email +
+                                                       " can now host the portal's meetings. You may close this page."));
                     }
                     auto response = http::Response::Redirect("/admin");
                     response.headers.Add("Set-Cookie",

@@ -132,6 +132,7 @@ std::string Shown(std::string_view value) { return "'" + Abbreviate(TrimAscii(va
 
 constexpr int64_t kMaxGuestTokenExpiration = 30 * 24 * 3600;
 constexpr int64_t kMaxPollInterval = 3600;
+constexpr int64_t kMaxLeaseTimeout = 86400;
 // Webex accepts files up to 100 MB.
 constexpr int64_t kMaxFileBytes = 100 * 1000 * 1000;
 constexpr int kMaxWorkerThreads = 256;
@@ -409,6 +410,15 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& environment,
   config.effective_notify_mode = config.notify_mode != NotifyMode::kAuto ? config.notify_mode
                                  : config.public_url_is_https           ? NotifyMode::kWebhook
                                                                         : NotifyMode::kPoll;
+
+  if (auto value = settings.Get("MEETING_LEASE_TIMEOUT")) {
+    auto seconds = ParseInteger(*value);
+    if (!seconds || *seconds < 1 || *seconds > kMaxLeaseTimeout) {
+      return KeyError("MEETING_LEASE_TIMEOUT", "must be a whole number of seconds from 1 to " +
+                                                   std::to_string(kMaxLeaseTimeout) + ", not " + Shown(*value));
+    }
+    config.meeting_lease_timeout = *seconds;
+  }
 
   if (auto value = settings.Get("POLL_INTERVAL")) {
     auto seconds = ParseInteger(*value);

@@ -45,6 +45,8 @@ struct Config {
 
   MeetingMode meeting_mode = MeetingMode::kAdhoc;
   std::string large_spaces_file;  // empty: none
+  // Seconds without a heartbeat after which a meeting lease ends by itself.
+  int64_t meeting_lease_timeout = 120;
   NotifyMode notify_mode = NotifyMode::kAuto;
   // notify_mode with kAuto resolved: kWebhook when PUBLIC_URL is https, else kPoll.
   NotifyMode effective_notify_mode = NotifyMode::kPoll;

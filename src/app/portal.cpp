@@ -2,11 +2,15 @@
 
 #include <utility>  // Asio 1.74 needs it before its own headers.
 
+#include <algorithm>
+#include <fstream>
 #include <future>
+#include <sstream>
 #include <iostream>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
@@ -21,6 +25,8 @@
 #include "service/audit.hpp"
 #include "service/events.hpp"
 #include "service/guest_tokens.hpp"
+#include "service/hosts.hpp"
+#include "service/meetings.hpp"
 #include "service/messages.hpp"
 #include "service/notices.hpp"
 #include "service/notifier.hpp"
@@ -51,6 +57,8 @@ constexpr int64_t kMessageRecordSeconds = 7 * 24 * 3600;
 constexpr int kWebhookCheckPolls = 6;
 // Work waiting for or running on the pool beyond this is refused with 503.
 constexpr std::size_t kMaxPendingWork = 512;
+// Browsers can carry meeting media only with the real Webex (not the emulator).
+constexpr const char* kRealWebexApi = "https://webexapis.com/";
 constexpr const char* kAdminScopes = "spark:all spark:kms spark:people_read spark:rooms_read spark:rooms_write "
                                      "spark:memberships_read spark:memberships_write spark:messages_read "
                                      "spark:messages_write meeting:schedules_read meeting:schedules_write";
@@ -71,6 +79,17 @@ bool IsMessagesTarget(std::string_view target) {
 }
 
 // The web UI ships beside the binary when installed, and in the source tree when built.
+// Adds the spaces of a largespaces.json to the pool (those already in it stay as they are).
+Result<int64_t> ImportLargeSpaces(service::Hosts& hosts, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Fail(ErrorCode::kBadRequest, "cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto spaces = service::ParseLargeSpaces(text.str());
+  if (!spaces) return tl::unexpected(spaces.error());
+  return hosts.ImportSpaces(*spaces, "config:LARGE_SPACES_FILE");
+}
+
 std::filesystem::path WebRoot() {
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -118,6 +137,8 @@ struct Portal::Impl {
   std::unique_ptr<service::Notices> notices;
   std::unique_ptr<service::Messages> messages;
   std::unique_ptr<service::Notifier> notifier;
+  std::unique_ptr<service::Hosts> hosts;
+  std::unique_ptr<service::Meetings> meetings;
   std::unique_ptr<api::Deps> deps;
   std::unique_ptr<http::StaticFiles> files;
   std::unique_ptr<api::Routes> routes;
@@ -201,6 +222,26 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
       config.effective_notify_mode == NotifyMode::kWebhook ? service::NotifyMode::kWebhook
                                                            : service::NotifyMode::kPoll,
       config.public_url + "/webhooks/webex");
+  p.hosts = std::make_unique<service::Hosts>(*p.storage, *p.webex, *p.pool, *p.box, *p.audit, p.clock,
+                                             service::HostsOptions{config.client_id, config.client_secret,
+                                                                   config.public_url});
+  service::MeetingsOptions meeting_options;
+  meeting_options.mode =
+      config.meeting_mode == MeetingMode::kSpacePool ? service::MeetingMode::kSpacePool : service::MeetingMode::kAdhoc;
+  meeting_options.lease_timeout = config.meeting_lease_timeout;
+  meeting_options.meeting_check_seconds = config.effective_notify_mode == NotifyMode::kWebhook
+                                              ? config.poll_interval * kWebhookCheckPolls
+                                              : config.poll_interval;
+  meeting_options.media_available = config.webex_api_url.starts_with(kRealWebexApi);
+  p.meetings = std::make_unique<service::Meetings>(*p.storage, *p.webex, *p.app_admin, *p.hosts, *p.pool,
+                                                   *p.notices, *p.audit, p.clock, meeting_options);
+  p.admin_auth->SetHosts(p.hosts.get());
+  p.reconciler->SetHosts(p.hosts.get());
+  if (!config.large_spaces_file.empty()) {
+    auto imported = ImportLargeSpaces(*p.hosts, config.large_spaces_file);
+    if (!imported) return Fail(ErrorCode::kBadRequest, "LARGE_SPACES_FILE: " + imported.error().message);
+    if (*imported > 0) log::info("LARGE_SPACES_FILE: {} pool space(s) added", *imported);
+  }
   api::ApiOptions options;
   options.secure_cookies = config.public_url_is_https;
   options.demo = config.demo;
@@ -209,7 +250,8 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   options.webex_origin = OriginOf(config.webex_api_url);
   p.deps = std::make_unique<api::Deps>(api::Deps{*p.storage, *p.pool, *p.sessions, *p.app_admin, *p.guests,
                                                  *p.policy, *p.spaces, *p.guest_auth, *p.admin_auth, *p.messages,
-                                                 *p.notices, *p.notifier, options});
+                                                 *p.notices, *p.notifier, *p.guest_tokens, *p.hosts,
+                                                 *p.meetings, options});
   return portal;
 }
 
@@ -271,13 +313,26 @@ Result<void> Portal::Start() {
   p.app_admin->SetOnAdopted([&p] {
     if (p.notify_task) p.notify_task->Wake();
   });
+  p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "host token refresh", kRefreshInterval,
+                                                   [&p]() -> asio::awaitable<void> { co_await p.hosts->RefreshDue(); }));
+  const int64_t sweep_seconds =
+      std::clamp<int64_t>(std::min<int64_t>(p.config.meeting_lease_timeout / 4, p.config.poll_interval), 1, 10);
+  p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "meeting leases", seconds(sweep_seconds),
+                                                   [&p]() -> asio::awaitable<void> { co_await p.meetings->Sweep(); }));
+  p.meetings->SetOnQueued(wake);
+  p.notifier->SetOnMeetingEnded(
+      [&p](std::string meeting_id) -> asio::awaitable<void> { co_await p.meetings->MeetingEnded(std::move(meeting_id)); });
   p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "event streams", kStreamSweepInterval,
                                                    [&p]() -> asio::awaitable<void> {
     p.events->Sweep(p.clock(), [&p](const std::string& cookie) { return p.sessions->Resolve(cookie).has_value(); });
     co_return;
   }));
   p.spaces->SetOnCreated([&p](const storage::SpaceRecord& space) { p.notices->SpaceCreated(space); });
-  auto closed = [&p](const std::vector<std::string>& ids) { p.notices->SpacesClosed(ids); };
+  auto closed = [&p](const std::vector<std::string>& ids) {
+    p.notices->SpacesClosed(ids);
+    // Called on the pool: the leases of the closed spaces end on the loop.
+    asio::co_spawn(p.loop, p.meetings->SpacesClosed(ids), asio::detached);
+  };
   p.policy->SetOnClosed(closed);
   p.guests->SetOnClosed(closed);
   p.guests->SetOnSessionsEnded(

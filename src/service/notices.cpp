@@ -16,6 +16,16 @@ void Notices::SpaceCreated(const storage::SpaceRecord& space) {
   events_.Publish("room.created", Dump({{"roomId", space.id}, {"title", space.title}}), space.member_ids);
 }
 
+void Notices::MeetingStarted(const storage::SpaceRecord& space, const std::string& lease_id) {
+  events_.Publish("meeting.started", Dump({{"roomId", space.id}, {"leaseId", lease_id}}), space.member_ids);
+}
+
+void Notices::MeetingEnded(const storage::SpaceRecord& space, const std::string& lease_id,
+                           const std::string& reason) {
+  events_.Publish("meeting.ended", Dump({{"roomId", space.id}, {"leaseId", lease_id}, {"reason", reason}}),
+                  space.member_ids);
+}
+
 void Notices::SpacesClosed(const std::vector<std::string>& space_ids) {
   for (const auto& id : space_ids) {
     auto space = storage_.GetSpace(id);

@@ -67,36 +67,48 @@ webex::Task<void> Notifier::EnsureWebhook(std::string token, webex::Deadline dea
   if (!stored) co_return tl::unexpected(stored.error());
   secret_ = stored->secret;
   const bool new_secret = stored->created;
-  const std::string* secret = &stored->secret;
+  const std::string secret = stored->secret;
   auto hooks = co_await webex_.ListWebhooks(token, deadline);
   if (!hooks) co_return tl::unexpected(hooks.error());
-  std::vector<webex::Webhook> ours;
-  for (auto& hook : *hooks) {
-    if (hook.name == kWebhookName && hook.target_url == webhook_url_) ours.push_back(std::move(hook));
-  }
-  if (ours.empty()) {
-    webex::WebhookSpec spec{kWebhookName, webhook_url_, "messages", "created", "", *secret};
-    auto created = co_await webex_.CreateWebhook(token, std::move(spec), deadline);
-    if (!created) co_return tl::unexpected(created.error());
-    log::info("webhook created for new messages");
-    co_return Result<void>{};
-  }
-  // One is enough: extra ones (left by an earlier secret) would deliver every message twice.
-  for (size_t i = 1; i < ours.size(); ++i) {
-    auto deleted = co_await webex_.DeleteWebhook(token, ours[i].id, deadline);
-    if (!deleted && deleted.error().code != ErrorCode::kNotFound) co_return tl::unexpected(deleted.error());
-  }
-  const webex::Webhook& hook = ours.front();
-  const bool inactive = hook.status != "active";
-  if (inactive || new_secret) {
-    webex::WebhookUpdate update{kWebhookName, webhook_url_, *secret, "active"};
-    auto updated = co_await webex_.UpdateWebhook(token, hook.id, std::move(update), deadline);
-    if (!updated) co_return tl::unexpected(updated.error());
-    if (inactive) {
-      log::warn("Webex had disabled the webhook; it is active again, and what was missed is polled for");
-      co_return co_await Poll();
+  struct Wanted {
+    const char* name;
+    const char* resource;
+    const char* event;
+  };
+  static constexpr Wanted kWanted[] = {{kWebhookName, "messages", "created"},
+                                       {kMeetingsWebhookName, "meetings", "ended"}};
+  bool revived_messages = false;
+  for (const Wanted& wanted : kWanted) {
+    std::vector<const webex::Webhook*> ours;
+    for (const auto& hook : *hooks) {
+      if (hook.name == wanted.name && hook.target_url == webhook_url_) ours.push_back(&hook);
+    }
+    if (ours.empty()) {
+      webex::WebhookSpec spec{wanted.name, webhook_url_, wanted.resource, wanted.event, "", secret};
+      auto created = co_await webex_.CreateWebhook(token, std::move(spec), deadline);
+      if (!created) co_return tl::unexpected(created.error());
+      log::info("webhook created for {} {}", wanted.resource, wanted.event);
+      continue;
+    }
+    // One is enough: extra ones (left by an earlier secret) would deliver every event twice.
+    for (size_t i = 1; i < ours.size(); ++i) {
+      auto deleted = co_await webex_.DeleteWebhook(token, ours[i]->id, deadline);
+      if (!deleted && deleted.error().code != ErrorCode::kNotFound) co_return tl::unexpected(deleted.error());
+    }
+    const webex::Webhook& hook = *ours.front();
+    const bool inactive = hook.status != "active";
+    if (inactive || new_secret) {
+      webex::WebhookUpdate update{wanted.name, webhook_url_, secret, "active"};
+      auto updated = co_await webex_.UpdateWebhook(token, hook.id, std::move(update), deadline);
+      if (!updated) co_return tl::unexpected(updated.error());
+      if (inactive) {
+        log::warn("Webex had disabled the {} webhook; it is active again", wanted.resource);
+        if (std::string_view(wanted.resource) == "messages") revived_messages = true;
+      }
     }
   }
+  // What was missed while the webhook was disabled is polled for (meetings: by the lease sweep).
+  if (revived_messages) co_return co_await Poll();
   co_return Result<void>{};
 }
 
@@ -169,9 +181,17 @@ webex::Task<void> Notifier::Deliver(std::string body) {
     auto it = object.find(key);
     return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
-  if (text(json, "resource") != "messages" || text(json, "event") != "created") co_return Result<void>{};
   auto data = json.find("data");
   if (data == json.end() || !data->is_object()) co_return Result<void>{};
+  if (text(json, "resource") == "meetings" && text(json, "event") == "ended") {
+    std::string meeting_id = text(*data, "id");
+    if (!domain::LooksLikeWebexId(meeting_id)) {
+      co_return Fail(ErrorCode::kBadRequest, "invalid_field", "The webhook names no meeting.");
+    }
+    if (on_meeting_ended_) co_await on_meeting_ended_(std::move(meeting_id));
+    co_return Result<void>{};
+  }
+  if (text(json, "resource") != "messages" || text(json, "event") != "created") co_return Result<void>{};
   std::string room_id = text(*data, "roomId");
   std::string message_id = text(*data, "id");
   if (!domain::LooksLikeWebexId(room_id) || !domain::LooksLikeWebexId(message_id)) {

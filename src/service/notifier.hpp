@@ -1,7 +1,8 @@
 #pragma once
 // How the portal learns of messages posted in its spaces from anywhere (a member of staff in the Webex
 // app, the AppAdmin), so that guests are told within a second or so:
-//   - webhook mode: one AppAdmin webhook on messages/created, pointing at PUBLIC_URL/webhooks/webex,
+//   - webhook mode: one AppAdmin webhook on messages/created (and one on meetings/ended, for the meeting
+//     leases: the AppAdmin belongs to every guest space), pointing at PUBLIC_URL/webhooks/webex,
 //     with a random secret kept encrypted in the settings. Check() creates it when missing, and
 //     revives it when Webex has disabled it (then polls once, to catch up on what was missed).
 //     Deliveries are checked against X-Spark-Signature (HMAC-SHA1 over the raw body, compared in
@@ -14,6 +15,7 @@
 
 #include <utility>  // Asio 1.74 needs it before its own headers.
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -33,6 +35,7 @@ enum class NotifyMode { kWebhook, kPoll };
 class Notifier {
  public:
   static constexpr const char* kWebhookName = "Guest Portal";
+  static constexpr const char* kMeetingsWebhookName = "Guest Portal meetings";
   static constexpr const char* kSecretSetting = "webhook.secret";
   // Rooms read per poll (the AppAdmin's most recently active), and messages per room and round.
   static constexpr int kPollRooms = 100;
@@ -52,8 +55,12 @@ class Notifier {
 
   // A webhook delivery: kUnauthorized unless `signature` is the body's HMAC-SHA1 with our secret.
   Result<void> Verify(std::string_view body, std::string_view signature);
-  // Acts on a verified delivery (messages/created: Messages::Learn).
+  // Acts on a verified delivery (messages/created: Messages::Learn; meetings/ended: the callback).
   webex::Task<void> Deliver(std::string body);
+  // Called with the Webex meeting id of each meetings/ended delivery.
+  void SetOnMeetingEnded(std::function<boost::asio::awaitable<void>(std::string)> on_ended) {
+    on_meeting_ended_ = std::move(on_ended);
+  }
 
  private:
   // The webhook secret, made (and saved, encrypted) on first use. Blocking: call on the pool.
@@ -74,6 +81,7 @@ class Notifier {
   std::string webhook_url_;
   // The secret in memory once read (loop only; Verify runs inline on the loop).
   std::optional<std::string> secret_;
+  std::function<boost::asio::awaitable<void>(std::string)> on_meeting_ended_;
 };
 
 }  // namespace gp::service

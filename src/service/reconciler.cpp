@@ -46,6 +46,20 @@ int64_t Reconciler::Backlog() {
 
 webex::Task<void> Reconciler::Perform(storage::WebexJob job, std::string token) {
   const auto deadline = webex::DeadlineIn(options_.call_budget);
+  if (job.kind == storage::JobKind::kEndMeeting) {
+    if (!hosts_) co_return Fail(ErrorCode::kUnavailable, "meeting hosts are not set up");
+    auto host_token = co_await hosts_->AccessToken(job.host_id, deadline);
+    // A host removed or disconnected meanwhile cannot end it; Webex ends it when everyone leaves.
+    if (!host_token && host_token.error().reason == "host_not_connected") co_return Result<void>{};
+    if (!host_token) co_return tl::unexpected(host_token.error());
+    auto ended = co_await webex_.EndMeeting(*host_token, job.meeting_id, deadline);
+    // Gone, ended already, or no longer this host's: nothing is left to end.
+    if (ended || ended.error().code == ErrorCode::kNotFound || ended.error().code == ErrorCode::kConflict ||
+        ended.error().code == ErrorCode::kForbidden) {
+      co_return Result<void>{};
+    }
+    co_return tl::unexpected(ended.error());
+  }
   if (job.kind == storage::JobKind::kDeleteRoom) {
     auto deleted = co_await webex_.DeleteRoom(token, job.room_id, deadline);
     if (deleted || deleted.error().code == ErrorCode::kNotFound) co_return Result<void>{};
@@ -159,7 +173,9 @@ asio::awaitable<void> Reconciler::RunJobs(std::vector<storage::WebexJob> jobs, s
   const int64_t now = clock_();
   for (size_t i = 0; i < results.size(); ++i) {
     const storage::WebexJob& job = jobs[i];
-    const char* action = job.kind == storage::JobKind::kDeleteRoom ? "room.delete" : "membership.remove";
+    const char* action = job.kind == storage::JobKind::kDeleteRoom   ? "room.delete"
+                         : job.kind == storage::JobKind::kEndMeeting ? "meeting.end"
+                                                                     : "membership.remove";
     if (results[i]) {
       auto completed = co_await pool_.Run([&] { return storage_.CompleteWebexJob(job.id); });
       if (completed) ++report.done;

@@ -3,7 +3,9 @@
 // work they imply as rows of pending work (storage WebexJob); the Reconciler carries that work out
 // with back-off until Webex reflects it, across restarts and kill -9:
 //   - kRemoveMembership: the AppAdmin deletes the guest's membership (gone already counts as done);
-//   - kDeleteRoom: the AppAdmin deletes a room whose space never came to be (404 counts as done).
+//   - kDeleteRoom: the AppAdmin deletes a room whose space never came to be (404 counts as done);
+//   - kEndMeeting: a pool host ends the ad hoc meeting of a lease that ended (ended already counts
+//     as done). The last job of a lease frees its host (storage CompleteWebexJob).
 // It also sweeps space intents left behind by a process that died mid-creation: a known room is
 // queued for deletion; an unknown one is looked for among the AppAdmin's newest rooms (same title,
 // created by the AppAdmin around the intent's time, named by no space, intent or job).
@@ -22,6 +24,7 @@
 #include "core/work_pool.hpp"
 #include "service/app_admin.hpp"
 #include "service/audit.hpp"
+#include "service/hosts.hpp"
 #include "service/spaces.hpp"
 #include "storage/storage.hpp"
 #include "webex/api.hpp"
@@ -51,6 +54,9 @@ class Reconciler {
   Reconciler(storage::Storage& storage, webex::Api& webex, AppAdmin& app_admin, WorkPool& pool, Audit& audit,
              const InFlightIntents& in_flight, Clock clock, ReconcilerOptions options = {});
 
+  // The pool hosts whose tokens end meetings (kEndMeeting); set once at start.
+  void SetHosts(Hosts* hosts) { hosts_ = hosts; }
+
   // One pass: due jobs, then stale intents.
   boost::asio::awaitable<ReconcileReport> RunOnce();
   // Jobs still queued (the backlog).
@@ -70,6 +76,7 @@ class Reconciler {
   const InFlightIntents& in_flight_;
   Clock clock_;
   ReconcilerOptions options_;
+  Hosts* hosts_ = nullptr;
 };
 
 // Unix seconds of an ISO-8601 UTC time as Webex writes it ("2015-10-18T14:26:16.203Z"); nullopt

@@ -131,7 +131,7 @@ AdminAuth::AdminAuth(storage::Storage& storage, webex::Api& webex, Sessions& ses
       clock_(std::move(clock)),
       options_(std::move(options)) {}
 
-Result<AdminSignInStart> AdminAuth::Begin() {
+Result<AdminSignInStart> AdminAuth::Begin(const std::string& purpose) {
   std::lock_guard lock(begin_mutex_);
   int64_t now = clock_();
   auto pending = storage_.CountOAuthStates();
@@ -153,6 +153,7 @@ Result<AdminSignInStart> AdminAuth::Begin() {
   storage::OAuthStateRecord record;
   record.state = crypto::RandomToken(24);
   record.code_verifier = crypto::RandomToken(48);
+  record.purpose = purpose;
   record.created_at = now;
   record.expires_at = now + kStateLifetime;
   auto saved = storage_.SaveOAuthState(record);
@@ -192,6 +193,13 @@ webex::Task<AdminSignIn> AdminAuth::Complete(std::string code, std::string state
   }
   auto person = co_await webex_.GetMe(tokens->access_token, deadline);
   if (!person) co_return tl::unexpected(person.error());
+  if (pending->purpose.starts_with(Hosts::kPurposePrefix)) {
+    if (!hosts_) co_return Fail(ErrorCode::kUnavailable, "Meeting hosts cannot be connected right now.");
+    std::string host_id = pending->purpose.substr(std::string_view(Hosts::kPurposePrefix).size());
+    auto connected = co_await pool_.Run([&] { return hosts_->Connect(host_id, *tokens, *person); });
+    if (!connected) co_return tl::unexpected(connected.error());
+    co_return AdminSignIn{{}, connected->email, std::move(*connected)};
+  }
   std::string admitted;
   for (const auto& email : person->emails) {
     std::string lowered = ToLower(email);
@@ -213,7 +221,7 @@ webex::Task<AdminSignIn> AdminAuth::Complete(std::string code, std::string state
     auto session = sessions_.CreateForAdmin(admitted);
     if (!session) return tl::unexpected(session.error());
     audit_.Record("admin:" + admitted, "admin.sign_in", admitted, "success");
-    return AdminSignIn{*session, admitted};
+    return AdminSignIn{*session, admitted, std::nullopt};
   });
 }
 

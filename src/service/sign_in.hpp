@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "service/app_admin.hpp"
 #include "service/audit.hpp"
 #include "service/guest_tokens.hpp"
+#include "service/hosts.hpp"
 #include "service/sessions.hpp"
 #include "storage/storage.hpp"
 #include "webex/api.hpp"
@@ -78,8 +80,10 @@ struct AdminSignInStart {
 };
 
 struct AdminSignIn {
-  NewSession session;
+  NewSession session;  // empty when a pool host connected
   std::string email;
+  // Set when the sign-in connected a meeting host (Begin with a host purpose) instead.
+  std::optional<storage::HostRecord> host;
 };
 
 // Login CSRF: a callback URL made in one browser (an attacker's sign-in) must not sign another
@@ -101,10 +105,14 @@ class AdminAuth {
   // Stores a state and returns the Webex authorize URL to send the browser to, with the binding for
   // the browser's cookie. When max_pending_states unexpired sign-ins are pending: kUnavailable with
   // retry_after_seconds, and nothing is stored. Writes: call on the pool.
-  Result<AdminSignInStart> Begin();
+  // `purpose` is stored with the state: empty for an administrator, Hosts::kPurposePrefix + host id
+  // for a pool host connecting (Complete then stores that host's tokens instead of signing in).
+  Result<AdminSignInStart> Begin(const std::string& purpose = {});
   // `binding` is what the browser's cookie holds (empty when it has none): a mismatch is refused
   // with kBadRequest and consumes nothing.
   webex::Task<AdminSignIn> Complete(std::string code, std::string state, std::string binding);
+  // The pool, for host connections; set once at start.
+  void SetHosts(Hosts* hosts) { hosts_ = hosts; }
 
  private:
   storage::Storage& storage_;
@@ -116,6 +124,7 @@ class AdminAuth {
   Clock clock_;
   AdminAuthOptions options_;
   std::mutex begin_mutex_;  // the count and the insert of Begin() as one step
+  Hosts* hosts_ = nullptr;
 };
 
 }  // namespace gp::service

@@ -146,7 +146,7 @@ class Storage {
   // Stores a connected person's identity and tokens (the *_enc, *_expires_at, webex_person_id and
   // display_name fields of `host`, matched by id). kNotFound when the host is gone.
   virtual Result<void> SaveHostTokens(const HostRecord& host) = 0;
-  // kConflict (and nothing changes) while any lease row holds the host.
+  // kConflict (and nothing changes) while any lease row holds the host; kNotFound for an unknown host.
   virtual Result<void> DeleteHost(const std::string& id) = 0;
   virtual Result<PoolStats> GetPoolStats() = 0;
 
@@ -154,7 +154,8 @@ class Storage {
   // kStarting or kLive, returns that one unchanged; otherwise picks the connected host of `kind` that no
   // lease holds and was leased least recently, stores `lease` with that host_id (state kStarting), sets
   // the host's last_leased_at to lease.created_at and returns the stored row. No free host: counts one
-  // exhaustion and fails with kUnavailable, reason "pool_exhausted". A host is never held by two rows.
+  // exhaustion and fails with kUnavailable, reason "pool_exhausted" and a message a guest can read. A host is
+  // never held by two rows.
   virtual Result<LeaseRecord> TakeLease(const LeaseRecord& lease, HostKind kind) = 0;
   virtual Result<LeaseRecord> GetLease(const std::string& id) = 0;
   // The kStarting or kLive lease of the space; kNotFound when there is none.
@@ -165,7 +166,7 @@ class Storage {
   // after a crash knows what to undo. kNotFound unless the lease is kStarting.
   virtual Result<void> SaveLeaseProgress(const LeaseRecord& lease) = 0;
   // kStarting -> kLive with meeting_json, webex_meeting_id and expires_at from `lease`; false (and
-  // nothing changes) when the lease is no longer kStarting (it ended meanwhile).
+  // nothing changes) when the lease is no longer kStarting (it ended meanwhile, or is gone already).
   virtual Result<bool> SetLeaseLive(const LeaseRecord& lease) = 0;
   // Moves expires_at of a kLive lease forward (never back); kNotFound unless it is kLive.
   virtual Result<LeaseRecord> RenewLease(const std::string& id, int64_t expires_at) = 0;

@@ -72,6 +72,13 @@ class Api {
                                       Deadline deadline) = 0;
   virtual Task<void> DeleteWebhook(std::string token, std::string webhook_id, Deadline deadline) = 0;
 
+  // Meetings, with a licensed host's token. CreateAdhocMeeting (POST /meetings {roomId, adhoc:true})
+  // returns the room's live ad hoc meeting, made when there is none; EndMeeting is POST
+  // /meetings/{id}/end (host only).
+  virtual Task<Meeting> CreateAdhocMeeting(std::string token, std::string room_id, Deadline deadline) = 0;
+  virtual Task<Meeting> GetMeeting(std::string token, std::string meeting_id, Deadline deadline) = 0;
+  virtual Task<void> EndMeeting(std::string token, std::string meeting_id, Deadline deadline) = 0;
+
   // Guest tokens: POST /guests/token with a Service App token, POST /jwt/login with a guest JWT.
   virtual Task<GuestToken> CreateGuestToken(std::string service_app_token, std::string subject,
                                             std::string display_name, Deadline deadline) = 0;

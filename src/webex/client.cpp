@@ -788,6 +788,21 @@ Task<Meeting> Client::CreateAdhocMeeting(std::string token, std::string room_id,
   co_return ParseBody(response, &ParseMeeting);
 }
 
+Task<Meeting> Client::GetMeeting(std::string token, std::string meeting_id, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  auto url = ctx.Url("/meetings/" + PercentEncode(meeting_id));
+  auto response = co_await Execute(ctx, JsonCall("GET", std::move(url), std::move(token)), deadline);
+  co_return ParseBody(response, &ParseMeeting);
+}
+
+Task<void> Client::EndMeeting(std::string token, std::string meeting_id, Deadline deadline) {
+  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const json body = json::object();
+  auto url = ctx.Url("/meetings/" + PercentEncode(meeting_id) + "/end");
+  auto response = co_await Execute(ctx, JsonCall("POST", std::move(url), std::move(token), &body), deadline);
+  co_return Discard(response);
+}
+
 Task<MeetingJoin> Client::JoinMeeting(std::string token, std::string meeting_id, std::string email,
                                       std::string display_name, Deadline deadline) {
   const Context ctx{base_url_, transport_, waiter_, policy_};

@@ -76,6 +76,9 @@ class Client final : public Api {
   Task<Webhook> UpdateWebhook(std::string token, std::string webhook_id, WebhookUpdate update,
                               Deadline deadline) override;
   Task<void> DeleteWebhook(std::string token, std::string webhook_id, Deadline deadline) override;
+  Task<Meeting> CreateAdhocMeeting(std::string token, std::string room_id, Deadline deadline) override;
+  Task<Meeting> GetMeeting(std::string token, std::string meeting_id, Deadline deadline) override;
+  Task<void> EndMeeting(std::string token, std::string meeting_id, Deadline deadline) override;
   Task<GuestToken> CreateGuestToken(std::string service_app_token, std::string subject, std::string display_name,
                                     Deadline deadline) override;
   Task<JwtLogin> LoginWithJwt(std::string jwt, Deadline deadline) override;
@@ -93,7 +96,6 @@ class Client final : public Api {
                                     Deadline deadline);
   // Follows a MessagePage::next_url.
   Task<MessagePage> ListMessagesAt(std::string token, std::string next_url, Deadline deadline);
-  Task<Meeting> CreateAdhocMeeting(std::string token, std::string room_id, Deadline deadline);
   Task<MeetingJoin> JoinMeeting(std::string token, std::string meeting_id, std::string email,
                                 std::string display_name, Deadline deadline);
 

@@ -118,6 +118,17 @@ test('representative 200 bodies carry what the published schemas require', { ski
   checkBody('/meetings/{meetingId}', 'get', await em.ok('GET', `/v1/meetings/${meeting.id}`, { token: t }), { skip: AD_HOC_MEETING_SKIPS });
   const join = await em.ok('POST', '/v1/meetings/join', { token: t, json: { meetingId: meeting.id, joinDirectly: false } });
   checkBody('/meetings/join', 'post', join);
+
+  // endMeeting answers 204 with no body; an ended meeting still reads as the schema says.
+  const endOp = spec.paths['/meetings/{meetingId}/end']?.post;
+  assert.ok(endOp?.responses['204'], 'spec has no 204 for POST /meetings/{meetingId}/end');
+  assert.equal(endOp.responses['200'], undefined);
+  const end = await em.post(`/v1/meetings/${meeting.id}/end`, { token: t, json: { reason: 'Schema check.' } });
+  assert.equal(end.status, 204, end.text);
+  assert.equal(end.text, '');
+  const ended = await em.ok('GET', `/v1/meetings/${meeting.id}`, { token: t });
+  assert.equal(ended.state, 'ended');
+  checkBody('/meetings/{meetingId}', 'get', ended, { skip: AD_HOC_MEETING_SKIPS });
 });
 
 test('collection bodies match their item schemas', { skip: spec ? false : 'webex-subset.json not found' }, async () => {

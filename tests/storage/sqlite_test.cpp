@@ -189,6 +189,108 @@ TEST(SqliteMigrations, AVersionOneDatabaseMigratesAndKeepsItsData) {
   EXPECT_EQ((*store)->ListSpaceIntents(10)->size(), 1u);
 }
 
+TEST(SqliteMigrations, AVersionThreeDatabaseKeepsItsWebexJobsAndTheirIds) {
+  TempDir dir;
+  std::string file = (dir.path() / "portal.db").string();
+  auto migrations = EmbeddedMigrations("sqlite");
+  ASSERT_GE(migrations.size(), 4u);
+  {
+    // The database as a build that knew up to 0003 left it: three jobs queued, the newest done.
+    RawSqlite old(file);
+    old.Execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                " applied_at INTEGER NOT NULL)");
+    for (const auto& migration : migrations) {
+      if (migration.version > 3) break;
+      old.Execute(std::string(migration.sql));
+      old.Execute("INSERT INTO schema_migrations VALUES (" + std::to_string(migration.version) + ", '" +
+                  migration.name + "', 0)");
+    }
+    old.Execute("INSERT INTO webex_jobs (kind, room_id, person_id, membership_id, space_id, attempts,"
+                " next_attempt_at, claimed_until, last_error, created_at)"
+                " VALUES ('remove_membership', 'room-1', 'person-1', 'mem-1', 's1', 2, 500, 550, 'boom', 90)");
+    old.Execute("INSERT INTO webex_jobs (kind, room_id, next_attempt_at, created_at)"
+                " VALUES ('delete_room', 'room-2', 10, 10)");
+    old.Execute("INSERT INTO webex_jobs (kind, room_id, next_attempt_at, created_at)"
+                " VALUES ('delete_room', 'room-3', 10, 10)");
+    old.Execute("DELETE FROM webex_jobs WHERE room_id = 'room-3'");
+    old.Execute("INSERT INTO oauth_states VALUES ('state-1', 'verifier-1', 100, 400)");
+  }
+  auto store = OpenStorage("sqlite:" + file);
+  ASSERT_TRUE(store) << store.error().message;
+  auto migrated = (*store)->Migrate();
+  ASSERT_TRUE(migrated) << migrated.error().message;
+  EXPECT_EQ(*migrated, migrations.back().version);
+
+  auto jobs = (*store)->ListWebexJobs();
+  ASSERT_TRUE(jobs) << jobs.error().message;
+  ASSERT_EQ(JobIdsOf(*jobs), (std::vector<int64_t>{1, 2}));
+  const WebexJob& kept = jobs->front();
+  EXPECT_EQ(kept.kind, JobKind::kRemoveMembership);
+  EXPECT_EQ(kept.room_id, "room-1");
+  EXPECT_EQ(kept.person_id, "person-1");
+  EXPECT_EQ(kept.membership_id, "mem-1");
+  EXPECT_EQ(kept.space_id, "s1");
+  EXPECT_EQ(kept.attempts, 2);
+  EXPECT_EQ(kept.next_attempt_at, 500);
+  EXPECT_EQ(kept.claimed_until, 550);
+  EXPECT_EQ(kept.last_error, "boom");
+  EXPECT_EQ(kept.created_at, 90);
+  EXPECT_EQ(kept.lease_id, "");
+  EXPECT_EQ(kept.host_id, "");
+  EXPECT_EQ(kept.meeting_id, "");
+  EXPECT_EQ(jobs->back().kind, JobKind::kDeleteRoom);
+
+  // The id of the job done before the migration is not handed out again.
+  WebexJob end;
+  end.kind = JobKind::kEndMeeting;
+  end.room_id = "room-4";
+  end.meeting_id = "meeting-4";
+  auto id = (*store)->QueueWebexJob(end);
+  ASSERT_TRUE(id) << id.error().message;
+  EXPECT_EQ(*id, 4);
+  auto claimed = (*store)->ClaimWebexJobs(600, 60, 10);
+  ASSERT_TRUE(claimed) << claimed.error().message;
+  EXPECT_EQ(JobIdsOf(*claimed), (std::vector<int64_t>{1, 2, 4}));
+  EXPECT_TRUE(*(*store)->IsKnownRoom("room-2"));
+
+  auto state = (*store)->TakeOAuthState("state-1", 200);
+  ASSERT_TRUE(state) << state.error().message;
+  EXPECT_EQ(state->code_verifier, "verifier-1");
+  EXPECT_EQ(state->purpose, "");
+
+  RawSqlite raw(file);
+  EXPECT_EQ(raw.QueryText("PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(raw.QueryText("SELECT COUNT(*) FROM sqlite_master WHERE name = 'webex_jobs_new'"), "0");
+  EXPECT_EQ(raw.QueryText("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master"
+                          " WHERE type = 'index' AND tbl_name = 'webex_jobs' ORDER BY name)"),
+            "webex_jobs_due,webex_jobs_lease,webex_jobs_room");
+  EXPECT_EQ(raw.QueryText("SELECT group_concat(name || '=' || seq, ',') FROM sqlite_sequence"
+                          " WHERE name LIKE 'webex_jobs%'"),
+            "webex_jobs=4");
+}
+
+TEST(SqliteSchema, AHostIsHeldByOneLeaseRowWhateverItsState) {
+  TempDir dir;
+  std::string file = (dir.path() / "portal.db").string();
+  auto store = OpenStorage("sqlite:" + file);
+  ASSERT_TRUE(store) << store.error().message;
+  ASSERT_TRUE((*store)->Migrate());
+  ASSERT_TRUE((*store)->CreateSpace(MakeSpace("s1", {"g1"})));
+  ASSERT_TRUE((*store)->CreateSpace(MakeSpace("s2", {"g2"})));
+  ASSERT_TRUE((*store)->CreateHost(MakeSpaceHost("h1", "pool-room")));
+  auto taken = (*store)->TakeLease(MakeLease("l1", "s1", 1000, "space-pool"), HostKind::kSpace);
+  ASSERT_TRUE(taken) << taken.error().message;
+  RawSqlite raw(file);
+  EXPECT_ANY_THROW(raw.Execute("INSERT INTO leases (id, host_id, space_id, mode, state, created_at, expires_at)"
+                               " VALUES ('l2', 'h1', 's2', 'space-pool', 'ending', 1, 1)"));
+  // And a space has one lease that is not ending.
+  EXPECT_ANY_THROW(raw.Execute("INSERT INTO hosts (id, kind, webex_room_id, created_at, updated_at)"
+                               " VALUES ('h2', 'space', 'pool-room-2', 1, 1);"
+                               " INSERT INTO leases (id, host_id, space_id, mode, state, created_at, expires_at)"
+                               " VALUES ('l3', 'h2', 's1', 'space-pool', 'live', 1, 1)"));
+  EXPECT_EQ(raw.QueryText("SELECT COUNT(*) FROM leases"), "1");
+}
+
 TEST(SqliteMigrations, TwoConnectionsMigratingOneFileApplyEachMigrationOnce) {
   TempDir dir;
   std::string url = "sqlite:" + (dir.path() / "portal.db").string();

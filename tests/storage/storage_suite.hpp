@@ -78,11 +78,16 @@ inline std::vector<std::string> IdsOf(const std::vector<SpaceRecord>& spaces) {
 
 // A job in one line, so that a list of them compares and prints readably.
 inline std::string Describe(const WebexJob& job) {
-  std::string text = job.kind == JobKind::kDeleteRoom ? "delete_room " : "remove_membership ";
+  std::string text = job.kind == JobKind::kDeleteRoom   ? "delete_room "
+                     : job.kind == JobKind::kEndMeeting ? "end_meeting "
+                                                        : "remove_membership ";
   text += job.room_id;
   if (!job.person_id.empty()) text += " person=" + job.person_id;
   if (!job.membership_id.empty()) text += " membership=" + job.membership_id;
   if (!job.space_id.empty()) text += " space=" + job.space_id;
+  if (!job.lease_id.empty()) text += " lease=" + job.lease_id;
+  if (!job.host_id.empty()) text += " host=" + job.host_id;
+  if (!job.meeting_id.empty()) text += " meeting=" + job.meeting_id;
   text += " due=" + std::to_string(job.next_attempt_at);
   return text;
 }
@@ -114,6 +119,56 @@ inline SpaceIntent MakeIntent(const std::string& id, const std::vector<std::stri
   return intent;
 }
 
+// A person host, connected (with tokens) or not yet.
+inline HostRecord MakePersonHost(const std::string& id, const std::string& email, bool connected,
+                                 int64_t created_at = 100) {
+  HostRecord host;
+  host.id = id;
+  host.kind = HostKind::kPerson;
+  host.email = email;
+  host.connect_key = "key-" + id;
+  if (connected) {
+    host.display_name = "Host " + id;
+    host.webex_person_id = "person-" + id;
+    host.access_token_enc = "access-" + id;
+    host.access_expires_at = created_at + 3600;
+    host.refresh_token_enc = "refresh-" + id;
+    host.refresh_expires_at = created_at + 86400;
+  }
+  host.created_at = created_at;
+  host.updated_at = created_at;
+  return host;
+}
+
+inline HostRecord MakeSpaceHost(const std::string& id, const std::string& room_id, int64_t created_at = 100) {
+  HostRecord host;
+  host.id = id;
+  host.kind = HostKind::kSpace;
+  host.webex_room_id = room_id;
+  host.display_name = "Pool " + id;
+  host.created_at = created_at;
+  host.updated_at = created_at;
+  return host;
+}
+
+inline LeaseRecord MakeLease(const std::string& id, const std::string& space_id, int64_t created_at,
+                             const std::string& mode = "adhoc") {
+  LeaseRecord lease;
+  lease.id = id;
+  lease.space_id = space_id;
+  lease.mode = mode;
+  lease.created_at = created_at;
+  lease.expires_at = created_at + 60;
+  return lease;
+}
+
+inline WebexJob MakeLeaseJob(JobKind kind, const std::string& room_id, int64_t at) {
+  WebexJob job = MakeJob(kind, room_id, at);
+  if (kind == JobKind::kEndMeeting) job.meeting_id = "meeting-" + room_id;
+  if (kind == JobKind::kRemoveMembership) job.person_id = "person-in-" + room_id;
+  return job;
+}
+
 inline int LatestKnownVersion(std::string_view engine) {
   int latest = 0;
   for (const auto& migration : EmbeddedMigrations(engine)) latest = std::max(latest, migration.version);
@@ -139,6 +194,28 @@ class StorageSuite : public ::testing::Test {
   }
 
   Storage& store() { return *store_; }
+
+  // Portal spaces s1..s<count>, for leases to name.
+  void AddSpaces(int count) {
+    for (int i = 1; i <= count; ++i) {
+      std::string id = "s" + std::to_string(i);
+      GP_ASSERT_OK(store().CreateSpace(MakeSpace(id, {"guest-of-" + id})));
+    }
+  }
+
+  // The host a lease holds, or "" when the take failed.
+  std::string Take(const std::string& lease_id, const std::string& space_id, int64_t at,
+                   HostKind kind = HostKind::kPerson) {
+    auto lease = store().TakeLease(MakeLease(lease_id, space_id, at), kind);
+    EXPECT_TRUE(lease) << lease_id << ": " << lease.error().message;
+    return lease ? lease->host_id : std::string();
+  }
+
+  PoolStats Stats() {
+    auto stats = store().GetPoolStats();
+    EXPECT_TRUE(stats) << stats.error().message;
+    return stats.value_or(PoolStats{});
+  }
 
   // Every queued job, described (see Describe), oldest first.
   std::vector<std::string> Jobs() {
@@ -1073,6 +1150,439 @@ TYPED_TEST_P(StorageSuite, ConcurrentClaimsNeverShareAJob) {
   EXPECT_EQ(std::set<int64_t>(all.begin(), all.end()).size(), static_cast<size_t>(kJobs));
 }
 
+TYPED_TEST_P(StorageSuite, WebexJobsCarryTheirLeaseHostAndMeeting) {
+  WebexJob end = MakeJob(JobKind::kEndMeeting, "room-1", 100);
+  end.space_id = "s1";
+  end.lease_id = "lease-1";
+  end.host_id = "host-1";
+  end.meeting_id = "meeting-1";
+  auto id = this->store().QueueWebexJob(end);
+  ASSERT_TRUE(id) << id.error().message;
+  auto check = [&](const WebexJob& job) {
+    EXPECT_EQ(job.id, *id);
+    EXPECT_EQ(job.kind, JobKind::kEndMeeting);
+    EXPECT_EQ(job.room_id, "room-1");
+    EXPECT_EQ(job.space_id, "s1");
+    EXPECT_EQ(job.lease_id, "lease-1");
+    EXPECT_EQ(job.host_id, "host-1");
+    EXPECT_EQ(job.meeting_id, "meeting-1");
+  };
+  auto listed = this->store().ListWebexJobs();
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  check(listed->front());
+  auto claimed = this->store().ClaimWebexJobs(100, 60, 10);
+  ASSERT_TRUE(claimed) << claimed.error().message;
+  ASSERT_EQ(claimed->size(), 1u);
+  check(claimed->front());
+  GP_ASSERT_OK(this->store().RetryWebexJob(*id, 500, "Webex answered 503"));
+  listed = this->store().ListWebexJobs();
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  check(listed->front());
+  EXPECT_EQ(listed->front().attempts, 1);
+  // A job of no lease completes as before.
+  GP_ASSERT_OK(this->store().CompleteWebexJob(*id));
+  EXPECT_TRUE(this->Jobs().empty());
+}
+
+// ---- Meeting hosts and leases ----
+
+TYPED_TEST_P(StorageSuite, HostsRoundTripAndAreUniqueByEmailOrSpace) {
+  const std::string access("\x00\xff" "access", 8);
+  HostRecord person = MakePersonHost("h-zed", "zed@example.com", true, 200);
+  person.access_token_enc = access;
+  GP_ASSERT_OK(this->store().CreateHost(person));
+  GP_ASSERT_OK(this->store().CreateHost(MakePersonHost("h-amy", "amy@example.com", false, 300)));
+  GP_ASSERT_OK(this->store().CreateHost(MakeSpaceHost("h-room-b", "room-b")));
+  GP_ASSERT_OK(this->store().CreateHost(MakeSpaceHost("h-room-a", "room-a")));
+
+  EXPECT_EQ(CodeOf(this->store().CreateHost(MakePersonHost("h-other", "zed@example.com", false))),
+            ErrorCode::kConflict);
+  EXPECT_EQ(CodeOf(this->store().CreateHost(MakeSpaceHost("h-other", "room-a"))), ErrorCode::kConflict);
+  EXPECT_EQ(CodeOf(this->store().CreateHost(MakePersonHost("h-zed", "new@example.com", false))),
+            ErrorCode::kConflict);
+
+  auto found = this->store().GetHost("h-zed");
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_EQ(found->kind, HostKind::kPerson);
+  EXPECT_EQ(found->email, "zed@example.com");
+  EXPECT_EQ(found->display_name, "Host h-zed");
+  EXPECT_EQ(found->webex_person_id, "person-h-zed");
+  EXPECT_EQ(found->webex_room_id, "");
+  EXPECT_EQ(found->connect_key, "key-h-zed");
+  EXPECT_EQ(found->access_token_enc, access);
+  EXPECT_EQ(found->access_expires_at, 3800);
+  EXPECT_EQ(found->refresh_token_enc, "refresh-h-zed");
+  EXPECT_EQ(found->refresh_expires_at, 86600);
+  EXPECT_EQ(found->last_leased_at, 0);
+  EXPECT_EQ(found->created_at, 200);
+  EXPECT_EQ(found->updated_at, 200);
+  EXPECT_EQ(found->lease, std::nullopt);
+  EXPECT_TRUE(found->connected());
+
+  found = this->store().GetHost("h-room-a");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->kind, HostKind::kSpace);
+  EXPECT_EQ(found->email, "");
+  EXPECT_EQ(found->webex_room_id, "room-a");
+  EXPECT_EQ(found->display_name, "Pool h-room-a");
+  EXPECT_TRUE(found->connected());
+  EXPECT_FALSE(this->store().GetHost("h-amy")->connected());
+  EXPECT_EQ(CodeOf(this->store().GetHost("nobody")), ErrorCode::kNotFound);
+
+  // Persons first, by email; then spaces, by room.
+  auto hosts = this->store().ListHosts();
+  ASSERT_TRUE(hosts) << hosts.error().message;
+  std::vector<std::string> ids;
+  for (const auto& host : *hosts) ids.push_back(host.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"h-amy", "h-zed", "h-room-a", "h-room-b"}));
+}
+
+TYPED_TEST_P(StorageSuite, SaveHostTokensConnectsAPerson) {
+  GP_ASSERT_OK(this->store().CreateHost(MakePersonHost("h1", "one@example.com", false)));
+  EXPECT_EQ(this->Stats().free, 0);
+  HostRecord tokens = MakePersonHost("h1", "ignored@example.com", true, 500);
+  tokens.connect_key = "ignored";
+  GP_ASSERT_OK(this->store().SaveHostTokens(tokens));
+  auto found = this->store().GetHost("h1");
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_TRUE(found->connected());
+  EXPECT_EQ(found->access_token_enc, "access-h1");
+  EXPECT_EQ(found->access_expires_at, 4100);
+  EXPECT_EQ(found->refresh_token_enc, "refresh-h1");
+  EXPECT_EQ(found->refresh_expires_at, 86900);
+  EXPECT_EQ(found->webex_person_id, "person-h1");
+  EXPECT_EQ(found->display_name, "Host h1");
+  EXPECT_EQ(found->updated_at, 500);
+  // Only the identity and the tokens change.
+  EXPECT_EQ(found->email, "one@example.com");
+  EXPECT_EQ(found->connect_key, "key-h1");
+  EXPECT_EQ(found->created_at, 100);
+  EXPECT_EQ(this->Stats().free, 1);
+  EXPECT_EQ(CodeOf(this->store().SaveHostTokens(MakePersonHost("nobody", "x@example.com", true))),
+            ErrorCode::kNotFound);
+}
+
+TYPED_TEST_P(StorageSuite, TakeLeasePicksTheLeastRecentlyLeasedConnectedHost) {
+  this->AddSpaces(4);
+  // h0 is never connected; h1 and h2 were created in that order, h3 last.
+  GP_ASSERT_OK(this->store().CreateHost(MakePersonHost("h0", "zero@example.com", false, 10)));
+  GP_ASSERT_OK(this->store().CreateHost(MakePersonHost("h2", "two@example.com", true, 30)));
+  GP_ASSERT_OK(this->store().CreateHost(MakePersonHost("h1", "one@example.com", true, 20)));
+  GP_ASSERT_OK(this->store().CreateHost(MakePersonHost("h3", "three@example.com", true, 40)));
+
+  auto lease = this->store().TakeLease(MakeLease("l1", "s1", 1000), HostKind::kPerson);
+  ASSERT_TRUE(lease) << lease.error().message;
+  EXPECT_EQ(lease->id, "l1");
+  EXPECT_EQ(lease->host_id, "h1");  // never leased, created first among the connected
+  EXPECT_EQ(lease->space_id, "s1");
+  EXPECT_EQ(lease->mode, "adhoc");
+  EXPECT_EQ(lease->state, LeaseState::kStarting);
+  EXPECT_EQ(lease->created_at, 1000);
+  EXPECT_EQ(lease->expires_at, 1060);
+  EXPECT_EQ(lease->ended_at, 0);
+  EXPECT_EQ(this->store().GetHost("h1")->last_leased_at, 1000);
+  EXPECT_EQ(this->Take("l2", "s2", 1001), "h2");
+  EXPECT_EQ(this->Take("l3", "s3", 1002), "h3");
+
+  // h1 and h3 come back: h1 was leased longer ago.
+  GP_ASSERT_OK(this->store().EndLease("l3", "ended", 1003, {}));
+  GP_ASSERT_OK(this->store().EndLease("l1", "ended", 1004, {}));
+  EXPECT_EQ(this->Take("l4", "s4", 1005), "h1");
+  EXPECT_EQ(this->Take("l5", "s1", 1006), "h3");
+  // Only h0 is left, and it has no tokens.
+  EXPECT_EQ(CodeOf(this->store().TakeLease(MakeLease("l6", "s3", 1007), HostKind::kPerson)),
+            ErrorCode::kUnavailable);
+  EXPECT_EQ(this->store().GetHost("h0")->lease, std::nullopt);
+}
+
+TYPED_TEST_P(StorageSuite, TakeLeaseReturnsTheSpacesLeaseAndNeverSharesAHost) {
+  this->AddSpaces(2);
+  GP_ASSERT_OK(this->store().CreateHost(MakePersonHost("h1", "one@example.com", true)));
+  GP_ASSERT_OK(this->store().CreateHost(MakePersonHost("h2", "two@example.com", true)));
+  EXPECT_EQ(this->Take("l1", "s1", 1000), "h1");
+  LeaseRecord progress = *this->store().GetLease("l1");
+  progress.host_membership_id = "membership-1";
+  GP_ASSERT_OK(this->store().SaveLeaseProgress(progress));
+
+  // A second take for the same space returns the first lease, unchanged, and leases nothing more.
+  auto again = this->store().TakeLease(MakeLease("l1-again", "s1", 2000), HostKind::kPerson);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->id, "l1");
+  EXPECT_EQ(again->host_id, "h1");
+  EXPECT_EQ(again->created_at, 1000);
+  EXPECT_EQ(again->host_membership_id, "membership-1");
+  EXPECT_EQ(this->store().GetHost("h1")->last_leased_at, 1000);
+  EXPECT_EQ(this->store().ListLeases()->size(), 1u);
+  EXPECT_EQ(CodeOf(this->store().GetLease("l1-again")), ErrorCode::kNotFound);
+
+  EXPECT_EQ(this->Take("l2", "s2", 1001), "h2");
+  auto space_lease = this->store().GetSpaceLease("s2");
+  ASSERT_TRUE(space_lease) << space_lease.error().message;
+  EXPECT_EQ(space_lease->id, "l2");
+  EXPECT_EQ(CodeOf(this->store().GetSpaceLease("s3")), ErrorCode::kNotFound);
+
+  auto leases = this->store().ListLeases();
+  ASSERT_TRUE(leases);
+  ASSERT_EQ(leases->size(), 2u);
+  EXPECT_EQ(leases->front().id, "l1");
+  EXPECT_EQ(leases->back().id, "l2");
+}
+
+TYPED_TEST_P(StorageSuite, TakeLeaseCountsEveryExhaustion) {
+  this->AddSpaces(3);
+  GP_ASSERT_OK(this->store().CreateHost(MakePersonHost("h1", "one@example.com", true)));
+  EXPECT_EQ(this->Stats().exhausted, 0);
+  EXPECT_EQ(this->Take("l1", "s1", 1000), "h1");
+  for (int i = 0; i < 2; ++i) {
+    auto refused = this->store().TakeLease(MakeLease("l2", "s2", 1001 + i), HostKind::kPerson);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+    EXPECT_EQ(refused.error().reason, "pool_exhausted");
+    EXPECT_FALSE(refused.error().message.empty());
+  }
+  EXPECT_EQ(CodeOf(this->store().GetLease("l2")), ErrorCode::kNotFound);
+  // A space that has its lease is not refused, and is not counted.
+  EXPECT_EQ(this->Take("l1-again", "s1", 1003), "h1");
+  PoolStats stats = this->Stats();
+  EXPECT_EQ(stats.free, 0);
+  EXPECT_EQ(stats.leased, 1);
+  EXPECT_EQ(stats.exhausted, 2);
+  // The count survives a reopening.
+  this->Reopen();
+  EXPECT_EQ(this->Stats().exhausted, 2);
+}
+
+TYPED_TEST_P(StorageSuite, TakeLeaseTakesAHostOfTheKindAsked) {
+  this->AddSpaces(3);
+  GP_ASSERT_OK(this->store().CreateHost(MakePersonHost("h-person", "one@example.com", true)));
+  GP_ASSERT_OK(this->store().CreateHost(MakeSpaceHost("h-space", "pool-room")));
+  auto pool = this->store().TakeLease(MakeLease("l1", "s1", 1000, "space-pool"), HostKind::kSpace);
+  ASSERT_TRUE(pool) << pool.error().message;
+  EXPECT_EQ(pool->host_id, "h-space");
+  EXPECT_EQ(pool->mode, "space-pool");
+  EXPECT_EQ(CodeOf(this->store().TakeLease(MakeLease("l2", "s2", 1001, "space-pool"), HostKind::kSpace)),
+            ErrorCode::kUnavailable);
+  EXPECT_EQ(this->Take("l3", "s3", 1002, HostKind::kPerson), "h-person");
+  EXPECT_EQ(this->store().GetHost("h-space")->lease->id, "l1");
+  EXPECT_EQ(this->store().GetHost("h-person")->lease->id, "l3");
+}
+
+TYPED_TEST_P(StorageSuite, ALeaseGoesLiveRenewsForwardAndEndsOnce) {
+  this->AddSpaces(1);
+  GP_ASSERT_OK(this->store().CreateHost(MakeSpaceHost("h1", "pool-room")));
+  auto taken = this->store().TakeLease(MakeLease("l1", "s1", 1000, "space-pool"), HostKind::kSpace);
+  ASSERT_TRUE(taken) << taken.error().message;
+
+  LeaseRecord progress = *taken;
+  progress.added_person_ids = {"person-a", "person-b"};
+  GP_ASSERT_OK(this->store().SaveLeaseProgress(progress));
+  EXPECT_EQ(this->store().GetLease("l1")->added_person_ids, (std::vector<std::string>{"person-a", "person-b"}));
+  // Renewing needs a live lease.
+  EXPECT_EQ(CodeOf(this->store().RenewLease("l1", 2000)), ErrorCode::kNotFound);
+
+  LeaseRecord live = *taken;
+  live.meeting_json = R"({"joinUrl":"https://example.com/j"})";
+  live.webex_meeting_id = "meeting-1";
+  live.expires_at = 1100;
+  auto went_live = this->store().SetLeaseLive(live);
+  ASSERT_TRUE(went_live) << went_live.error().message;
+  EXPECT_TRUE(*went_live);
+  auto found = this->store().GetLease("l1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->state, LeaseState::kLive);
+  EXPECT_EQ(found->meeting_json, live.meeting_json);
+  EXPECT_EQ(found->webex_meeting_id, "meeting-1");
+  EXPECT_EQ(found->expires_at, 1100);
+  EXPECT_EQ(found->added_person_ids, (std::vector<std::string>{"person-a", "person-b"}));
+  // Once live, it does not go live again, and its progress is no longer written.
+  EXPECT_FALSE(*this->store().SetLeaseLive(live));
+  EXPECT_EQ(CodeOf(this->store().SaveLeaseProgress(progress)), ErrorCode::kNotFound);
+  EXPECT_EQ(this->store().GetSpaceLease("s1")->id, "l1");
+
+  auto renewed = this->store().RenewLease("l1", 1200);
+  ASSERT_TRUE(renewed) << renewed.error().message;
+  EXPECT_EQ(renewed->expires_at, 1200);
+  renewed = this->store().RenewLease("l1", 1150);  // a late heartbeat never moves it back
+  ASSERT_TRUE(renewed);
+  EXPECT_EQ(renewed->expires_at, 1200);
+  EXPECT_EQ(CodeOf(this->store().RenewLease("nobody", 1300)), ErrorCode::kNotFound);
+
+  WebexJob removal = MakeLeaseJob(JobKind::kRemoveMembership, "pool-room", 1300);
+  auto ended = this->store().EndLease("l1", "timeout", 1300, {removal});
+  ASSERT_TRUE(ended) << ended.error().message;
+  ASSERT_TRUE(ended->has_value());
+  EXPECT_EQ((*ended)->state, LeaseState::kLive);  // as it was
+  EXPECT_EQ((*ended)->expires_at, 1200);
+  found = this->store().GetLease("l1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->state, LeaseState::kEnding);
+  EXPECT_EQ(found->ended_at, 1300);
+  EXPECT_EQ(found->end_reason, "timeout");
+  EXPECT_EQ(CodeOf(this->store().GetSpaceLease("s1")), ErrorCode::kNotFound);
+
+  // Once: later ends, renewals and progress find nothing to do.
+  auto again = this->store().EndLease("l1", "deleted", 1400, {removal});
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_FALSE(again->has_value());
+  EXPECT_EQ(this->store().GetLease("l1")->end_reason, "timeout");
+  EXPECT_EQ(this->Jobs().size(), 1u);
+  EXPECT_EQ(CodeOf(this->store().RenewLease("l1", 2000)), ErrorCode::kNotFound);
+  EXPECT_FALSE(*this->store().SetLeaseLive(live));
+  auto never = this->store().EndLease("nobody", "deleted", 1400, {});
+  ASSERT_TRUE(never);
+  EXPECT_FALSE(never->has_value());
+}
+
+TYPED_TEST_P(StorageSuite, SetLeaseLiveIsFalseAfterTheLeaseEnded) {
+  this->AddSpaces(2);
+  GP_ASSERT_OK(this->store().CreateHost(MakePersonHost("h1", "one@example.com", true)));
+  GP_ASSERT_OK(this->store().CreateHost(MakePersonHost("h2", "two@example.com", true)));
+  auto without_jobs = this->store().TakeLease(MakeLease("l1", "s1", 1000), HostKind::kPerson);
+  auto with_jobs = this->store().TakeLease(MakeLease("l2", "s2", 1000), HostKind::kPerson);
+  ASSERT_TRUE(without_jobs && with_jobs);
+  // Ended while its meeting was being set up: gone at once, or ending.
+  auto ended = this->store().EndLease("l1", "deleted", 1001, {});
+  ASSERT_TRUE(ended) << ended.error().message;
+  ASSERT_TRUE(ended->has_value());
+  EXPECT_EQ((*ended)->state, LeaseState::kStarting);
+  GP_ASSERT_OK(this->store().EndLease("l2", "deleted", 1001, {MakeLeaseJob(JobKind::kEndMeeting, "r", 1001)}));
+  for (LeaseRecord lease : {*without_jobs, *with_jobs}) {
+    lease.webex_meeting_id = "meeting-late";
+    lease.expires_at = 1100;
+    auto live = this->store().SetLeaseLive(lease);
+    ASSERT_TRUE(live) << live.error().message;
+    EXPECT_FALSE(*live) << lease.id;
+  }
+  EXPECT_EQ(CodeOf(this->store().GetLease("l1")), ErrorCode::kNotFound);
+  EXPECT_EQ(this->store().GetLease("l2")->state, LeaseState::kEnding);
+  EXPECT_EQ(this->store().GetLease("l2")->webex_meeting_id, "");
+}
+
+TYPED_TEST_P(StorageSuite, EndLeaseWithoutJobsFreesTheHostAtOnce) {
+  this->AddSpaces(2);
+  GP_ASSERT_OK(this->store().CreateHost(MakePersonHost("h1", "one@example.com", true)));
+  EXPECT_EQ(this->Take("l1", "s1", 1000), "h1");
+  EXPECT_EQ(this->Stats().leased, 1);
+  auto ended = this->store().EndLease("l1", "failed", 1001, {});
+  ASSERT_TRUE(ended) << ended.error().message;
+  ASSERT_TRUE(ended->has_value());
+  EXPECT_EQ((*ended)->id, "l1");
+  EXPECT_EQ(CodeOf(this->store().GetLease("l1")), ErrorCode::kNotFound);
+  EXPECT_TRUE(this->store().ListLeases()->empty());
+  EXPECT_EQ(this->store().GetHost("h1")->lease, std::nullopt);
+  PoolStats stats = this->Stats();
+  EXPECT_EQ(stats.free, 1);
+  EXPECT_EQ(stats.leased, 0);
+  EXPECT_EQ(this->Take("l2", "s2", 1002), "h1");
+}
+
+TYPED_TEST_P(StorageSuite, EndLeaseHoldsTheHostUntilItsLastJobIsDone) {
+  this->AddSpaces(2);
+  GP_ASSERT_OK(this->store().CreateHost(MakePersonHost("h1", "one@example.com", true)));
+  EXPECT_EQ(this->Take("l1", "s1", 1000), "h1");
+  WebexJob end_meeting = MakeLeaseJob(JobKind::kEndMeeting, "room-s1", 1010);
+  end_meeting.host_id = "h1";
+  WebexJob removal = MakeLeaseJob(JobKind::kRemoveMembership, "room-s1", 1010);
+  removal.lease_id = "some-other-lease";  // EndLease sets its own id
+  GP_ASSERT_OK(this->store().EndLease("l1", "ended", 1010, {end_meeting, removal}));
+  EXPECT_EQ(this->Jobs(), (std::vector<std::string>{
+                              "end_meeting room-s1 lease=l1 host=h1 meeting=meeting-room-s1 due=1010",
+                              "remove_membership room-s1 person=person-in-room-s1 lease=l1 due=1010"}));
+
+  // Ending: the space may take another host, but this one stays held.
+  auto host = this->store().GetHost("h1");
+  ASSERT_TRUE(host);
+  ASSERT_TRUE(host->lease.has_value());
+  EXPECT_EQ(host->lease->id, "l1");
+  EXPECT_EQ(host->lease->state, LeaseState::kEnding);
+  EXPECT_EQ(this->store().ListHosts()->front().lease->state, LeaseState::kEnding);
+  PoolStats stats = this->Stats();
+  EXPECT_EQ(stats.free, 0);
+  EXPECT_EQ(stats.leased, 1);
+  EXPECT_EQ(CodeOf(this->store().TakeLease(MakeLease("l2", "s1", 1011), HostKind::kPerson)),
+            ErrorCode::kUnavailable);
+
+  // A job of another lease, or of none, does not free it.
+  GP_ASSERT_OK(this->store().QueueWebexJob(MakeJob(JobKind::kDeleteRoom, "room-x", 1012)));
+  auto jobs = this->store().ListWebexJobs();
+  ASSERT_TRUE(jobs);
+  ASSERT_EQ(jobs->size(), 3u);
+  GP_ASSERT_OK(this->store().CompleteWebexJob((*jobs)[2].id));
+  GP_ASSERT_OK(this->store().CompleteWebexJob((*jobs)[0].id));
+  EXPECT_EQ(this->store().GetLease("l1")->state, LeaseState::kEnding);
+  EXPECT_EQ(this->Stats().free, 0);
+  // The last one does.
+  GP_ASSERT_OK(this->store().CompleteWebexJob((*jobs)[1].id));
+  EXPECT_EQ(CodeOf(this->store().GetLease("l1")), ErrorCode::kNotFound);
+  EXPECT_EQ(this->store().GetHost("h1")->lease, std::nullopt);
+  stats = this->Stats();
+  EXPECT_EQ(stats.free, 1);
+  EXPECT_EQ(stats.leased, 0);
+  EXPECT_EQ(this->Take("l2", "s1", 1013), "h1");
+}
+
+TYPED_TEST_P(StorageSuite, DeleteHostIsRefusedWhileALeaseHoldsIt) {
+  this->AddSpaces(1);
+  GP_ASSERT_OK(this->store().CreateHost(MakePersonHost("h1", "one@example.com", true)));
+  EXPECT_EQ(this->Take("l1", "s1", 1000), "h1");
+  auto refused = this->store().DeleteHost("h1");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kConflict);
+  EXPECT_TRUE(this->store().GetHost("h1"));
+  // Still refused while the lease is ending.
+  GP_ASSERT_OK(this->store().EndLease("l1", "host_removed", 1001, {MakeLeaseJob(JobKind::kEndMeeting, "r", 1001)}));
+  EXPECT_EQ(CodeOf(this->store().DeleteHost("h1")), ErrorCode::kConflict);
+  GP_ASSERT_OK(this->store().CompleteWebexJob(this->store().ListWebexJobs()->front().id));
+  GP_ASSERT_OK(this->store().DeleteHost("h1"));
+  EXPECT_EQ(CodeOf(this->store().GetHost("h1")), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(this->store().DeleteHost("h1")), ErrorCode::kNotFound);
+  EXPECT_TRUE(this->store().ListHosts()->empty());
+}
+
+TYPED_TEST_P(StorageSuite, ConcurrentTakesGiveEachHostOnce) {
+  constexpr int kSpaces = 12;
+  this->AddSpaces(kSpaces);
+  for (int i = 1; i <= 3; ++i) {
+    std::string id = "h" + std::to_string(i);
+    GP_ASSERT_OK(this->store().CreateHost(MakePersonHost(id, id + "@example.com", true)));
+  }
+  // Threads on this connection and on another, as a second process would be.
+  auto other = this->backend_.Open();
+  ASSERT_TRUE(other) << other.error().message;
+  std::vector<std::string> hosts(kSpaces);
+  std::atomic<int> exhausted{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kSpaces; ++i) {
+    Storage* store = i % 2 == 0 ? &this->store() : other->get();
+    threads.emplace_back([&, store, i] {
+      std::string space_id = "s" + std::to_string(i + 1);
+      auto lease = store->TakeLease(MakeLease("l" + std::to_string(i + 1), space_id, 1000 + i), HostKind::kPerson);
+      if (lease) {
+        hosts[i] = lease->host_id;
+      } else if (lease.error().reason == "pool_exhausted") {
+        ++exhausted;
+      } else {
+        ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(exhausted.load(), kSpaces - 3);
+  std::multiset<std::string> taken;
+  for (const auto& host : hosts) {
+    if (!host.empty()) taken.insert(host);
+  }
+  EXPECT_EQ(taken, (std::multiset<std::string>{"h1", "h2", "h3"}));
+  PoolStats stats = this->Stats();
+  EXPECT_EQ(stats.free, 0);
+  EXPECT_EQ(stats.leased, 3);
+  EXPECT_EQ(stats.exhausted, kSpaces - 3);
+}
+
 // ---- Sessions ----
 
 TYPED_TEST_P(StorageSuite, SessionsRoundTripAndDelete) {
@@ -1174,8 +1684,8 @@ TYPED_TEST_P(StorageSuite, GuestTokensAreCachedPerGuest) {
 // ---- OAuth states ----
 
 TYPED_TEST_P(StorageSuite, OAuthStateIsTakenOnce) {
-  GP_ASSERT_OK(this->store().SaveOAuthState({"state-1", "verifier-1", 100, 400}));
-  EXPECT_EQ(CodeOf(this->store().SaveOAuthState({"state-1", "other", 100, 400})), ErrorCode::kConflict);
+  GP_ASSERT_OK(this->store().SaveOAuthState({"state-1", "verifier-1", "", 100, 400}));
+  EXPECT_EQ(CodeOf(this->store().SaveOAuthState({"state-1", "other", "", 100, 400})), ErrorCode::kConflict);
   auto taken = this->store().TakeOAuthState("state-1", 399);
   ASSERT_TRUE(taken) << taken.error().message;
   EXPECT_EQ(taken->state, "state-1");
@@ -1186,9 +1696,21 @@ TYPED_TEST_P(StorageSuite, OAuthStateIsTakenOnce) {
   EXPECT_EQ(CodeOf(this->store().TakeOAuthState("never-saved", 0)), ErrorCode::kNotFound);
 }
 
+TYPED_TEST_P(StorageSuite, OAuthStateKeepsItsPurpose) {
+  GP_ASSERT_OK(this->store().SaveOAuthState({"state-admin", "v1", "", 100, 400}));
+  GP_ASSERT_OK(this->store().SaveOAuthState({"state-host", "v2", "host:h1", 100, 400}));
+  auto host = this->store().TakeOAuthState("state-host", 200);
+  ASSERT_TRUE(host) << host.error().message;
+  EXPECT_EQ(host->purpose, "host:h1");
+  EXPECT_EQ(host->code_verifier, "v2");
+  auto admin = this->store().TakeOAuthState("state-admin", 200);
+  ASSERT_TRUE(admin) << admin.error().message;
+  EXPECT_EQ(admin->purpose, "");
+}
+
 TYPED_TEST_P(StorageSuite, ExpiredOAuthStateIsNotFoundAndGone) {
-  GP_ASSERT_OK(this->store().SaveOAuthState({"state-1", "v", 100, 400}));
-  GP_ASSERT_OK(this->store().SaveOAuthState({"state-2", "v", 100, 400}));
+  GP_ASSERT_OK(this->store().SaveOAuthState({"state-1", "v", "", 100, 400}));
+  GP_ASSERT_OK(this->store().SaveOAuthState({"state-2", "v", "", 100, 400}));
   EXPECT_EQ(CodeOf(this->store().TakeOAuthState("state-1", 400)), ErrorCode::kNotFound);
   // Taking any state sweeps the expired ones, so state-2 is gone even for an earlier clock.
   EXPECT_EQ(CodeOf(this->store().TakeOAuthState("state-2", 300)), ErrorCode::kNotFound);
@@ -1197,9 +1719,9 @@ TYPED_TEST_P(StorageSuite, ExpiredOAuthStateIsNotFoundAndGone) {
 
 TYPED_TEST_P(StorageSuite, ExpiredOAuthStatesAreSweptAndCounted) {
   EXPECT_EQ(*this->store().CountOAuthStates(), 0);
-  GP_ASSERT_OK(this->store().SaveOAuthState({"s1", "v", 0, 100}));
-  GP_ASSERT_OK(this->store().SaveOAuthState({"s2", "v", 0, 200}));
-  GP_ASSERT_OK(this->store().SaveOAuthState({"s3", "v", 0, 300}));
+  GP_ASSERT_OK(this->store().SaveOAuthState({"s1", "v", "", 0, 100}));
+  GP_ASSERT_OK(this->store().SaveOAuthState({"s2", "v", "", 0, 200}));
+  GP_ASSERT_OK(this->store().SaveOAuthState({"s3", "v", "", 0, 300}));
   EXPECT_EQ(*this->store().CountOAuthStates(), 3);
   auto swept = this->store().DeleteExpiredOAuthStates(200);  // expires_at == now counts as expired
   ASSERT_TRUE(swept) << swept.error().message;
@@ -1325,9 +1847,17 @@ REGISTER_TYPED_TEST_SUITE_P(StorageSuite, MigrateIsIdempotentAndRecordsEveryVers
                             CommitSpaceRefusesATakenMemberSet, CommitSpaceRefusesAnIntentGivenUpMeanwhile,
                             WebexJobsRoundTripRetryAndComplete, AClaimedJobIsNotHandedOutAgainBeforeItsLeaseEnds,
                             ReleasedClaimsAreHandedOutAtOnce,
-                            ConcurrentClaimsNeverShareAJob, SessionsRoundTripAndDelete,
+                            ConcurrentClaimsNeverShareAJob, WebexJobsCarryTheirLeaseHostAndMeeting,
+                            HostsRoundTripAndAreUniqueByEmailOrSpace, SaveHostTokensConnectsAPerson,
+                            TakeLeasePicksTheLeastRecentlyLeasedConnectedHost,
+                            TakeLeaseReturnsTheSpacesLeaseAndNeverSharesAHost, TakeLeaseCountsEveryExhaustion,
+                            TakeLeaseTakesAHostOfTheKindAsked, ALeaseGoesLiveRenewsForwardAndEndsOnce,
+                            SetLeaseLiveIsFalseAfterTheLeaseEnded, EndLeaseWithoutJobsFreesTheHostAtOnce,
+                            EndLeaseHoldsTheHostUntilItsLastJobIsDone, DeleteHostIsRefusedWhileALeaseHoldsIt,
+                            ConcurrentTakesGiveEachHostOnce, SessionsRoundTripAndDelete,
                             SessionsEndForAGuestOrByExpiry, AppAdminIsOneRowOfOpaqueBytes,
-                            GuestTokensAreCachedPerGuest, OAuthStateIsTakenOnce, ExpiredOAuthStateIsNotFoundAndGone,
+                            GuestTokensAreCachedPerGuest, OAuthStateIsTakenOnce, OAuthStateKeepsItsPurpose,
+                            ExpiredOAuthStateIsNotFoundAndGone,
                             ExpiredOAuthStatesAreSweptAndCounted, AuditIsListedNewestFirstWithFilters,
                             AuditLimitIsCappedAt500, ConcurrentAppendsGetDistinctSequenceNumbers,
                             SettingsAreKeyValues);

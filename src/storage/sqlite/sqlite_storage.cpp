@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "storage/migrations.hpp"
 #include "storage/sqlite/statements.hpp"
 
@@ -21,6 +23,7 @@ namespace {
 constexpr int kBusyTimeoutMs = 5000;
 constexpr const char* kRemoveMembershipKind = "remove_membership";
 constexpr const char* kDeleteRoomKind = "delete_room";
+constexpr const char* kEndMeetingKind = "end_meeting";
 
 tl::unexpected<Error> NotFound(const std::string& what) { return Fail(ErrorCode::kNotFound, what + " not found"); }
 
@@ -65,13 +68,27 @@ SpaceIntent ReadIntent(const Query& q) {
 }
 
 const char* KindName(JobKind kind) {
-  return kind == JobKind::kDeleteRoom ? kDeleteRoomKind : kRemoveMembershipKind;
+  switch (kind) {
+    case JobKind::kDeleteRoom:
+      return kDeleteRoomKind;
+    case JobKind::kEndMeeting:
+      return kEndMeetingKind;
+    case JobKind::kRemoveMembership:
+      break;
+  }
+  return kRemoveMembershipKind;
+}
+
+JobKind KindOf(const std::string& name) {
+  if (name == kDeleteRoomKind) return JobKind::kDeleteRoom;
+  if (name == kEndMeetingKind) return JobKind::kEndMeeting;
+  return JobKind::kRemoveMembership;
 }
 
 WebexJob ReadJob(const Query& q) {
   WebexJob job;
   job.id = q.Int(0);
-  job.kind = q.Text(1) == kDeleteRoomKind ? JobKind::kDeleteRoom : JobKind::kRemoveMembership;
+  job.kind = KindOf(q.Text(1));
   job.room_id = q.Text(2);
   job.person_id = q.Text(3);
   job.membership_id = q.Text(4);
@@ -81,7 +98,74 @@ WebexJob ReadJob(const Query& q) {
   job.claimed_until = q.Int(8);
   job.last_error = q.Text(9);
   job.created_at = q.Int(10);
+  job.lease_id = q.Text(11);
+  job.host_id = q.Text(12);
+  job.meeting_id = q.Text(13);
   return job;
+}
+
+const char* HostKindName(HostKind kind) { return kind == HostKind::kSpace ? "space" : "person"; }
+
+LeaseState LeaseStateOf(const std::string& name) {
+  if (name == "live") return LeaseState::kLive;
+  if (name == "ending") return LeaseState::kEnding;
+  return LeaseState::kStarting;
+}
+
+std::string PersonIdsJson(const std::vector<std::string>& ids) { return nlohmann::json(ids).dump(); }
+
+// A column the backend wrote itself; anything but an array of strings reads as none.
+std::vector<std::string> PersonIdsOf(const std::string& text) {
+  std::vector<std::string> ids;
+  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_array()) return ids;
+  for (const auto& id : parsed) {
+    if (id.is_string()) ids.push_back(id.get<std::string>());
+  }
+  return ids;
+}
+
+// The GP_LEASE_COLUMNS of a row, from column `first` on.
+LeaseRecord ReadLeaseAt(const Query& q, int first) {
+  LeaseRecord lease;
+  lease.id = q.Text(first + 0);
+  lease.host_id = q.Text(first + 1);
+  lease.space_id = q.Text(first + 2);
+  lease.mode = q.Text(first + 3);
+  lease.state = LeaseStateOf(q.Text(first + 4));
+  lease.meeting_json = q.Text(first + 5);
+  lease.webex_meeting_id = q.Text(first + 6);
+  lease.host_membership_id = q.Text(first + 7);
+  lease.added_person_ids = PersonIdsOf(q.Text(first + 8));
+  lease.created_at = q.Int(first + 9);
+  lease.expires_at = q.Int(first + 10);
+  lease.ended_at = q.Int(first + 11);
+  lease.end_reason = q.Text(first + 12);
+  return lease;
+}
+
+LeaseRecord ReadLease(const Query& q) { return ReadLeaseAt(q, 0); }
+
+// GP_HOST_COLUMNS, then the GP_LEASE_COLUMNS of the lease holding the host (NULL when none does).
+HostRecord ReadHost(const Query& q) {
+  constexpr int kLeaseColumns = 14;
+  HostRecord host;
+  host.id = q.Text(0);
+  host.kind = q.Text(1) == "space" ? HostKind::kSpace : HostKind::kPerson;
+  host.email = q.Text(2);
+  host.display_name = q.Text(3);
+  host.webex_person_id = q.Text(4);
+  host.webex_room_id = q.Text(5);
+  host.connect_key = q.Text(6);
+  host.access_token_enc = q.Bytes(7);
+  host.access_expires_at = q.Int(8);
+  host.refresh_token_enc = q.Bytes(9);
+  host.refresh_expires_at = q.Int(10);
+  host.last_leased_at = q.Int(11);
+  host.created_at = q.Int(12);
+  host.updated_at = q.Int(13);
+  if (!q.IsNull(kLeaseColumns)) host.lease = ReadLeaseAt(q, kLeaseColumns);
+  return host;
 }
 
 SessionRecord ReadSession(const Query& q) {
@@ -239,13 +323,27 @@ Result<Closure> DisableOn(Connection& db, const std::string& id, int64_t at) {
   return closure;
 }
 
+// Queues `job` (its id is ignored); returns the new id.
+Result<int64_t> InsertJob(Connection& db, const WebexJob& job) {
+  auto inserted = ChangeAny(db, sql::kInsertWebexJob, KindName(job.kind), job.room_id, job.person_id,
+                            job.membership_id, job.space_id, job.attempts, job.next_attempt_at, job.claimed_until,
+                            job.last_error, job.created_at, job.lease_id, job.host_id, job.meeting_id);
+  if (!inserted) return tl::unexpected(inserted.error());
+  return db.LastInsertRowId();
+}
+
 // A kDeleteRoom job for a room whose space did not come to be, unless one is queued already.
 Result<void> QueueDeleteRoom(Connection& db, const std::string& room_id, int64_t at) {
   if (room_id.empty()) return {};
   auto queued = Exists(db, sql::kDeleteRoomJobQueued, room_id);
   if (!queued) return tl::unexpected(queued.error());
   if (*queued) return {};
-  return Done(ChangeAny(db, sql::kInsertWebexJob, kDeleteRoomKind, room_id, "", "", "", 0, at, int64_t{0}, "", at));
+  WebexJob job;
+  job.kind = JobKind::kDeleteRoom;
+  job.room_id = room_id;
+  job.next_attempt_at = at;
+  job.created_at = at;
+  return Done(InsertJob(db, job));
 }
 
 // The pairs normalised (first < second) without duplicates; kBadRequest for a guest paired with itself
@@ -847,13 +945,7 @@ Result<bool> SqliteStorage::IsKnownRoom(const std::string& webex_room_id) {
 // ---- Webex jobs ----
 
 Result<int64_t> SqliteStorage::QueueWebexJob(const WebexJob& job) {
-  return Write([&](Connection& db) -> Result<int64_t> {
-    auto inserted = ChangeAny(db, sql::kInsertWebexJob, KindName(job.kind), job.room_id, job.person_id,
-                              job.membership_id, job.space_id, job.attempts, job.next_attempt_at, job.claimed_until,
-                              job.last_error, job.created_at);
-    if (!inserted) return tl::unexpected(inserted.error());
-    return db.LastInsertRowId();
-  });
+  return Write([&](Connection& db) { return InsertJob(db, job); });
 }
 
 Result<std::vector<WebexJob>> SqliteStorage::ClaimWebexJobs(int64_t now, int64_t lease_seconds, int limit) {
@@ -868,7 +960,15 @@ Result<std::vector<WebexJob>> SqliteStorage::ClaimWebexJobs(int64_t now, int64_t
 }
 
 Result<void> SqliteStorage::CompleteWebexJob(int64_t id) {
-  return Write([&](Connection& db) { return ChangeOne(db, sql::kDeleteWebexJob, "Webex job", id); });
+  return WriteTransaction([&](Connection& db) -> Result<void> {
+    auto leases = Rows(db, sql::kDeleteWebexJobReturningLease, FirstText, id);
+    if (!leases) return tl::unexpected(leases.error());
+    if (leases->empty()) return NotFound("Webex job");
+    const std::string& lease_id = leases->front();
+    if (lease_id.empty()) return {};
+    // The last job of an ending lease frees its host.
+    return Done(ChangeAny(db, sql::kDeleteEndedLease, lease_id));
+  });
 }
 
 Result<int64_t> SqliteStorage::ReleaseWebexJobClaims() {
@@ -881,6 +981,152 @@ Result<void> SqliteStorage::RetryWebexJob(int64_t id, int64_t next_attempt_at, c
 
 Result<std::vector<WebexJob>> SqliteStorage::ListWebexJobs() {
   return Read([&](Connection& db) { return Rows(db, sql::kListWebexJobs, ReadJob); });
+}
+
+// ---- Meeting hosts ----
+
+Result<void> SqliteStorage::CreateHost(const HostRecord& host) {
+  return Write([&](Connection& db) {
+    return Done(ChangeAny(db, sql::kInsertHost, host.id, HostKindName(host.kind), host.email, host.display_name,
+                          host.webex_person_id, host.webex_room_id, host.connect_key, Blob{host.access_token_enc},
+                          host.access_expires_at, Blob{host.refresh_token_enc}, host.refresh_expires_at,
+                          host.last_leased_at, host.created_at, host.updated_at));
+  });
+}
+
+Result<HostRecord> SqliteStorage::GetHost(const std::string& id) {
+  return Read([&](Connection& db) { return OneRow(db, sql::kGetHost, "host", ReadHost, id); });
+}
+
+Result<std::vector<HostRecord>> SqliteStorage::ListHosts() {
+  return Read([&](Connection& db) { return Rows(db, sql::kListHosts, ReadHost); });
+}
+
+Result<void> SqliteStorage::SaveHostTokens(const HostRecord& host) {
+  return Write([&](Connection& db) {
+    return ChangeOne(db, sql::kSaveHostTokens, "host", host.id, Blob{host.access_token_enc}, host.access_expires_at,
+                     Blob{host.refresh_token_enc}, host.refresh_expires_at, host.webex_person_id, host.display_name,
+                     host.updated_at);
+  });
+}
+
+Result<void> SqliteStorage::DeleteHost(const std::string& id) {
+  return WriteTransaction([&](Connection& db) -> Result<void> {
+    auto leased = Exists(db, sql::kHostLeased, id);
+    if (!leased) return tl::unexpected(leased.error());
+    if (*leased) return Fail(ErrorCode::kConflict, "host_leased", "the host is lent to a meeting; end it first");
+    return ChangeOne(db, sql::kDeleteHost, "host", id);
+  });
+}
+
+Result<PoolStats> SqliteStorage::GetPoolStats() {
+  return Read([&](Connection& db) {
+    return OneRow(db, sql::kPoolStats, "pool stats", [](const Query& q) {
+      PoolStats stats;
+      stats.free = q.Int(0);
+      stats.leased = q.Int(1);
+      stats.exhausted = q.Int(2);
+      return stats;
+    });
+  });
+}
+
+// ---- Meeting leases ----
+
+Result<LeaseRecord> SqliteStorage::TakeLease(const LeaseRecord& lease, HostKind kind) {
+  // One BEGIN IMMEDIATE transaction: the write lock is held from the choice of the host to its lease
+  // row, so two takers (threads or processes) never choose the same host. The unique index on
+  // leases.host_id backs that up.
+  return Write([&](Connection& db) -> Result<LeaseRecord> {
+    auto tx = Transaction::Begin(db);
+    if (!tx) return tl::unexpected(tx.error());
+    auto existing = Rows(db, sql::kGetSpaceLease, ReadLease, lease.space_id);
+    if (!existing) return tl::unexpected(existing.error());
+    if (!existing->empty()) return std::move(existing->front());
+    auto host = Rows(db, sql::kPickFreeHost, FirstText, HostKindName(kind));
+    if (!host) return tl::unexpected(host.error());
+    if (host->empty()) {
+      // The exhaustion is counted, committed, and only then reported.
+      auto counted = ChangeAny(db, sql::kCountPoolExhausted);
+      if (!counted) return tl::unexpected(counted.error());
+      auto committed = tx->Commit();
+      if (!committed) return tl::unexpected(committed.error());
+      return Fail(ErrorCode::kUnavailable, "pool_exhausted",
+                  "Every meeting host is busy right now. Please try again in a minute.");
+    }
+    const std::string& host_id = host->front();
+    auto inserted = ChangeAny(db, sql::kInsertLease, lease.id, host_id, lease.space_id, lease.mode, lease.meeting_json,
+                              lease.webex_meeting_id, lease.host_membership_id, PersonIdsJson(lease.added_person_ids),
+                              lease.created_at, lease.expires_at);
+    if (!inserted) return tl::unexpected(inserted.error());
+    auto stamped = ChangeAny(db, sql::kSetHostLeasedAt, host_id, lease.created_at);
+    if (!stamped) return tl::unexpected(stamped.error());
+    auto stored = OneRow(db, sql::kGetLease, "lease", ReadLease, lease.id);
+    if (!stored) return stored;
+    auto committed = tx->Commit();
+    if (!committed) return tl::unexpected(committed.error());
+    return stored;
+  });
+}
+
+Result<LeaseRecord> SqliteStorage::GetLease(const std::string& id) {
+  return Read([&](Connection& db) { return OneRow(db, sql::kGetLease, "lease", ReadLease, id); });
+}
+
+Result<LeaseRecord> SqliteStorage::GetSpaceLease(const std::string& space_id) {
+  return Read([&](Connection& db) { return OneRow(db, sql::kGetSpaceLease, "lease", ReadLease, space_id); });
+}
+
+Result<std::vector<LeaseRecord>> SqliteStorage::ListLeases() {
+  return Read([&](Connection& db) { return Rows(db, sql::kListLeases, ReadLease); });
+}
+
+Result<void> SqliteStorage::SaveLeaseProgress(const LeaseRecord& lease) {
+  return Write([&](Connection& db) {
+    return ChangeOne(db, sql::kSaveLeaseProgress, "starting lease", lease.id, lease.host_membership_id,
+                     PersonIdsJson(lease.added_person_ids));
+  });
+}
+
+Result<bool> SqliteStorage::SetLeaseLive(const LeaseRecord& lease) {
+  // An unknown lease is false too: a lease ended without jobs is gone at once.
+  return Write([&](Connection& db) -> Result<bool> {
+    auto changed = ChangeAny(db, sql::kSetLeaseLive, lease.id, lease.meeting_json, lease.webex_meeting_id,
+                             lease.expires_at);
+    if (!changed) return tl::unexpected(changed.error());
+    return *changed > 0;
+  });
+}
+
+Result<LeaseRecord> SqliteStorage::RenewLease(const std::string& id, int64_t expires_at) {
+  return WriteTransaction([&](Connection& db) -> Result<LeaseRecord> {
+    auto renewed = ChangeOne(db, sql::kRenewLease, "live lease", id, expires_at);
+    if (!renewed) return tl::unexpected(renewed.error());
+    return OneRow(db, sql::kGetLease, "lease", ReadLease, id);
+  });
+}
+
+Result<std::optional<LeaseRecord>> SqliteStorage::EndLease(const std::string& id, const std::string& reason,
+                                                           int64_t at, const std::vector<WebexJob>& jobs) {
+  return WriteTransaction([&](Connection& db) -> Result<std::optional<LeaseRecord>> {
+    auto before = Rows(db, sql::kGetLease, ReadLease, id);
+    if (!before) return tl::unexpected(before.error());
+    if (before->empty() || before->front().state == LeaseState::kEnding) return std::optional<LeaseRecord>();
+    auto ended = ChangeAny(db, sql::kEndLease, id, at, reason);
+    if (!ended) return tl::unexpected(ended.error());
+    for (const auto& job : jobs) {
+      WebexJob owned = job;
+      owned.lease_id = id;
+      auto queued = InsertJob(db, owned);
+      if (!queued) return tl::unexpected(queued.error());
+    }
+    if (jobs.empty()) {
+      // Nothing to undo in Webex: the host is free at once.
+      auto deleted = ChangeAny(db, sql::kDeleteLease, id);
+      if (!deleted) return tl::unexpected(deleted.error());
+    }
+    return std::optional<LeaseRecord>(std::move(before->front()));
+  });
 }
 
 // ---- Sessions ----
@@ -962,8 +1208,8 @@ Result<void> SqliteStorage::DeleteGuestToken(const std::string& guest_id) {
 
 Result<void> SqliteStorage::SaveOAuthState(const OAuthStateRecord& state) {
   return Write([&](Connection& db) {
-    return Done(
-        ChangeAny(db, sql::kInsertOAuthState, state.state, state.code_verifier, state.created_at, state.expires_at));
+    return Done(ChangeAny(db, sql::kInsertOAuthState, state.state, state.code_verifier, state.purpose,
+                          state.created_at, state.expires_at));
   });
 }
 
@@ -971,7 +1217,16 @@ Result<OAuthStateRecord> SqliteStorage::TakeOAuthState(const std::string& state,
   auto taken = WriteTransaction([&](Connection& db) -> Result<std::vector<OAuthStateRecord>> {
     auto rows = Rows(
         db, sql::kDeleteOAuthStateReturning,
-        [](const Query& q) { return OAuthStateRecord{q.Text(0), q.Text(1), q.Int(2), q.Int(3)}; }, state);
+        [](const Query& q) {
+          OAuthStateRecord record;
+          record.state = q.Text(0);
+          record.code_verifier = q.Text(1);
+          record.purpose = q.Text(2);
+          record.created_at = q.Int(3);
+          record.expires_at = q.Int(4);
+          return record;
+        },
+        state);
     if (!rows) return rows;
     // Abandoned sign-ins would otherwise pile up; sweeping here keeps the table to live states.
     auto swept = ChangeAny(db, sql::kDeleteExpiredOAuthStates, now);

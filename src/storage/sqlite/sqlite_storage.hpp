@@ -80,6 +80,23 @@ class SqliteStorage final : public Storage {
   Result<void> RetryWebexJob(int64_t id, int64_t next_attempt_at, const std::string& error) override;
   Result<std::vector<WebexJob>> ListWebexJobs() override;
 
+  Result<void> CreateHost(const HostRecord& host) override;
+  Result<HostRecord> GetHost(const std::string& id) override;
+  Result<std::vector<HostRecord>> ListHosts() override;
+  Result<void> SaveHostTokens(const HostRecord& host) override;
+  Result<void> DeleteHost(const std::string& id) override;
+  Result<PoolStats> GetPoolStats() override;
+
+  Result<LeaseRecord> TakeLease(const LeaseRecord& lease, HostKind kind) override;
+  Result<LeaseRecord> GetLease(const std::string& id) override;
+  Result<LeaseRecord> GetSpaceLease(const std::string& space_id) override;
+  Result<std::vector<LeaseRecord>> ListLeases() override;
+  Result<void> SaveLeaseProgress(const LeaseRecord& lease) override;
+  Result<bool> SetLeaseLive(const LeaseRecord& lease) override;
+  Result<LeaseRecord> RenewLease(const std::string& id, int64_t expires_at) override;
+  Result<std::optional<LeaseRecord>> EndLease(const std::string& id, const std::string& reason, int64_t at,
+                                              const std::vector<WebexJob>& jobs) override;
+
   Result<void> CreateSession(const SessionRecord& session) override;
   Result<SessionRecord> GetSession(const std::string& id_hash) override;
   Result<void> DeleteSession(const std::string& id_hash) override;

@@ -183,14 +183,15 @@ inline constexpr Statement kIsKnownRoom{
     " OR EXISTS (SELECT 1 FROM space_intents WHERE webex_room_id = ?1)"
     " OR EXISTS (SELECT 1 FROM webex_jobs WHERE room_id = ?1)"};
 
-// Webex jobs. kind is 'remove_membership' or 'delete_room'.
+// Webex jobs. kind is 'remove_membership', 'delete_room' or 'end_meeting'.
 #define GP_JOB_COLUMNS \
   "id, kind, room_id, person_id, membership_id, space_id, attempts, next_attempt_at, claimed_until, last_error," \
-  " created_at"
+  " created_at, lease_id, host_id, meeting_id"
 inline constexpr Statement kInsertWebexJob{
     "insert_webex_job",
     "INSERT INTO webex_jobs (kind, room_id, person_id, membership_id, space_id, attempts, next_attempt_at,"
-    " claimed_until, last_error, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"};
+    " claimed_until, last_error, created_at, lease_id, host_id, meeting_id)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"};
 inline constexpr Statement kDeleteRoomJobQueued{
     "delete_room_job_queued", "SELECT 1 FROM webex_jobs WHERE kind = 'delete_room' AND room_id = ?1"};
 // ?1 now, ?2 claimed_until, ?3 limit. RETURNING has no order of its own: the caller sorts by id.
@@ -201,13 +202,97 @@ inline constexpr Statement kClaimWebexJobs{
     "UPDATE webex_jobs SET claimed_until = ?2 WHERE id IN (SELECT id FROM webex_jobs"
     " WHERE next_attempt_at <= ?1 AND claimed_until <= ?1 ORDER BY id LIMIT ?3)"
     " RETURNING " GP_JOB_COLUMNS};
-inline constexpr Statement kDeleteWebexJob{"delete_webex_job", "DELETE FROM webex_jobs WHERE id = ?1"};
+// Returns the lease the job belonged to ('' for none).
+inline constexpr Statement kDeleteWebexJobReturningLease{"delete_webex_job_returning_lease",
+                                                         "DELETE FROM webex_jobs WHERE id = ?1 RETURNING lease_id"};
 inline constexpr Statement kRetryWebexJob{
     "retry_webex_job",
     "UPDATE webex_jobs SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3, claimed_until = 0"
     " WHERE id = ?1"};
 inline constexpr Statement kListWebexJobs{"list_webex_jobs", "SELECT " GP_JOB_COLUMNS " FROM webex_jobs ORDER BY id"};
 #undef GP_JOB_COLUMNS
+
+// Meeting hosts and leases. A host row is read with the lease holding it, if any (the l.* columns are
+// NULL when none does): GP_HOST_COLUMNS, then GP_LEASE_COLUMNS.
+#define GP_HOST_COLUMNS \
+  "h.id, h.kind, h.email, h.display_name, h.webex_person_id, h.webex_room_id, h.connect_key, h.access_token_enc," \
+  " h.access_expires_at, h.refresh_token_enc, h.refresh_expires_at, h.last_leased_at, h.created_at, h.updated_at"
+#define GP_LEASE_COLUMNS \
+  "l.id, l.host_id, l.space_id, l.mode, l.state, l.meeting_json, l.webex_meeting_id, l.host_membership_id," \
+  " l.added_person_ids, l.created_at, l.expires_at, l.ended_at, l.end_reason"
+// A person is connected once it has an access token; a space always is.
+#define GP_HOST_CONNECTED "(h.kind = 'space' OR length(h.access_token_enc) > 0)"
+#define GP_HOST_FREE "NOT EXISTS (SELECT 1 FROM leases l WHERE l.host_id = h.id)"
+// The column that does not apply to the kind is stored as NULL, so that the unique indexes skip it.
+inline constexpr Statement kInsertHost{
+    "insert_host",
+    "INSERT INTO hosts (id, kind, email, display_name, webex_person_id, webex_room_id, connect_key,"
+    " access_token_enc, access_expires_at, refresh_token_enc, refresh_expires_at, last_leased_at, created_at,"
+    " updated_at) VALUES (?1, ?2, NULLIF(?3, ''), ?4, ?5, NULLIF(?6, ''), ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"};
+inline constexpr Statement kGetHost{
+    "get_host",
+    "SELECT " GP_HOST_COLUMNS ", " GP_LEASE_COLUMNS " FROM hosts h LEFT JOIN leases l ON l.host_id = h.id"
+    " WHERE h.id = ?1"};
+// Persons first ('person' < 'space'), then by email or space.
+inline constexpr Statement kListHosts{
+    "list_hosts",
+    "SELECT " GP_HOST_COLUMNS ", " GP_LEASE_COLUMNS " FROM hosts h LEFT JOIN leases l ON l.host_id = h.id"
+    " ORDER BY h.kind, COALESCE(h.email, h.webex_room_id, ''), h.id"};
+inline constexpr Statement kSaveHostTokens{
+    "save_host_tokens",
+    "UPDATE hosts SET access_token_enc = ?2, access_expires_at = ?3, refresh_token_enc = ?4,"
+    " refresh_expires_at = ?5, webex_person_id = ?6, display_name = ?7, updated_at = ?8 WHERE id = ?1"};
+inline constexpr Statement kHostLeased{"host_leased", "SELECT 1 FROM leases WHERE host_id = ?1"};
+inline constexpr Statement kDeleteHost{"delete_host", "DELETE FROM hosts WHERE id = ?1"};
+// ?1 the kind. Least recently leased first; never leased (0) before all.
+inline constexpr Statement kPickFreeHost{
+    "pick_free_host",
+    "SELECT h.id FROM hosts h WHERE h.kind = ?1 AND " GP_HOST_CONNECTED " AND " GP_HOST_FREE
+    " ORDER BY h.last_leased_at, h.created_at, h.id LIMIT 1"};
+inline constexpr Statement kSetHostLeasedAt{"set_host_leased_at", "UPDATE hosts SET last_leased_at = ?2 WHERE id = ?1"};
+inline constexpr Statement kCountPoolExhausted{
+    "count_pool_exhausted",
+    "INSERT INTO settings (key, value) VALUES ('pool.exhausted', '1') ON CONFLICT (key) DO UPDATE"
+    " SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"};
+inline constexpr Statement kPoolStats{
+    "pool_stats",
+    "SELECT (SELECT COUNT(*) FROM hosts h WHERE " GP_HOST_CONNECTED " AND " GP_HOST_FREE "),"
+    " (SELECT COUNT(*) FROM leases),"
+    " COALESCE((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'pool.exhausted'), 0)"};
+// A new lease is always 'starting' and not ended.
+inline constexpr Statement kInsertLease{
+    "insert_lease",
+    "INSERT INTO leases (id, host_id, space_id, mode, state, meeting_json, webex_meeting_id, host_membership_id,"
+    " added_person_ids, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, 'starting', ?5, ?6, ?7, ?8, ?9, ?10)"};
+inline constexpr Statement kGetLease{"get_lease", "SELECT " GP_LEASE_COLUMNS " FROM leases l WHERE l.id = ?1"};
+inline constexpr Statement kGetSpaceLease{
+    "get_space_lease",
+    "SELECT " GP_LEASE_COLUMNS " FROM leases l WHERE l.space_id = ?1 AND l.state IN ('starting', 'live')"};
+inline constexpr Statement kListLeases{"list_leases",
+                                       "SELECT " GP_LEASE_COLUMNS " FROM leases l ORDER BY l.created_at, l.id"};
+inline constexpr Statement kSaveLeaseProgress{
+    "save_lease_progress",
+    "UPDATE leases SET host_membership_id = ?2, added_person_ids = ?3 WHERE id = ?1 AND state = 'starting'"};
+inline constexpr Statement kSetLeaseLive{
+    "set_lease_live",
+    "UPDATE leases SET state = 'live', meeting_json = ?2, webex_meeting_id = ?3, expires_at = ?4"
+    " WHERE id = ?1 AND state = 'starting'"};
+inline constexpr Statement kRenewLease{
+    "renew_lease", "UPDATE leases SET expires_at = MAX(expires_at, ?2) WHERE id = ?1 AND state = 'live'"};
+inline constexpr Statement kEndLease{
+    "end_lease",
+    "UPDATE leases SET state = 'ending', ended_at = ?2, end_reason = ?3"
+    " WHERE id = ?1 AND state IN ('starting', 'live')"};
+inline constexpr Statement kDeleteLease{"delete_lease", "DELETE FROM leases WHERE id = ?1"};
+// The lease of a completed job goes once it is ending and has no job left.
+inline constexpr Statement kDeleteEndedLease{
+    "delete_ended_lease",
+    "DELETE FROM leases WHERE id = ?1 AND state = 'ending'"
+    " AND NOT EXISTS (SELECT 1 FROM webex_jobs WHERE lease_id = ?1)"};
+#undef GP_HOST_COLUMNS
+#undef GP_LEASE_COLUMNS
+#undef GP_HOST_CONNECTED
+#undef GP_HOST_FREE
 
 // Sessions.
 inline constexpr Statement kInsertSession{
@@ -250,10 +335,10 @@ inline constexpr Statement kDeleteGuestToken{"delete_guest_token", "DELETE FROM 
 // OAuth states.
 inline constexpr Statement kInsertOAuthState{
     "insert_oauth_state",
-    "INSERT INTO oauth_states (state, code_verifier, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)"};
+    "INSERT INTO oauth_states (state, code_verifier, purpose, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)"};
 inline constexpr Statement kDeleteOAuthStateReturning{
     "delete_oauth_state_returning",
-    "DELETE FROM oauth_states WHERE state = ?1 RETURNING state, code_verifier, created_at, expires_at"};
+    "DELETE FROM oauth_states WHERE state = ?1 RETURNING state, code_verifier, purpose, created_at, expires_at"};
 inline constexpr Statement kDeleteExpiredOAuthStates{"delete_expired_oauth_states",
                                                      "DELETE FROM oauth_states WHERE expires_at <= ?1"};
 inline constexpr Statement kCountOAuthStates{"count_oauth_states", "SELECT COUNT(*) FROM oauth_states"};

@@ -98,6 +98,9 @@ class FakeWebex final : public webex::Api {
     kListWebhooks,
     kUpdateWebhook,
     kDeleteWebhook,
+    kCreateMeeting,
+    kGetMeeting,
+    kEndMeeting,
     kCount
   };
 
@@ -221,12 +224,70 @@ class FakeWebex final : public webex::Api {
     for (const FakeWebhook* webhook : all) out.push_back(webhook->hook);
     return out;
   }
+  // Every meeting, ended or not, by id.
+  const std::map<std::string, webex::Meeting>& meetings() const { return meetings_; }
+  int LiveMeetings() const {
+    int live = 0;
+    for (const auto& [id, meeting] : meetings_) live += meeting.state != "ended";
+    return live;
+  }
+  // Ends a meeting as its participants leaving would (no webhook: the caller tells the portal).
+  void EndMeetingNow(const std::string& meeting_id) {
+    if (auto it = meetings_.find(meeting_id); it != meetings_.end()) it->second.state = "ended";
+  }
   std::string WebhookSecret(const std::string& webhook_id) const {
     auto it = webhooks_.find(webhook_id);
     return it == webhooks_.end() ? std::string() : it->second.secret;
   }
 
   // --- webex::Api -----------------------------------------------------------------------------
+  // Meetings follow the emulator: a licensed member of the room (anyone with a token here) creates
+  // it; while it is live the same call returns it; only its host ends it.
+  webex::Task<webex::Meeting> CreateAdhocMeeting(std::string token, std::string room_id, webex::Deadline) override {
+    if (auto failed = co_await Enter(Op::kCreateMeeting)) co_return tl::unexpected(*failed);
+    auto person = Caller(token);
+    if (!person) co_return tl::unexpected(person.error());
+    if (!IsMember(room_id, *person)) co_return NoRoom();
+    for (const auto& [id, meeting] : meetings_) {
+      if (meeting.room_id == room_id && meeting.state != "ended") co_return meeting;
+    }
+    webex::Meeting meeting;
+    meeting.id = "meeting-" + std::to_string(++meeting_sequence_);
+    meeting.meeting_number = std::to_string(2000000000 + meeting_sequence_);
+    meeting.password = "pw" + std::to_string(meeting_sequence_);
+    meeting.web_link = "https://webex.test/meet/" + meeting.id;
+    meeting.sip_address = meeting.meeting_number + "@webex.test";
+    meeting.state = "inProgress";
+    meeting.room_id = room_id;
+    meeting.host_user_id = *person;
+    meeting.start = IsoTime(clock_());
+    meetings_[meeting.id] = meeting;
+    co_return meeting;
+  }
+
+  webex::Task<webex::Meeting> GetMeeting(std::string token, std::string meeting_id, webex::Deadline) override {
+    if (auto failed = co_await Enter(Op::kGetMeeting)) co_return tl::unexpected(*failed);
+    auto person = Caller(token);
+    if (!person) co_return tl::unexpected(person.error());
+    auto it = meetings_.find(meeting_id);
+    if (it == meetings_.end() || (it->second.host_user_id != *person && !IsMember(it->second.room_id, *person))) {
+      co_return Fail(ErrorCode::kNotFound, "fake webex: no such meeting");
+    }
+    co_return it->second;
+  }
+
+  webex::Task<void> EndMeeting(std::string token, std::string meeting_id, webex::Deadline) override {
+    if (auto failed = co_await Enter(Op::kEndMeeting)) co_return tl::unexpected(*failed);
+    auto person = Caller(token);
+    if (!person) co_return tl::unexpected(person.error());
+    auto it = meetings_.find(meeting_id);
+    if (it == meetings_.end()) co_return Fail(ErrorCode::kNotFound, "fake webex: no such meeting");
+    if (it->second.host_user_id != *person) co_return Fail(ErrorCode::kForbidden, "fake webex: not the host");
+    if (it->second.state == "ended") co_return Fail(ErrorCode::kConflict, "fake webex: already ended");
+    it->second.state = "ended";
+    co_return Result<void>{};
+  }
+
   webex::Task<webex::Person> GetMe(std::string token, webex::Deadline) override {
     if (auto failed = co_await Enter(Op::kGetMe)) co_return tl::unexpected(*failed);
     auto person = people_by_token_.find(token);
@@ -680,6 +741,8 @@ class FakeWebex final : public webex::Api {
       room_messages_;                            // room id -> message ids, oldest first
   std::map<std::string, FakeContent> contents_;  // by content id
   std::map<std::string, FakeWebhook> webhooks_;  // by id
+  std::map<std::string, webex::Meeting> meetings_;  // by id
+  uint64_t meeting_sequence_ = 0;
   std::vector<std::string> issued_;
   std::string last_sort_by_;
   uint64_t room_sequence_ = 0;
