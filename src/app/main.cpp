@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -17,9 +18,11 @@
 
 #include "app/config.hpp"
 #include "app/portal.hpp"
+#include "core/encoding.hpp"
 #include "core/log.hpp"
 #include "domain/imports.hpp"
 #include "domain/policy.hpp"
+#include "service/hosts.hpp"
 
 namespace {
 
@@ -89,6 +92,18 @@ std::vector<std::string> LooseDatabaseFiles(const gp::app::Config& config) {
   return warnings;
 }
 
+// One host as `hosts list` prints it.
+nlohmann::json HostLine(Portal& portal, const gp::storage::HostRecord& host) {
+  const bool person = host.kind == gp::storage::HostKind::kPerson;
+  nlohmann::json line{{"id", host.id}, {"kind", person ? "person" : "space"}, {"displayName", host.display_name},
+                      {"connected", host.connected()}};
+  if (person) line["email"] = host.email;
+  if (!person) line["spaceId"] = host.webex_room_id;
+  if (person && !host.connected()) line["connectUrl"] = portal.hosts().ConnectUrl(host);
+  if (host.lease) line["lease"] = {{"leaseId", host.lease->id}, {"roomId", host.lease->space_id}};
+  return line;
+}
+
 // The change has committed; its Webex side (removing memberships) is done now when Webex answers,
 // else by the server's reconciler as soon as it runs.
 void CatchUpWithWebex(Portal& portal) {
@@ -133,6 +148,22 @@ int Run(int argc, char** argv) {
   auto* policy_allow = policy->add_subcommand("allow", "Allow two guests to connect.");
   auto* policy_revoke = policy->add_subcommand("revoke", "Revoke a pair; closes their shared spaces.");
   std::string user_a, user_b;
+  auto* hosts = app.add_subcommand("hosts", "Manage the pool of meeting hosts.");
+  hosts->require_subcommand(1);
+  auto* hosts_list = hosts->add_subcommand("list", "List the pool's hosts as JSON lines.");
+  auto* hosts_add = hosts->add_subcommand("add", "Add a licensed person (by email) or, with --space, a pool space.");
+  std::string host_email;
+  std::string host_space;
+  std::string host_title;
+  hosts_add->add_option("email", host_email, "the licensed person's Webex email");
+  hosts_add->add_option("--space", host_space, "a Webex space id (space-pool mode)");
+  hosts_add->add_option("--title", host_title, "the space's name, as the console shows it");
+  auto* hosts_remove = hosts->add_subcommand("remove", "Remove a host (refused while it is lent to a meeting).");
+  std::string host_ref;
+  hosts_remove->add_option("host", host_ref, "the host's id, email or space id")->required();
+  auto* hosts_import = hosts->add_subcommand("import", "Add the spaces of a largespaces.json (space-pool mode).");
+  std::string hosts_path;
+  hosts_import->add_option("file", hosts_path)->required();
   for (auto* sub : {policy_allow, policy_revoke}) {
     sub->add_option("username_a", user_a)->required();
     sub->add_option("username_b", user_b)->required();
@@ -220,6 +251,43 @@ int Run(int argc, char** argv) {
     for (const auto& skipped : report->skipped) {
       std::cout << "skipped " << skipped.entry << ": " << skipped.reason << "\n";
     }
+    return 0;
+  }
+  if (hosts_list->parsed()) {
+    auto list = portal->hosts().List();
+    if (!list) return Fail(list.error().message);
+    for (const auto& host : *list) std::cout << HostLine(*portal, host).dump() << "\n";
+    return 0;
+  }
+  if (hosts_add->parsed()) {
+    if (host_email.empty() == host_space.empty()) return Fail("give either an email or --space SPACE_ID");
+    auto host = host_space.empty() ? portal->hosts().AddPerson(host_email, actor)
+                                   : portal->hosts().AddSpace(host_space, host_title, actor);
+    if (!host) return Fail(host.error().message);
+    std::cout << HostLine(*portal, *host).dump() << "\n";
+    return 0;
+  }
+  if (hosts_remove->parsed()) {
+    auto list = portal->hosts().List();
+    if (!list) return Fail(list.error().message);
+    auto it = std::find_if(list->begin(), list->end(), [&](const gp::storage::HostRecord& host) {
+      return host.id == host_ref || (!host.email.empty() && host.email == gp::ToLower(host_ref)) ||
+             (!host.webex_room_id.empty() && host.webex_room_id == host_ref);
+    });
+    if (it == list->end()) return Fail("no host '" + host_ref + "'");
+    auto removed = portal->hosts().Remove(it->id, actor);
+    if (!removed) return Fail(removed.error().message);
+    return 0;
+  }
+  if (hosts_import->parsed()) {
+    bool ok = false;
+    std::string text = ReadFile(hosts_path, ok);
+    if (!ok) return Fail("cannot read " + hosts_path);
+    auto spaces = gp::service::ParseLargeSpaces(text);
+    if (!spaces) return Fail(hosts_path + ": " + spaces.error().message);
+    auto added = portal->hosts().ImportSpaces(*spaces, actor);
+    if (!added) return Fail(added.error().message);
+    std::cout << "added " << *added << " of " << spaces->size() << " spaces\n";
     return 0;
   }
   if (policy_list->parsed()) {

@@ -410,6 +410,7 @@ Result<int64_t> Portal::ReconcileNow(seconds budget) {
 
 storage::Storage& Portal::storage() { return *impl_->storage; }
 service::Guests& Portal::guests() { return *impl_->guests; }
+service::Hosts& Portal::hosts() { return *impl_->hosts; }
 service::Policy& Portal::policy() { return *impl_->policy; }
 const Config& Portal::config() const { return impl_->config; }
 

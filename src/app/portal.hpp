@@ -8,6 +8,7 @@
 #include "app/config.hpp"
 #include "core/error.hpp"
 #include "service/guests.hpp"
+#include "service/hosts.hpp"
 #include "service/policy.hpp"
 #include "storage/storage.hpp"
 
@@ -36,6 +37,7 @@ class Portal {
 
   storage::Storage& storage();
   service::Guests& guests();
+  service::Hosts& hosts();
   service::Policy& policy();
   const Config& config() const;
 

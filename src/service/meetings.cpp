@@ -114,8 +114,13 @@ webex::Task<LeaseRecord> Meetings::SetUp(LeaseRecord lease, storage::SpaceRecord
     co_await Finish(lease.id, "failed");
     co_return tl::unexpected(host.error());
   }
-  auto live = options_.mode == MeetingMode::kAdhoc ? co_await SetUpAdhoc(lease, *host, space, deadline)
-                                                    : co_await SetUpSpacePool(lease, *host, space, deadline);
+  // Not a conditional expression: GCC 12 miscompiles co_await in the arms of ?:.
+  Result<LeaseRecord> live;
+  if (options_.mode == MeetingMode::kAdhoc) {
+    live = co_await SetUpAdhoc(lease, *host, space, deadline);
+  } else {
+    live = co_await SetUpSpacePool(lease, *host, space, deadline);
+  }
   if (!live) {
     co_await Finish(lease.id, "failed");
     co_return tl::unexpected(live.error());

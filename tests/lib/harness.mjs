@@ -439,8 +439,8 @@ export class Client {
 // The OAuth code flow up to the callback, without a browser, as the person with `email`: returns
 // {login, oauthCookie, page, authorize, callbackUrl, person}. `oauthCookie` is the Cookie header a
 // browser would send back to /auth/webex/callback (the gp_oauth cookie /login set), or undefined.
-export async function startWebexSignIn(portal, emulator, email) {
-  const login = await portal.call('GET', '/auth/webex/login');
+export async function startWebexSignIn(portal, emulator, email, startPath = '/auth/webex/login') {
+  const login = await portal.call('GET', startPath);
   assert.equal(login.status, 302, `login: ${show(login)}`);
   const binding = setCookie(login, 'gp_oauth');
   const oauthCookie = binding ? `gp_oauth=${binding.value}` : undefined;
@@ -470,6 +470,16 @@ export async function webexSignIn(portal, emulator, email) {
     started.oauthCookie ? { cookie: started.oauthCookie } : {});
   const cookie = sessionCookie(callback);
   return { ...started, callback, cookie };
+}
+
+// Completes a meeting host's connect link (its connectUrl) as the person with `email`; returns the
+// steps as webexSignIn does (callback: the page the portal shows at the end).
+export async function connectHost(portal, emulator, connectUrl, email) {
+  const url = new URL(connectUrl);
+  const started = await startWebexSignIn(portal, emulator, email, `${url.pathname}${url.search}`);
+  const callback = await request(started.callbackUrl.toString(), 'GET',
+    started.oauthCookie ? { cookie: started.oauthCookie } : {});
+  return { ...started, callback };
 }
 
 // Signs the administrator in and returns a Client with the admin session.
