@@ -20,6 +20,7 @@ const mt = {
   lease: null, // the live meeting of the open space as the portal last described it
   joined: false, // this page holds the meeting: it sends heartbeats (and has media, when available)
   starting: false, // a Start or Join is waiting for the portal, whose answer settles the panel
+  ending: false, // so is an End
   startedBy: '', // who started it, when an event said so
   beatTimer: null,
   media: null, // {webex, meeting, streams} while the SDK is in use
@@ -114,6 +115,10 @@ async function beat() {
   const room = mt.room;
   const lease = mt.lease;
   if (!room || !lease || !mt.joined) return;
+  if (mt.ending) {
+    scheduleBeat(kRetryBeatMs); // in case the End fails
+    return;
+  }
   const gen = mt.generation;
   try {
     const answer = await api('POST', meetingPath(room.id, '/heartbeat'));
@@ -123,7 +128,7 @@ async function beat() {
   } catch (error) {
     if (gen !== mt.generation || mt.lease !== lease || !mt.joined) return;
     if (error instanceof ApiError && error.status === 404) {
-      ended(lease.leaseId, 'The meeting ended.');
+      if (!mt.ending) ended(lease.leaseId, 'The meeting ended.');
       return;
     }
     if (error instanceof ApiError && error.status === 401) return;
@@ -369,10 +374,13 @@ async function end() {
   const gen = mt.generation;
   announce(byId('meeting-error'), '');
   render('ending');
+  mt.ending = true;
   try {
     await busy(byId('meeting-end'), () => api('DELETE', meetingPath(room.id)));
   } catch (error) {
-    if (gen !== mt.generation || mt.lease !== lease) return;
+    if (gen !== mt.generation) return;
+    mt.ending = false;
+    if (mt.lease !== lease) return;
     if (error instanceof ApiError && error.status === 404) {
       ended(lease.leaseId, 'The meeting had already ended.');
       return;
@@ -383,6 +391,7 @@ async function end() {
     return;
   }
   if (gen !== mt.generation) return;
+  mt.ending = false;
   ended(lease.leaseId, 'You ended the meeting.');
 }
 
@@ -446,6 +455,7 @@ export function openMeeting(room) {
   mt.lease = null;
   mt.startedBy = '';
   mt.starting = false;
+  mt.ending = false;
   mt.endedIds.clear();
   announce(byId('meeting-error'), '');
   announce(byId('meeting-live'), '');
@@ -479,6 +489,8 @@ const kEndReasons = {
 // meeting.ended for the open space.
 export function meetingEnded(data) {
   if (!mt.room || data.roomId !== mt.room.id) return;
+  // This page's own End (the event may come before the portal's answer).
+  if (mt.ending && mt.lease && mt.lease.leaseId === data.leaseId) return;
   ended(typeof data.leaseId === 'string' ? data.leaseId : '', kEndReasons[data.reason] || 'The meeting ended.');
 }
 
