@@ -12,7 +12,8 @@ namespace {
 
 using Awaitable = boost::asio::awaitable<Result<http::Response>>;
 
-Json LeaseJson(const storage::LeaseRecord& lease, const service::Meetings& meetings) {
+Json LeaseJson(const storage::LeaseRecord& lease, Deps& deps) {
+  const service::Meetings& meetings = deps.meetings;
   Json body{{"leaseId", lease.id},
             {"roomId", lease.space_id},
             {"mode", lease.mode},
@@ -22,6 +23,10 @@ Json LeaseJson(const storage::LeaseRecord& lease, const service::Meetings& meeti
   if (!lease.meeting_json.empty()) {
     auto meeting = Json::parse(lease.meeting_json, nullptr, false);
     if (meeting.is_object()) body["meeting"] = std::move(meeting);
+  }
+  if (lease.mode == "space-pool") {
+    // The borrowed space: the browser opens its meeting.
+    if (auto host = deps.storage.GetHost(lease.host_id)) body["spaceId"] = host->webex_room_id;
   }
   return body;
 }
@@ -61,14 +66,14 @@ void AddMeetingRoutes(Routes& routes, Deps& deps) {
                   [&deps](http::Request& request, const Caller& caller) -> Awaitable {
                     auto lease = co_await deps.meetings.Start(GuestOf(caller), RoomOf(request));
                     if (!lease) co_return tl::unexpected(lease.error());
-                    co_return JsonResponse(200, LeaseJson(*lease, deps.meetings));
+                    co_return JsonResponse(200, LeaseJson(*lease, deps));
                   });
 
   routes.Add("GET", "/api/v1/rooms/{id}/meeting", Access::kGuest, Exec::kInline,
              [&deps](http::Request& request, const Caller& caller) -> Result<http::Response> {
                auto lease = deps.meetings.Live(GuestOf(caller), RoomOf(request));
                if (!lease) return tl::unexpected(lease.error());
-               return JsonResponse(200, LeaseJson(*lease, deps.meetings));
+               return JsonResponse(200, LeaseJson(*lease, deps));
              });
 
   routes.AddAsync("POST", "/api/v1/rooms/{id}/meeting/heartbeat", Access::kGuest,

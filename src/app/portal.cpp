@@ -237,11 +237,6 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
                                                    *p.notices, *p.audit, p.clock, meeting_options);
   p.admin_auth->SetHosts(p.hosts.get());
   p.reconciler->SetHosts(p.hosts.get());
-  if (!config.large_spaces_file.empty()) {
-    auto imported = ImportLargeSpaces(*p.hosts, config.large_spaces_file);
-    if (!imported) return Fail(ErrorCode::kBadRequest, "LARGE_SPACES_FILE: " + imported.error().message);
-    if (*imported > 0) log::info("LARGE_SPACES_FILE: {} pool space(s) added", *imported);
-  }
   api::ApiOptions options;
   options.secure_cookies = config.public_url_is_https;
   options.demo = config.demo;
@@ -257,6 +252,12 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
 
 Result<void> Portal::Start() {
   Impl& p = *impl_;
+  // The server's start only: CLI commands leave the pool as it is.
+  if (!p.config.large_spaces_file.empty()) {
+    auto imported = ImportLargeSpaces(*p.hosts, p.config.large_spaces_file);
+    if (!imported) return Fail(ErrorCode::kBadRequest, "LARGE_SPACES_FILE: " + imported.error().message);
+    if (*imported > 0) log::info("LARGE_SPACES_FILE: {} pool space(s) added", *imported);
+  }
   p.files = std::make_unique<http::StaticFiles>(p.deps->options.web_root);
   p.routes = api::BuildRoutes(*p.deps, *p.files);
   http::ServerOptions options;
