@@ -39,8 +39,10 @@ Json HostJson(const storage::HostRecord& host, service::Hosts& hosts, storage::S
             {"connected", host.connected()}};
   if (person) {
     body["email"] = host.email;
-    if (!host.connected()) body["connectUrl"] = hosts.ConnectUrl(host);
-    body["tokenWarning"] = hosts.TokenWarning(host);
+    const std::string warning = hosts.TokenWarning(host);
+    // Shown again when the host must sign in anew soon (its Webex refresh token is ending).
+    if (!host.connected() || warning == "critical" || warning == "expired") body["connectUrl"] = hosts.ConnectUrl(host);
+    body["tokenWarning"] = warning;
   } else {
     body["spaceId"] = host.webex_room_id;
   }

@@ -226,7 +226,9 @@ webex::Task<std::string> Hosts::AccessToken(std::string host_id, webex::Deadline
   auto& flight = refreshes_[host_id];
   if (!flight) flight = std::make_shared<SingleFlight<Result<std::string>>>();
   auto keep = flight;  // the map entry may go while this waits
-  auto token = co_await keep->Run([this, host_id, deadline] { return Refresh(host_id, deadline); });
+  // Named, not a temporary in the co_await: GCC 12 destroys such temporaries twice.
+  std::function<webex::Task<std::string>()> refresh = [this, host_id, deadline] { return Refresh(host_id, deadline); };
+  auto token = co_await keep->Run(std::move(refresh));
   if (!keep->in_flight()) refreshes_.erase(host_id);
   co_return token;
 }

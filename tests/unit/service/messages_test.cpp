@@ -216,17 +216,21 @@ TEST_F(MessagesTest, ReadMarksNeedAMessageOfTheSpace) {
   EXPECT_EQ(wrong_room.error().code, ErrorCode::kNotFound);
 }
 
-TEST_F(MessagesTest, TheWebhookIsMadeOnceWithAStoredSecretAndRevivedWhenDisabled) {
+TEST_F(MessagesTest, TheWebhooksAreMadeOnceWithAStoredSecretAndRevivedWhenDisabled) {
   Notifier& notifier = MakeNotifier(NotifyMode::kWebhook);
   ASSERT_TRUE(Run(notifier.Check()));
   ASSERT_TRUE(Run(notifier.Check()));
   auto hooks = webex_->webhooks();
-  ASSERT_EQ(hooks.size(), 1u);
+  ASSERT_EQ(hooks.size(), 2u);
   EXPECT_EQ(hooks[0].target_url, "https://portal.test/webhooks/webex");
   EXPECT_EQ(hooks[0].resource, "messages");
   EXPECT_EQ(hooks[0].event, "created");
+  EXPECT_EQ(hooks[1].target_url, "https://portal.test/webhooks/webex");
+  EXPECT_EQ(hooks[1].resource, "meetings");
+  EXPECT_EQ(hooks[1].event, "ended");
   const std::string secret = webex_->WebhookSecret(hooks[0].id);
   ASSERT_EQ(secret.size(), 64u);
+  EXPECT_EQ(webex_->WebhookSecret(hooks[1].id), secret);
   // Stored encrypted, never in clear.
   auto stored = storage_->GetSetting(Notifier::kSecretSetting);
   ASSERT_TRUE(stored);
@@ -243,8 +247,24 @@ TEST_F(MessagesTest, TheWebhookIsMadeOnceWithAStoredSecretAndRevivedWhenDisabled
   webex_->SetWebhookStatus(hooks[0].id, "inactive");
   ASSERT_TRUE(Run(notifier.Check()));
   EXPECT_EQ(webex_->webhooks().at(0).status, "active");
-  EXPECT_EQ(webex_->Calls(Op::kCreateWebhook), 1);
+  EXPECT_EQ(webex_->Calls(Op::kCreateWebhook), 2);
   EXPECT_EQ(webex_->Calls(Op::kUpdateWebhook), 1);
+}
+
+TEST_F(MessagesTest, AMeetingsEndedDeliveryNamesItsMeetingToTheBroker) {
+  Notifier& notifier = MakeNotifier(NotifyMode::kWebhook);
+  std::vector<std::string> ended;
+  notifier.SetOnMeetingEnded([&ended](std::string id) -> asio::awaitable<void> {
+    ended.push_back(std::move(id));
+    co_return;
+  });
+  ASSERT_TRUE(Run(notifier.Deliver(R"({"resource":"meetings","event":"ended","data":{"id":"abc123","roomId":"r"}})")));
+  ASSERT_TRUE(Run(notifier.Deliver(R"({"resource":"meetings","event":"started","data":{"id":"other","roomId":"r"}})")));
+  EXPECT_EQ(ended, std::vector<std::string>{"abc123"});
+  auto bad = Run(notifier.Deliver(R"({"resource":"meetings","event":"ended","data":{"id":"not an id!"}})"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kBadRequest);
+  EXPECT_EQ(ended.size(), 1u);
 }
 
 TEST_F(MessagesTest, PollingCostsOneCallWhenNothingChangedAndAnnouncesNewMessagesOnce) {
