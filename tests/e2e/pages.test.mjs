@@ -137,6 +137,7 @@ const HOSTILE = 'Zed <img src=x id=injected>';
 const guestSession = { role: 'guest', csrfToken: CSRF, guest: { id: 'g-a', username: 'ann', displayName: 'Ann' } };
 const adminSession = { role: 'admin', csrfToken: CSRF, admin: { email: 'admin@example.com', displayName: 'Alex Admin' } };
 const noSession = { role: null, csrfToken: null };
+const noHosts = { mode: 'adhoc', items: [], stats: { free: 0, leased: 0, exhausted: 0 } };
 
 before(async () => {
   await startStaticServer();
@@ -190,6 +191,7 @@ describe('sign-in page', () => {
       'GET /api/v1/guests': () => ({ body: { items: [] } }),
       'GET /api/v1/policy/pairs': () => ({ body: { pairs: [] } }),
       'GET /api/v1/spaces': () => ({ body: { items: [] } }),
+      'GET /api/v1/hosts': () => ({ body: noHosts }),
     });
     await page.goto(`${origin}/`);
     await page.waitForURL(`${origin}/admin`);
@@ -566,6 +568,7 @@ describe('admin console', () => {
         return { body: { pairs, closedSpaces: closed } };
       },
       'GET /api/v1/spaces': () => ({ body: { items: spaces } }),
+      'GET /api/v1/hosts': () => ({ body: noHosts }),
       'POST /api/v1/guests/import': () => ({ body: { created: ['cleo'], pairsAdded: 0, skipped: [{ entry: 2, username: 'ann', reason: 'username taken' }] } }),
     });
     await page.goto(`${origin}/admin`);
@@ -638,6 +641,364 @@ describe('admin console', () => {
     assert.equal(imported.headers['content-type'], 'text/csv');
     assert.match(imported.body, /^username,displayName,password\n/);
     await screenshot(page, 'mock-admin-after');
+    ctx.assertClean();
+    await ctx.close();
+  });
+});
+
+describe('meetings', () => {
+  const inSeconds = (s) => new Date(Date.now() + s * 1000).toISOString();
+  const planning = { id: 'r-1', title: 'Planning', memberIds: ['g-a', 'g-b'], lastActivity: '2024-03-01T10:00:00Z',
+    members: [{ id: 'g-a', displayName: 'Ann' }, { id: 'g-b', displayName: 'Ben' }] };
+  const other = { id: 'r-2', title: 'Other space', memberIds: ['g-a', 'g-b'], lastActivity: '2024-02-01T10:00:00Z',
+    members: [{ id: 'g-a', displayName: 'Ann' }, { id: 'g-b', displayName: 'Ben' }] };
+
+  // A guest page whose spaces' meetings are scripted: `meeting` is the live lease (or null) that GET
+  // returns; `post` answers POST …/meeting (by default: the live lease, or a new one).
+  async function meetingPage(script) {
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    const calls = await mockApi(page, {
+      'GET /api/v1/session': () => ({ body: guestSession }),
+      'GET /api/v1/contacts': () => ({ body: { items: [] } }),
+      'GET /api/v1/rooms': () => ({ body: { items: [planning, other] } }),
+      'GET /api/v1/rooms/*': (call) => {
+        const [, , , , id, what] = call.url.pathname.split('/');
+        if (what === 'messages') return { body: { items: [], next: null } };
+        if (what === 'meeting' && id === 'r-1' && script.meeting) return { body: script.meeting };
+        return error(404, 'not_found', 'No meeting is live in this space.');
+      },
+      'POST /api/v1/rooms/*': (call) => {
+        const path = call.url.pathname;
+        if (path.endsWith('/meeting/heartbeat')) {
+          if (!script.meeting) return error(404, 'not_found', 'No meeting is live in this space.');
+          script.meeting.expiresAt = inSeconds(script.leaseSeconds);
+          return { body: { expiresAt: script.meeting.expiresAt } };
+        }
+        if (path.endsWith('/meeting')) {
+          if (script.post) {
+            const answer = script.post.shift();
+            if (answer) return answer;
+          }
+          script.meeting = script.meeting || script.newLease();
+          return { body: script.meeting };
+        }
+        return { status: 204 };
+      },
+      'DELETE /api/v1/rooms/*': () => {
+        script.meeting = null;
+        return { status: 204 };
+      },
+      'GET /api/v1/webex/token': () => ({ headers: { 'Cache-Control': 'no-store' }, body: { accessToken: 'guest-token-1', expiresAt: inSeconds(3600) } }),
+    });
+    const fetched = [];
+    page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+    await page.goto(`${origin}/guest`);
+    await page.locator('#space-list > li').nth(1).waitFor();
+    await waitForStreams(1);
+    return { ctx, page, calls, fetched };
+  }
+
+  const beats = (calls) => calls.filter((c) => c.key === 'POST /api/v1/rooms/r-1/meeting/heartbeat');
+
+  test('start, the pool exhausted, heartbeats, events from others, join, leave and end', async () => {
+    const script = {
+      meeting: null,
+      leaseSeconds: 4.5,
+      post: [
+        error(503, 'pool_exhausted', 'Every meeting host is busy right now.', { 'Retry-After': '120' }),
+        error(503, 'pool_exhausted', 'All hosts are busy. Please try again in 30 seconds.', { 'Retry-After': '30' }),
+      ],
+      newLease: () => ({ leaseId: 'l-1', mode: 'adhoc', startedAt: new Date().toISOString(), expiresAt: inSeconds(4.5), mediaAvailable: false,
+        meeting: { id: 'm-1', meetingNumber: '123456789', webLink: 'https://example.webex.com/meet/x' } }),
+    };
+    const { ctx, page, calls, fetched } = await meetingPage(script);
+    ctx.expectFailedRequests(503);
+    const state = page.locator('#meeting-state');
+    const live = page.locator('#meeting-live');
+
+    await page.locator('[data-space-id="r-1"] button').click();
+    await state.getByText('No meeting in this space.').waitFor();
+    assert.equal(await page.locator('#meeting-heading').textContent(), 'Meeting');
+
+    // The pool is exhausted: the portal's words and when to try again.
+    await page.getByRole('button', { name: 'Start meeting' }).click();
+    await page.locator('#meeting-error').getByText('Every meeting host is busy right now. Please try again in 2 minutes.').waitFor();
+    assert.equal(await page.locator('#meeting-error').getAttribute('role'), 'alert');
+    // A message that already says when is shown as it is.
+    await page.getByRole('button', { name: 'Start meeting' }).click();
+    await until(async () => (await page.locator('#meeting-error').textContent()) === 'All hosts are busy. Please try again in 30 seconds.', 'the portal\'s own words');
+    assert.equal(await state.textContent(), 'No meeting in this space.');
+    await assertAccessible(page, 'meeting panel with the pool exhausted');
+
+    // Started: the demo notice, End, and a heartbeat every third of the time left.
+    await page.getByRole('button', { name: 'Start meeting' }).click();
+    await page.getByRole('button', { name: 'End meeting' }).waitFor();
+    assert.equal(await page.locator('#meeting-error').isHidden(), true, 'the old error stayed');
+    assert.match(await state.textContent(), /^You are in the meeting since /);
+    await page.locator('#meeting-demo').getByText(/Audio and video need a real Webex connection/).waitFor();
+    await live.getByText(/You started a meeting/).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'meeting-leave', 'the keyboard left the panel');
+    const post = calls.find((c) => c.key === 'POST /api/v1/rooms/r-1/meeting');
+    assert.equal(post.headers['x-csrf-token'], CSRF);
+    await until(() => beats(calls).length >= 2, 'two heartbeats');
+    assert.equal(beats(calls)[0].headers['x-csrf-token'], CSRF);
+    assert.ok(!fetched.some((p) => p.startsWith('/static/vendor/') || p === '/api/v1/webex/token'), 'the SDK or a token was fetched without media');
+    await screenshot(page, 'mock-meeting-joined');
+    await assertAccessible(page, 'meeting panel in a meeting');
+
+    // Another space: the heartbeat stops, the meeting goes on.
+    await page.locator('[data-space-id="r-2"] button').click();
+    await state.getByText('No meeting in this space.').waitFor();
+    const sent = beats(calls).length;
+    await page.waitForTimeout(2500);
+    assert.equal(beats(calls).length, sent, 'a heartbeat for a space no longer open');
+
+    // Back: the meeting is on, to join. It ends by timeout (an event).
+    await page.locator('[data-space-id="r-1"] button').click();
+    await page.getByRole('button', { name: 'Join meeting' }).waitFor();
+    assert.match(await state.textContent(), /^A meeting is on since /);
+    script.meeting = null;
+    pushEvent('meeting.ended', { roomId: 'r-1', leaseId: 'l-1', reason: 'timeout' });
+    await page.getByRole('button', { name: 'Start meeting' }).waitFor();
+    await live.getByText('The meeting ended: no one kept it open.').waitFor();
+
+    // Someone else starts one: Join, said out loud; a meeting in another space is a toast.
+    script.meeting = { ...script.newLease(), leaseId: 'l-2' };
+    pushEvent('meeting.started', { roomId: 'r-1', leaseId: 'l-2', startedBy: 'g-b' });
+    await page.getByRole('button', { name: 'Join meeting' }).waitFor();
+    await live.getByText('Ben started a meeting in this space.').waitFor();
+    assert.match(await state.textContent(), /started by Ben\.$/);
+    pushEvent('meeting.started', { roomId: 'r-2', leaseId: 'l-3', startedByName: 'Ben' });
+    const toast = page.locator('.toast').filter({ hasText: 'Meeting started in Other space' });
+    await toast.getByText('Started by Ben. Open the space to join.').waitFor();
+    pushEvent('meeting.ended', { roomId: 'r-2', leaseId: 'l-3', reason: 'deleted' });
+    await toast.waitFor({ state: 'detached' });
+
+    // Join, Leave (the meeting goes on), Join again, End.
+    await page.getByRole('button', { name: 'Join meeting' }).click();
+    await live.getByText('You joined the meeting.').waitFor();
+    await page.getByRole('button', { name: 'Leave' }).click();
+    await page.getByRole('button', { name: 'Join meeting' }).waitFor();
+    await live.getByText(/You left the meeting/).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'meeting-start');
+    await page.getByRole('button', { name: 'Join meeting' }).click();
+    await page.getByRole('button', { name: 'End meeting' }).click();
+    await page.getByRole('button', { name: 'Start meeting' }).waitFor();
+    await live.getByText('You ended the meeting.').waitFor();
+    assert.ok(calls.some((c) => c.key === 'DELETE /api/v1/rooms/r-1/meeting' && c.headers['x-csrf-token'] === CSRF));
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'meeting-start');
+    // Its own end event changes nothing.
+    pushEvent('meeting.ended', { roomId: 'r-1', leaseId: 'l-2', reason: 'deleted' });
+
+    // A heartbeat answered 404: the meeting is over.
+    await page.getByRole('button', { name: 'Start meeting' }).click();
+    await page.getByRole('button', { name: 'End meeting' }).waitFor();
+    script.meeting = null;
+    await page.getByRole('button', { name: 'Start meeting' }).waitFor({ timeout: 5000 });
+    await live.getByText('The meeting ended.').waitFor();
+    ctx.assertClean();
+    await ctx.close();
+  });
+
+  test('with media: the SDK loads on demand and joins with the guest\'s token; End leaves', async () => {
+    const script = {
+      meeting: null,
+      leaseSeconds: 60,
+      newLease: () => ({ leaseId: 'l-9', mode: 'adhoc', startedAt: new Date().toISOString(), expiresAt: inSeconds(60), mediaAvailable: true,
+        meeting: { id: 'm-9', meetingNumber: '987654321', webLink: 'https://example.webex.com/meet/y', password: 'pw-1234' } }),
+    };
+    const ctx = await newContext(browser);
+    // A stand-in for the vendored SDK that records what the page asks of it.
+    await ctx.route('**/static/vendor/webex-meetings.min.js', (route) => route.fulfill({
+      contentType: 'text/javascript',
+      body: `(() => {
+        const calls = window.sdkCalls = [];
+        const stream = (kind) => ({ outputStream: new MediaStream(), stop: () => calls.push(['stop', kind]) });
+        const meeting = {
+          passwordStatus: 'REQUIRED',
+          handlers: {},
+          on(name, fn) { this.handlers[name] = fn; },
+          async verifyPassword(p) { calls.push(['verifyPassword', p]); },
+          async joinWithMedia(o) { calls.push(['joinWithMedia', Object.keys(o.mediaOptions.localStreams).filter((k) => o.mediaOptions.localStreams[k])]); },
+          async leave() { calls.push(['leave']); },
+        };
+        window.Webex = { init(o) {
+          calls.push(['init', o.credentials.access_token]);
+          return { ready: false, once(name, fn) { if (name === 'ready') setTimeout(() => { calls.push(['ready']); fn(); }, 20); }, meetings: {
+            async register() { calls.push(['register']); },
+            async unregister() { calls.push(['unregister']); },
+            async create(d) { calls.push(['create', d]); return meeting; },
+            mediaHelpers: {
+              async createMicrophoneStream() { calls.push(['microphone']); return stream('microphone'); },
+              async createCameraStream() { calls.push(['camera']); return stream('camera'); },
+            },
+          } };
+        } };
+      })();`,
+    }));
+    const page = await ctx.newPage();
+    const calls = await mockApi(page, {
+      'GET /api/v1/session': () => ({ body: guestSession }),
+      'GET /api/v1/contacts': () => ({ body: { items: [] } }),
+      'GET /api/v1/rooms': () => ({ body: { items: [planning] } }),
+      'GET /api/v1/rooms/*': (call) => (call.url.pathname.endsWith('/messages') ? { body: { items: [], next: null } }
+        : script.meeting ? { body: script.meeting } : error(404, 'not_found', 'No meeting is live in this space.')),
+      'POST /api/v1/rooms/*': (call) => {
+        if (call.url.pathname.endsWith('/heartbeat')) return { body: { expiresAt: inSeconds(60) } };
+        script.meeting = script.meeting || script.newLease();
+        return { body: script.meeting };
+      },
+      'DELETE /api/v1/rooms/*': () => {
+        script.meeting = null;
+        return { status: 204 };
+      },
+      'GET /api/v1/webex/token': () => ({ headers: { 'Cache-Control': 'no-store' }, body: { accessToken: 'guest-token-1', expiresAt: inSeconds(3600) } }),
+    });
+    await page.goto(`${origin}/guest`);
+    await page.locator('[data-space-id="r-1"] button').click();
+    await page.locator('#meeting-state').getByText('No meeting in this space.').waitFor();
+    assert.equal(await page.evaluate(() => typeof window.Webex), 'undefined', 'the SDK loaded before a meeting');
+
+    await page.getByRole('button', { name: 'Start meeting' }).click();
+    await page.locator('#meeting-live').getByText('Your microphone and camera are on.').waitFor();
+    assert.deepEqual(await page.evaluate(() => window.sdkCalls), [
+      ['init', 'guest-token-1'], ['ready'], ['register'], ['create', 'https://example.webex.com/meet/y'], ['verifyPassword', 'pw-1234'],
+      ['microphone'], ['camera'], ['joinWithMedia', ['microphone', 'camera']],
+    ]);
+    assert.equal(await page.locator('#meeting-demo').isHidden(), true, 'the demo notice with media');
+    assert.equal(await page.locator('#meeting-media').isVisible(), true);
+    assert.equal(calls.filter((c) => c.key === 'GET /api/v1/webex/token').length, 1);
+    await assertAccessible(page, 'meeting panel with media');
+
+    await page.getByRole('button', { name: 'End meeting' }).click();
+    await page.locator('#meeting-live').getByText('You ended the meeting.').waitFor();
+    await until(async () => (await page.evaluate(() => window.sdkCalls.length)) >= 12, 'the SDK to be let go');
+    assert.deepEqual((await page.evaluate(() => window.sdkCalls)).slice(8),
+      [['leave'], ['stop', 'microphone'], ['stop', 'camera'], ['unregister']]);
+    assert.equal(await page.locator('#meeting-media').isHidden(), true);
+
+    // An SDK that fails: a plain error, and the meeting stays.
+    await page.evaluate(() => { window.Webex.init = () => { throw new Error('no device registration'); }; });
+    await page.getByRole('button', { name: 'Start meeting' }).click();
+    await page.locator('#meeting-error').getByText(/^Audio and video could not start \(no device registration\)\./).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'End meeting' }).isVisible(), true);
+    ctx.assertClean();
+    await ctx.close();
+  });
+
+  test('admin console: the pool, hosts in every state, copy, add and remove', async () => {
+    const ctx = await newContext(browser, { permissions: ['clipboard-read', 'clipboard-write'] });
+    ctx.expectFailedRequests(409);
+    const page = await ctx.newPage();
+    const link = 'http://127.0.0.1:5000/auth/webex/host/h-1?key=abc';
+    let hosts = {
+      mode: 'adhoc',
+      stats: { free: 1, leased: 2, exhausted: 3 },
+      items: [
+        { id: 'h-1', kind: 'person', email: 'new@example.com', displayName: 'new@example.com', connected: false, connectUrl: link },
+        { id: 'h-2', kind: 'person', email: 'free@example.com', displayName: 'Fay Free', connected: true, tokenWarning: 'none' },
+        { id: 'h-3', kind: 'person', email: 'busy@example.com', displayName: 'Bo Busy', connected: true,
+          lease: { leaseId: 'l-1', roomId: 's1', since: '2024-03-01T10:00:00Z', state: 'live' } },
+        { id: 'h-4', kind: 'person', email: 'end@example.com', displayName: HOSTILE, connected: true,
+          lease: { leaseId: 'l-2', roomId: 's9', roomTitle: 'Wrap-up', since: '2024-03-01T11:00:00Z', state: 'ending' } },
+        { id: 'h-5', kind: 'person', email: 'old@example.com', displayName: 'Old Token', connected: true, tokenWarning: 'expired',
+          connectUrl: 'http://127.0.0.1:5000/auth/webex/host/h-5?key=def' },
+      ],
+    };
+    const calls = await mockApi(page, {
+      'GET /api/v1/session': () => ({ body: adminSession }),
+      'GET /api/v1/admin/status': () => ({ body: { appAdmin: { signedIn: true, warning: 'none', email: 'admin@example.com' } } }),
+      'GET /api/v1/guests': () => ({ body: { items: [] } }),
+      'GET /api/v1/policy/pairs': () => ({ body: { pairs: [] } }),
+      'GET /api/v1/spaces': () => ({ body: { items: [{ id: 's1', title: 'Ann and Ben', memberIds: [], lastActivity: null }] } }),
+      'GET /api/v1/hosts': () => ({ body: hosts }),
+      'POST /api/v1/hosts': (call) => {
+        const body = JSON.parse(call.body);
+        if (hosts.items.some((h) => h.email === body.email || (body.spaceId && h.spaceId === body.spaceId))) {
+          return error(409, 'host_exists', 'That host is already in the pool.');
+        }
+        const host = body.email
+          ? { id: 'h-new', kind: 'person', email: body.email, displayName: body.email, connected: false, connectUrl: `${link}&n=1` }
+          : { id: 'h-space', kind: 'space', spaceId: body.spaceId, displayName: 'Pool space 1', connected: true };
+        hosts = { ...hosts, items: [...hosts.items, host] };
+        return { status: 201, body: host };
+      },
+      'DELETE /api/v1/hosts/*': (call) => {
+        const id = call.key.split('/').pop();
+        if (hosts.items.find((h) => h.id === id)?.lease) return error(409, 'host_leased', 'The host is lent to a meeting.');
+        hosts = { ...hosts, items: hosts.items.filter((h) => h.id !== id) };
+        return { status: 204 };
+      },
+    });
+    await page.goto(`${origin}/admin#hosts-heading`);
+    const row = (id) => page.locator(`#hosts-table tr[data-host-id="${id}"]`);
+    const stateOf = async (id) => (await row(id).locator('td.host-state').innerText()).replace(/\s+/g, ' ').trim();
+    await row('h-5').waitFor();
+    assert.match(await page.locator('#hosts-mode').textContent(), /^Mode: ad hoc meetings/);
+    assert.equal(await page.locator('#hosts-free').textContent(), '1');
+    assert.equal(await page.locator('#hosts-leased').textContent(), '2');
+    assert.equal(await page.locator('#hosts-exhausted').textContent(), '3 times');
+    assert.match(await stateOf('h-1'), /^Not connected new@example\.com connects by opening this link/);
+    assert.equal(await row('h-1').locator('a').getAttribute('href'), link);
+    assert.equal(await stateOf('h-2'), 'Free');
+    assert.match(await stateOf('h-3'), /^In a meeting for Ann and Ben since /);
+    assert.match(await stateOf('h-4'), /^Ending the meeting for Wrap-up since /);
+    assert.match(await stateOf('h-5'), /^Webex sign-in expired It cannot host meetings until it connects again\. http:/);
+    assert.equal(await page.locator('#injected').count(), 0, 'a host name was rendered as HTML');
+    assert.deepEqual(await page.locator('#hosts-table button', { hasText: 'Copy link' }).evaluateAll((b) => b.map((x) => x.closest('tr').dataset.hostId)), ['h-1', 'h-5']);
+    await screenshot(page, 'mock-admin-hosts');
+    await assertAccessible(page, 'admin console, meeting hosts');
+
+    await row('h-1').getByRole('button', { name: 'Copy link to connect new@example.com' }).click();
+    await page.locator('#hosts-status').getByText('Copied the connect link of new@example.com.').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Copy link');
+
+    // Add: the email is checked on the page, then by the server.
+    const email = page.getByLabel('Email of a licensed Webex user');
+    await email.fill('not an email');
+    await page.getByRole('button', { name: 'Add host' }).click();
+    await page.locator('#add-host-status').getByText('Enter an email address, such as host@example.com.').waitFor();
+    assert.equal(await email.getAttribute('aria-invalid'), 'true');
+    assert.equal(calls.filter((c) => c.key === 'POST /api/v1/hosts').length, 0);
+    await email.fill('free@example.com');
+    await page.getByRole('button', { name: 'Add host' }).click();
+    await page.locator('#add-host-status').getByText('free@example.com is already in the pool.').waitFor();
+    await email.fill(' Next@Example.com ');
+    await page.getByRole('button', { name: 'Add host' }).click();
+    await page.locator('#add-host-status').getByText('Added Next@Example.com. Copy its connect link from the table and send it to them.').waitFor();
+    await row('h-new').waitFor();
+    assert.deepEqual(JSON.parse(calls.filter((c) => c.key === 'POST /api/v1/hosts').at(-1).body), { email: 'Next@Example.com' });
+    assert.equal(await email.inputValue(), '');
+
+    // Remove: a lent host is refused with a plain reason; a free one goes after the confirmation.
+    await row('h-3').getByRole('button', { name: 'Remove Bo Busy (busy@example.com)' }).click();
+    await page.locator('#confirm-dialog').getByRole('button', { name: 'Remove host' }).click();
+    await page.locator('#hosts-status').getByText('Bo Busy (busy@example.com) is in a meeting right now and cannot be removed.', { exact: false }).waitFor();
+    await row('h-2').getByRole('button', { name: 'Remove Fay Free (free@example.com)' }).click();
+    await page.locator('#confirm-dialog').getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(calls.filter((c) => c.key === 'DELETE /api/v1/hosts/h-2').length, 0, 'Cancel removed the host');
+    await row('h-2').getByRole('button', { name: 'Remove Fay Free (free@example.com)' }).click();
+    await page.locator('#confirm-dialog').getByRole('button', { name: 'Remove host' }).click();
+    await page.locator('#hosts-status').getByText('Removed Fay Free (free@example.com).').waitFor();
+    await row('h-2').waitFor({ state: 'detached' });
+    assert.equal(calls.find((c) => c.key === 'DELETE /api/v1/hosts/h-2').headers['x-csrf-token'], CSRF);
+
+    // Space-pool mode: the form asks for a space id.
+    hosts = { mode: 'space-pool', stats: { free: 0, leased: 0, exhausted: 0 }, items: [] };
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.locator('#hosts-empty').waitFor({ state: 'visible' });
+    assert.match(await page.locator('#hosts-mode').textContent(), /^Mode: space pool/);
+    assert.equal(await email.isHidden(), true);
+    await page.getByLabel('Webex space id').fill('Y2lzY29zcGFyazovL3VzL1JPT00vcG9vbA');
+    await page.getByLabel('Name (optional)').fill('Pool space 1');
+    await page.getByRole('button', { name: 'Add host' }).click();
+    await page.locator('#add-host-status').getByText('Added Pool space 1.').waitFor();
+    assert.deepEqual(JSON.parse(calls.filter((c) => c.key === 'POST /api/v1/hosts').at(-1).body),
+      { spaceId: 'Y2lzY29zcGFyazovL3VzL1JPT00vcG9vbA', title: 'Pool space 1' });
+    assert.equal(await stateOf('h-space'), 'Free');
+    await assertAccessible(page, 'admin console, meeting hosts in space-pool mode');
     ctx.assertClean();
     await ctx.close();
   });

@@ -1,8 +1,9 @@
 // The open space: its messages (newest at the bottom, older pages loaded as the guest scrolls up),
-// the composer, and the read mark. One space is open at a time; a reply that arrives after the guest
+// the composer, the read mark, and its meeting panel (meeting.js). One space is open at a time; a reply that arrives after the guest
 // has moved to another space is dropped (the `generation` check).
 import { api, ApiError, describeWait } from './api.js';
 import { announce, busy, byId, el, formatShortTime, formatSize } from './dom.js';
+import { openMeeting } from './meeting.js';
 
 const kPageSize = 50;
 const kNearTopPx = 200;
@@ -468,6 +469,7 @@ export function openConversation(room, { focus = false } = {}) {
   byId('conversation-view').hidden = false;
   announce(byId('composer-error'), '');
   showRoom(room);
+  openMeeting(room);
   if (room.closed) {
     if (focus) byId('conversation-title').focus();
     return;
@@ -484,6 +486,7 @@ export function closeConversation() {
   conv.generation += 1;
   conv.room = null;
   clearMessages();
+  openMeeting(null);
   byId('conversation-view').hidden = true;
   byId('conversation-empty').hidden = false;
   document.title = 'Your spaces — Guest Portal';

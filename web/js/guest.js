@@ -1,6 +1,6 @@
 // The guest's page: their spaces on the left (most recent activity first), the open space's
-// conversation on the right, a dialog to open a space with people they can reach, and the live event
-// stream that keeps all of it current without a reload.
+// conversation and meeting panel on the right, a dialog to open a space with people they can reach,
+// and the live event stream that keeps all of it current without a reload.
 import { api, ApiError, setUnauthorizedHandler } from './api.js';
 import { announce, busy, byId, el, formatShortTime } from './dom.js';
 import { goHome, goHomeEnded, sessionWithRole, wireSignOut } from './page.js';
@@ -8,7 +8,8 @@ import {
   closeConversation, initConversation, openConversation, openRoomId, refreshConversation, refreshRoom, roomTitle,
 } from './conversation.js';
 import { connectEvents } from './events.js';
-import { showToast } from './toasts.js';
+import { closeMeeting, initMeeting, meetingEnded, meetingStarted, refreshMeeting } from './meeting.js';
+import { dismissToast, showToast } from './toasts.js';
 
 const state = { me: null, contacts: [], rooms: [], events: null, leaving: false, roomsRequest: 0 };
 
@@ -18,6 +19,7 @@ function leave(reason) {
   if (state.leaving) return;
   state.leaving = true;
   if (state.events) state.events.close();
+  closeMeeting();
   goHomeEnded(reason);
 }
 
@@ -269,20 +271,62 @@ function onMessageCreated(data) {
   });
 }
 
+// The name of who started a meeting, when the event says (by name, or by guest id among the
+// space's members).
+function starterName(data, room) {
+  if (typeof data.startedByName === 'string' && data.startedByName) return data.startedByName;
+  const members = room && Array.isArray(room.members) ? room.members : [];
+  const member = typeof data.startedBy === 'string' ? members.find((m) => m.id === data.startedBy) : null;
+  return member && member.displayName ? member.displayName : '';
+}
+
+function onMeetingStarted(data) {
+  if (typeof data.roomId !== 'string') return;
+  const room = state.rooms.find((r) => r.id === data.roomId);
+  const who = starterName(data, room);
+  if (data.roomId === openRoomId()) {
+    meetingStarted(data, who);
+    return;
+  }
+  if (!room) {
+    reloadRooms();
+    return;
+  }
+  // Other people's meetings only: a meeting this guest started in another tab needs no toast.
+  if (Boolean(state.me) && typeof data.startedBy === 'string' && data.startedBy === state.me.id) return;
+  showToast({
+    key: `meeting:${data.roomId}`,
+    heading: `Meeting started in ${roomTitle(room)}`,
+    body: who ? `Started by ${who}. Open the space to join.` : 'Open the space to join.',
+    onOpen: () => openRoom(data.roomId, { focus: true }),
+  });
+}
+
+function onMeetingEnded(data) {
+  if (typeof data.roomId !== 'string') return;
+  if (data.roomId === openRoomId()) meetingEnded(data);
+  // An invitation to a meeting that is over goes.
+  else dismissToast(`meeting:${data.roomId}`);
+}
+
 function connect() {
   state.events = connectEvents({
     'message.created': onMessageCreated,
     'room.created': reloadRooms,
     'room.closed': reloadRooms,
+    'meeting.started': onMeetingStarted,
+    'meeting.ended': onMeetingEnded,
     resync: () => {
       reloadRooms();
       if (openRoomId()) refreshConversation({ reset: true });
+      refreshMeeting();
     },
     'session.ended': (data) => leave(data.reason),
   }, {
     onReopen: () => {
       reloadRooms();
       if (openRoomId()) refreshConversation({ reset: true });
+      refreshMeeting();
     },
     onSessionGone: () => leave('expired'),
   });
@@ -303,10 +347,12 @@ async function main() {
     beforeSignOut: () => {
       state.leaving = true;
       if (state.events) state.events.close();
+      closeMeeting();
     },
   });
   wireCreate();
   wireBack();
+  initMeeting({ onRoomGone: () => reloadRooms() });
   initConversation(state.me, conversationHooks);
   connect();
   try {

@@ -54,3 +54,10 @@ export function showToast({ key, heading, body, onOpen }) {
   arm();
   return toast;
 }
+
+// Removes the toast with `key`, if one is showing (a meeting that ended takes its invitation away).
+export function dismissToast(key) {
+  for (const toast of byId('toasts').querySelectorAll('.toast')) {
+    if (toast.dataset.key === key) toast.remove();
+  }
+}
