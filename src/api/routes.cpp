@@ -38,19 +38,29 @@ http::Response Answer(Result<http::Response> result) {
 
 }  // namespace
 
-Routes::Routes(service::Sessions& sessions, WorkPool& pool, const std::string& webex_origin, bool secure_cookies)
+Routes::Routes(service::Sessions& sessions, WorkPool& pool, const std::string& webex_origin, bool secure_cookies,
+               bool webex_media)
     : sessions_(sessions), pool_(pool) {
   std::string form_action = "'self'";
   if (!webex_origin.empty()) form_action += " " + webex_origin;
+  // What the Webex meetings SDK (web/vendor) reaches from the page: Webex's APIs and websockets, and
+  // workers it starts from blob: URLs. Media itself (WebRTC) is outside CSP.
+  std::string connect = "'self'";
+  std::string worker;
+  if (webex_media) {
+    connect +=
+        " https://webexapis.com https://*.webex.com https://*.wbx2.com https://*.ciscospark.com"
+        " wss://*.webex.com wss://*.wbx2.com wss://*.ciscospark.com";
+    worker = " worker-src 'self' blob:;";
+  }
   security_headers_ = {
       {"X-Content-Type-Options", "nosniff"},
       {"Referrer-Policy", "no-referrer"},
       {"X-Frame-Options", "DENY"},
       {"Content-Security-Policy",
        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-       "connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
-       "frame-ancestors 'none'; form-action " +
-           form_action},
+       "connect-src " + connect + "; media-src 'self' blob:;" + worker + " object-src 'none'; base-uri 'none'; "
+       "frame-ancestors 'none'; form-action " + form_action},
   };
   if (secure_cookies) security_headers_.emplace_back("Strict-Transport-Security", "max-age=31536000");
 }

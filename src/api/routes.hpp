@@ -35,7 +35,10 @@ using AsyncRoute = std::function<boost::asio::awaitable<Result<http::Response>>(
 
 class Routes {
  public:
-  Routes(service::Sessions& sessions, WorkPool& pool, const std::string& webex_origin, bool secure_cookies);
+  // `webex_media`: pages may reach Webex's own services (the meeting SDK's API, websockets and
+  // workers); only when the portal talks to the real Webex.
+  Routes(service::Sessions& sessions, WorkPool& pool, const std::string& webex_origin, bool secure_cookies,
+         bool webex_media = false);
 
   void Add(std::string method, const std::string& pattern, Access access, Exec exec, SyncRoute handler);
   void AddAsync(std::string method, const std::string& pattern, Access access, AsyncRoute handler);

@@ -100,14 +100,14 @@ webex::Task<LeaseRecord> Meetings::Start(std::string guest_id, std::string space
     co_return co_await AwaitStart(taken->id);
   }
   starting_.insert(taken->id);
-  auto set_up = co_await SetUp(*taken, *space);
+  auto set_up = co_await SetUp(*taken, *space, guest_id);
   starting_.erase(taken->id);
   if (!set_up) co_return tl::unexpected(set_up.error());
   co_await audit_.Note("guest:" + guest_id, "meeting.lease", space->id, "success", set_up->id);
   co_return set_up;
 }
 
-webex::Task<LeaseRecord> Meetings::SetUp(LeaseRecord lease, storage::SpaceRecord space) {
+webex::Task<LeaseRecord> Meetings::SetUp(LeaseRecord lease, storage::SpaceRecord space, std::string guest_id) {
   const auto deadline = webex::DeadlineIn(options_.budget);
   auto host = storage_.GetHost(lease.host_id);
   if (!host) {
@@ -140,7 +140,7 @@ webex::Task<LeaseRecord> Meetings::SetUp(LeaseRecord lease, storage::SpaceRecord
     co_return NoMeeting();
   }
   live->state = LeaseState::kLive;
-  notices_.MeetingStarted(space, live->id);
+  notices_.MeetingStarted(space, live->id, guest_id);
   co_return live;
 }
 

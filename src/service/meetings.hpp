@@ -89,7 +89,8 @@ class Meetings {
   void SetOnQueued(std::function<void()> on_queued) { on_queued_ = std::move(on_queued); }
 
  private:
-  webex::Task<storage::LeaseRecord> SetUp(storage::LeaseRecord lease, storage::SpaceRecord space);
+  webex::Task<storage::LeaseRecord> SetUp(storage::LeaseRecord lease, storage::SpaceRecord space,
+                                          std::string guest_id);
   webex::Task<storage::LeaseRecord> SetUpAdhoc(storage::LeaseRecord lease, const storage::HostRecord& host,
                                                const storage::SpaceRecord& space, webex::Deadline deadline);
   webex::Task<storage::LeaseRecord> SetUpSpacePool(storage::LeaseRecord lease, const storage::HostRecord& host,

@@ -16,8 +16,15 @@ void Notices::SpaceCreated(const storage::SpaceRecord& space) {
   events_.Publish("room.created", Dump({{"roomId", space.id}, {"title", space.title}}), space.member_ids);
 }
 
-void Notices::MeetingStarted(const storage::SpaceRecord& space, const std::string& lease_id) {
-  events_.Publish("meeting.started", Dump({{"roomId", space.id}, {"leaseId", lease_id}}), space.member_ids);
+void Notices::MeetingStarted(const storage::SpaceRecord& space, const std::string& lease_id,
+                             const std::string& guest_id) {
+  auto name = space.member_names.find(guest_id);
+  events_.Publish("meeting.started",
+                  Dump({{"roomId", space.id},
+                        {"leaseId", lease_id},
+                        {"startedBy", guest_id},
+                        {"startedByName", name == space.member_names.end() ? std::string() : name->second}}),
+                  space.member_ids);
 }
 
 void Notices::MeetingEnded(const storage::SpaceRecord& space, const std::string& lease_id,

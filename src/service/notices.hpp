@@ -24,8 +24,8 @@ class Notices {
   void MessageCreated(const storage::SpaceRecord& space, const std::string& message_id,
                       const std::optional<std::string>& sender_guest_id, const std::string& sender_name,
                       const std::string& preview);
-  // meeting.started {roomId, leaseId}; meeting.ended {roomId, leaseId, reason}.
-  void MeetingStarted(const storage::SpaceRecord& space, const std::string& lease_id);
+  // meeting.started {roomId, leaseId, startedBy, startedByName}; meeting.ended {roomId, leaseId, reason}.
+  void MeetingStarted(const storage::SpaceRecord& space, const std::string& lease_id, const std::string& guest_id);
   void MeetingEnded(const storage::SpaceRecord& space, const std::string& lease_id, const std::string& reason);
   // Ends the guest's streams (reason: disabled, removed, password_changed) or one session's (signed_out).
   void GuestSessionsEnded(const std::string& guest_id, const std::string& reason);

@@ -142,8 +142,11 @@ test('a member leases a meeting; the other member gets the same one; a non-membe
     const r = await c.call(method, meetingPath(ab, suffix));
     assert.equal(r.status, 404, `${method} ${suffix} by a non-member: ${show(r)}`);
   }
-  await streamB.waitFor((e) => e.event === 'meeting.started' && e.data.leaseId === lease.leaseId, 5000,
+  const told = await streamB.waitFor((e) => e.event === 'meeting.started' && e.data.leaseId === lease.leaseId, 5000,
     'meeting.started for B');
+  assert.equal(told.data.roomId, ab.id);
+  assert.equal(told.data.startedBy, A.id);
+  assert.equal(told.data.startedByName, 'Ada A');
   const pool = await hosts();
   const leased = pool.items.find((h) => h.id === host.id);
   assert.equal(leased.lease.roomId, ab.id);

@@ -169,5 +169,25 @@ TEST_F(RoutesTest, UnknownPathsAre404AndWrongMethods405) {
   EXPECT_EQ(Call("DELETE", "/api/v1/mine", guest_.cookie_value, guest_.session.csrf_token).status, 405);
 }
 
+
+std::string PolicyOf(const Routes& routes) {
+  for (const auto& [name, value] : routes.security_headers()) {
+    if (name == "Content-Security-Policy") return value;
+  }
+  return {};
+}
+
+TEST_F(RoutesTest, PagesReachWebexServicesOnlyWhenMediaIsAvailable) {
+  const std::string plain = PolicyOf(*routes_);
+  EXPECT_NE(plain.find("connect-src 'self';"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("worker-src"), std::string::npos) << plain;
+  Routes media(*sessions_, *pool_, "", false, true);
+  const std::string real = PolicyOf(media);
+  EXPECT_NE(real.find("connect-src 'self' https://webexapis.com https://*.webex.com"), std::string::npos) << real;
+  EXPECT_NE(real.find("wss://*.webex.com"), std::string::npos) << real;
+  EXPECT_NE(real.find("worker-src 'self' blob:;"), std::string::npos) << real;
+  EXPECT_NE(real.find("script-src 'self';"), std::string::npos) << real;
+}
+
 }  // namespace
 }  // namespace gp::api
