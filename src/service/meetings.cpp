@@ -18,7 +18,6 @@ namespace asio = boost::asio;
 using storage::LeaseRecord;
 using storage::LeaseState;
 
-tl::unexpected<Error> NoSuchRoom() { return Fail(ErrorCode::kNotFound, "not_found", "No such room."); }
 tl::unexpected<Error> NoMeeting() {
   return Fail(ErrorCode::kNotFound, "no_meeting", "There is no meeting in this space right now.");
 }
@@ -60,16 +59,7 @@ Meetings::Meetings(storage::Storage& storage, webex::Api& webex, AppAdmin& app_a
       options_(options) {}
 
 Result<storage::SpaceRecord> Meetings::SpaceFor(const std::string& guest_id, const std::string& space_id) {
-  auto space = storage_.GetSpace(space_id);
-  if (!space) {
-    if (space.error().code == ErrorCode::kNotFound) return NoSuchRoom();
-    return tl::unexpected(space.error());
-  }
-  if (space->closed_at || std::find(space->member_ids.begin(), space->member_ids.end(), guest_id) ==
-                              space->member_ids.end()) {
-    return NoSuchRoom();
-  }
-  return space;
+  return OpenSpaceOfMember(storage_, guest_id, space_id);
 }
 
 webex::Task<LeaseRecord> Meetings::Start(std::string guest_id, std::string space_id) {

@@ -29,6 +29,7 @@
 #include "service/app_admin.hpp"
 #include "service/audit.hpp"
 #include "service/hosts.hpp"
+#include "service/spaces.hpp"
 #include "service/notices.hpp"
 #include "storage/storage.hpp"
 #include "webex/api.hpp"

@@ -16,7 +16,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-tl::unexpected<Error> NoSuchRoom() { return Fail(ErrorCode::kNotFound, "not_found", "No such room."); }
 
 // The text a notification previews: the plain text, else the markdown, else that a file came.
 std::string PreviewOf(const webex::Message& message) {
@@ -39,16 +38,7 @@ Messages::Messages(storage::Storage& storage, webex::Api& webex, AppAdmin& app_a
       max_file_bytes_(max_file_bytes) {}
 
 Result<storage::SpaceRecord> Messages::SpaceFor(const std::string& guest_id, const std::string& space_id) {
-  auto space = storage_.GetSpace(space_id);
-  if (!space) {
-    if (space.error().code == ErrorCode::kNotFound) return NoSuchRoom();
-    return tl::unexpected(space.error());
-  }
-  if (space->closed_at || std::find(space->member_ids.begin(), space->member_ids.end(), guest_id) ==
-                              space->member_ids.end()) {
-    return NoSuchRoom();
-  }
-  return space;
+  return OpenSpaceOfMember(storage_, guest_id, space_id);
 }
 
 webex::Task<std::string> Messages::GuestToken(const std::string& guest_id, webex::Deadline deadline) {

@@ -24,6 +24,7 @@
 #include "service/app_admin.hpp"
 #include "service/guest_tokens.hpp"
 #include "service/notices.hpp"
+#include "service/spaces.hpp"
 #include "storage/storage.hpp"
 #include "webex/api.hpp"
 

@@ -1,5 +1,6 @@
 #include "service/spaces.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "core/log.hpp"
@@ -214,6 +215,21 @@ Result<std::string> Spaces::RenderedListFor(
   std::string body = render(*spaces);
   if (version) list_cache_.Put(guest_id, *version, body);
   return body;
+}
+
+Result<storage::SpaceRecord> OpenSpaceOfMember(storage::Storage& storage, const std::string& guest_id,
+                                               const std::string& space_id) {
+  auto no_such_room = [] { return Fail(ErrorCode::kNotFound, "not_found", "No such room."); };
+  auto space = storage.GetSpace(space_id);
+  if (!space) {
+    if (space.error().code == ErrorCode::kNotFound) return no_such_room();
+    return tl::unexpected(space.error());
+  }
+  if (space->closed_at || std::find(space->member_ids.begin(), space->member_ids.end(), guest_id) ==
+                              space->member_ids.end()) {
+    return no_such_room();
+  }
+  return space;
 }
 
 }  // namespace gp::service

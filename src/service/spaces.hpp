@@ -42,6 +42,11 @@ struct CreatedSpace {
   bool existing = false;  // true when the same member set already had an open space
 };
 
+// The open space `space_id` when `guest_id` is one of its members; kNotFound ("No such room.")
+// otherwise, whether it does not exist, is closed or is someone else's, so that nothing tells them apart.
+Result<storage::SpaceRecord> OpenSpaceOfMember(storage::Storage& storage, const std::string& guest_id,
+                                               const std::string& space_id);
+
 // Intents of creations still running in this process; the Reconciler leaves them alone. Copies
 // share one set, so a creation's coroutine can hold it for as long as its frame lives (a frame
 // still suspended at shutdown is destroyed with the event loop, after the services).
