@@ -53,7 +53,9 @@ void AddOAuthRoutes(Routes& routes, Deps& deps) {
                     if (!signed_in) {
                       const Error& error = signed_in.error();
                       std::string title =
-                          error.code == ErrorCode::kForbidden ? "Not an administrator" : "Sign-in failed";
+                          error.reason == "wrong_person"          ? "Wrong Webex account"
+                          : error.code == ErrorCode::kForbidden ? "Not an administrator"
+                                                                : "Sign-in failed";
                       co_return answer(MessagePage(HttpStatus(error.code), title, error.message));
                     }
                     if (signed_in->host) {

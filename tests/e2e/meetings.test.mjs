@@ -62,7 +62,10 @@ const hostRow = (page) => page.locator('#hosts-table tbody tr').filter({ hasText
 const hostState = async (page) => (await hostRow(page).locator('td.host-state').innerText()).replace(/\s+/g, ' ').trim();
 
 async function refreshHosts(page) {
-  await page.getByRole('button', { name: 'Refresh' }).click();
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'GET' && r.url().endsWith('/api/v1/hosts')),
+    page.getByRole('button', { name: 'Refresh' }).click(),
+  ]);
   await page.locator('#hosts-status').getByText('The pool is up to date.').waitFor();
 }
 

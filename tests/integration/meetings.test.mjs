@@ -94,6 +94,7 @@ test('a host is added by email and connects through its link; only that person c
   // Someone else (a licensed outsider) completes the link: refused, nothing stored.
   const wrong = await connectHost(world.portal, world.emulator, host.connectUrl, OUTSIDER.email);
   assert.equal(wrong.callback.status, 403, show(wrong.callback));
+  assert.match(wrong.callback.text, /Wrong Webex account/);
   assert.match(wrong.callback.text, new RegExp(HOST.email.replace('.', '\\.')));
   let listed = (await hosts()).items.find((h) => h.id === host.id);
   assert.equal(listed.connected, false, 'a wrong person connected the host');

@@ -570,6 +570,8 @@ async function confirmRemoveHost(host) {
 function wireHosts() {
   const refresh = byId('hosts-refresh');
   refresh.addEventListener('click', () => busy(refresh, async () => {
+    // Said first, so that "up to date" always means this refresh has arrived.
+    announce(byId('hosts-status'), 'Refreshing the pool…', 'info');
     try {
       await loadHosts();
       announce(byId('hosts-status'), 'The pool is up to date.', 'info');
