@@ -29,5 +29,7 @@ inline constexpr std::size_t kMaxFormParts = 64;
 // `content_type` is the whole Content-Type header value (it carries the boundary). The body must
 // end with the closing delimiter; a truncated body is refused rather than read as fewer parts.
 Result<std::vector<FormPart>> ParseMultipart(std::string_view content_type, std::string_view body);
+// The parts view the body: a temporary one would be gone before they are read.
+Result<std::vector<FormPart>> ParseMultipart(std::string_view content_type, std::string&& body) = delete;
 
 }  // namespace gp::http

@@ -1,5 +1,7 @@
 #include "http/multipart.hpp"
 
+#include <deque>
+
 #include <gtest/gtest.h>
 
 namespace gp::http {
@@ -19,9 +21,16 @@ std::string Body(const std::string& file_bytes) {
          "------b0undary--\r\n";
 }
 
+// ParseMultipart's parts view the body: the bodies the tests build are kept for the whole run.
+Result<std::vector<FormPart>> Parse(std::string_view type, std::string body) {
+  static std::deque<std::string> kept;
+  kept.push_back(std::move(body));
+  return ParseMultipart(type, kept.back());
+}
+
 TEST(Multipart, ParsesFieldsAndFiles) {
   std::string bytes("\x89PNG\r\n\x00\xff--", 10);
-  auto parts = ParseMultipart(kType, Body(bytes));
+  auto parts = Parse(kType, Body(bytes));
   ASSERT_TRUE(parts) << parts.error().message;
   ASSERT_EQ(parts->size(), 2u);
   EXPECT_EQ((*parts)[0].name, "roomId");
@@ -34,7 +43,7 @@ TEST(Multipart, ParsesFieldsAndFiles) {
 }
 
 TEST(Multipart, AcceptsAQuotedBoundary) {
-  auto parts = ParseMultipart("multipart/form-data; boundary=\"----b0undary\"", Body("x"));
+  auto parts = Parse("multipart/form-data; boundary=\"----b0undary\"", Body("x"));
   ASSERT_TRUE(parts);
   EXPECT_EQ(parts->size(), 2u);
 }
@@ -72,7 +81,7 @@ const std::string kClose = "------b0undary--\r\n";
 
 TEST(Multipart, FileNamesAreUnquotedAndKeptAsSent) {
   auto parts =
-      ParseMultipart(kType, Part(R"(name="file"; filename="a \"quoted\" na)"
+      Parse(kType, Part(R"(name="file"; filename="a \"quoted\" na)"
                                  "\xC3\xAF"
                                  R"(ve; x.txt")",
                                  "x") +
@@ -88,7 +97,7 @@ TEST(Multipart, FileNamesAreUnquotedAndKeptAsSent) {
 
 TEST(Multipart, AnExtendedFileNameWinsWhenItDecodes) {
   auto parse = [](const std::string& disposition) {
-    auto parts = ParseMultipart(kType, Part(disposition, "x") + kClose);
+    auto parts = Parse(kType, Part(disposition, "x") + kClose);
     EXPECT_TRUE(parts) << disposition;
     return parts && parts->size() == 1 ? (*parts)[0] : FormPart{};
   };
@@ -107,7 +116,7 @@ TEST(Multipart, AnExtendedFileNameWinsWhenItDecodes) {
 }
 
 TEST(Multipart, TheCallerSeesEveryFilePart) {
-  auto parts = ParseMultipart(kType, Part(R"(name="file"; filename="a.txt")", "a") +
+  auto parts = Parse(kType, Part(R"(name="file"; filename="a.txt")", "a") +
                                          Part(R"(name="file"; filename="b.txt")", "b") +
                                          Part(R"(name="text")", "hello") + kClose);
   ASSERT_TRUE(parts) << parts.error().message;
@@ -141,22 +150,22 @@ TEST(Multipart, FileBytesAreKeptExactly) {
 }
 
 TEST(Multipart, PreambleEpilogueAndPaddingAreSkipped) {
-  auto parts = ParseMultipart(kType, "This is the preamble.\r\n" + Part(R"(name="a")", "1") +
+  auto parts = Parse(kType, "This is the preamble.\r\n" + Part(R"(name="a")", "1") +
                                          "------b0undary-- \r\nThis is the epilogue.");
   ASSERT_TRUE(parts) << parts.error().message;
   ASSERT_EQ(parts->size(), 1u);
   EXPECT_EQ((*parts)[0].body, "1");
   // Transport padding after a delimiter (RFC 2046).
-  parts = ParseMultipart(
+  parts = Parse(
       kType, "------b0undary \t\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n" + kClose);
   ASSERT_TRUE(parts) << parts.error().message;
   EXPECT_EQ((*parts)[0].body, "1");
   // No parts at all is a well-formed (empty) form; the caller decides what it needs.
-  parts = ParseMultipart(kType, "preamble\r\n" + kClose);
+  parts = Parse(kType, "preamble\r\n" + kClose);
   ASSERT_TRUE(parts) << parts.error().message;
   EXPECT_TRUE(parts->empty());
   // A delimiter that does not start a line is part of the preamble.
-  parts = ParseMultipart(kType, "preamble" + Part(R"(name="a")", "x") + kClose);
+  parts = Parse(kType, "preamble" + Part(R"(name="a")", "x") + kClose);
   ASSERT_TRUE(parts) << parts.error().message;
   EXPECT_TRUE(parts->empty());
 }
@@ -187,8 +196,8 @@ TEST(Multipart, IncompleteOrNamelessBodiesAreRefused) {
 TEST(Multipart, ThePartCountIsBounded) {
   std::string body;
   for (std::size_t i = 0; i < kMaxFormParts; ++i) body += Part("name=p", "x");
-  EXPECT_TRUE(ParseMultipart(kType, body + kClose));
-  auto parts = ParseMultipart(kType, body + Part("name=p", "x") + kClose);
+  EXPECT_TRUE(Parse(kType, body + kClose));
+  auto parts = Parse(kType, body + Part("name=p", "x") + kClose);
   ASSERT_FALSE(parts);
   EXPECT_EQ(parts.error().code, ErrorCode::kBadRequest);
 }

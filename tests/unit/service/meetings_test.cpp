@@ -45,6 +45,7 @@ class MeetingsTest : public fakes::ServiceTest {
 
   void TearDown() override {
     pool_->Join();
+    events_.reset();
     io_.reset();
     meetings_.reset();
   }

@@ -40,8 +40,10 @@ class MessagesTest : public fakes::ServiceTest {
   }
 
   void TearDown() override {
-    // Coroutine frames the loop still holds refer to these.
     pool_->Join();
+    // The streams' timers belong to the loop: they go before it, as in the portal.
+    events_.reset();
+    // Coroutine frames the loop still holds refer to these.
     io_.reset();
     notifier_.reset();
     messages_.reset();
