@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -304,6 +305,108 @@ TEST_F(PostgresStorage, LeasesFromTwoInstancesNeverShareAHostNorExceedThePool) {
   EXPECT_LE(most_per_host, 1);
   EXPECT_GT(taken.load(), kHosts);  // the hosts went round
   EXPECT_EQ(backend_.QueryInt("SELECT COUNT(*) FROM leases"), 0);
+}
+
+// Runs `first` and `second` on two threads that start together.
+void RunTogether(const std::function<void()>& first, const std::function<void()>& second) {
+  std::atomic<int> ready{0};
+  auto start = [&ready](const std::function<void()>& work) {
+    return std::jthread([&ready, &work] {
+      ++ready;
+      while (ready.load() < 2) std::this_thread::yield();
+      work();
+    });
+  };
+  std::jthread one = start(first);
+  std::jthread two = start(second);
+}
+
+TEST_F(PostgresStorage, ACommitRacingAPolicyChangeOnAnotherInstanceNeverLeavesAForbiddenSpaceOpen) {
+  // CommitSpace re-checks the policy and inserts; DisableGuest and ReplacePairs close what the policy no
+  // longer allows. Were they to interleave, a space could be committed for a member disabled (or a pair
+  // revoked) just after the re-check, and stay open.
+  constexpr int kRounds = 40;
+  auto first = OpenMigrated();
+  auto second = OpenMigrated();
+  ASSERT_TRUE(first && second);
+  std::vector<PairRecord> pairs;
+  for (int round = 0; round < kRounds; ++round) {
+    std::string a = "a" + std::to_string(round);
+    std::string b = "b" + std::to_string(round);
+    GP_ASSERT_OK(first->CreateGuest(MakeGuest(a, "user-" + a)));
+    GP_ASSERT_OK(first->CreateGuest(MakeGuest(b, "user-" + b)));
+    pairs.emplace_back(a, b);
+  }
+  GP_ASSERT_OK(first->ReplacePairs(pairs, 10));
+  std::atomic<int> failures{0};
+  for (int round = 0; round < kRounds; ++round) {
+    std::string a = "a" + std::to_string(round);
+    std::string b = "b" + std::to_string(round);
+    SpaceRecord space = MakeSpace("s" + std::to_string(round), {a, b});
+    std::string intent = "i" + std::to_string(round);
+    GP_ASSERT_OK(first->SaveSpaceIntent(MakeIntent(intent, space.member_ids, 50, space.webex_room_id)));
+    bool revoke = round % 2 == 1;
+    RunTogether(
+        [&] {
+          auto committed = first->CommitSpace(space, intent, 100);
+          if (!committed && committed.error().code != ErrorCode::kForbidden) ++failures;
+        },
+        [&] {
+          if (revoke) {
+            std::vector<PairRecord> rest;
+            for (const auto& pair : pairs) {
+              if (pair.first != a) rest.push_back(pair);
+            }
+            if (!second->ReplacePairs(rest, 100)) ++failures;
+          } else if (!second->DisableGuest(a, 100)) {
+            ++failures;
+          }
+        });
+    if (revoke) {
+      // The next rounds keep the pairs they still have.
+      std::erase_if(pairs, [&](const PairRecord& pair) { return pair.first == a; });
+    }
+  }
+  EXPECT_EQ(failures.load(), 0);
+  auto open = first->ListSpaces();
+  ASSERT_TRUE(open) << open.error().message;
+  for (const auto& space : *open) {
+    if (space.closed_at) continue;
+    const std::string& a = space.member_ids.at(0);
+    const std::string& b = space.member_ids.at(1);
+    EXPECT_FALSE(first->GetGuest(a)->disabled) << space.id << " is open with a disabled member";
+    EXPECT_TRUE(*first->IsPairAllowed(a, b)) << space.id << " is open with a revoked pair";
+  }
+}
+
+TEST_F(PostgresStorage, TheLastJobsOfALeaseCompletedAtOnceOnTwoInstancesFreeTheHost) {
+  // Each completion deletes its job, then deletes the ending lease if no job is left. Were they to
+  // interleave, each would still see the other's job, and the lease (and its host) would stay taken.
+  constexpr int kRounds = 20;
+  auto first = OpenMigrated();
+  auto second = OpenMigrated();
+  ASSERT_TRUE(first && second);
+  GP_ASSERT_OK(first->CreateSpace(MakeSpace("s1", {"g1"})));
+  GP_ASSERT_OK(first->CreateHost(MakePersonHost("h1", "h1@example.com", true)));
+  for (int round = 0; round < kRounds; ++round) {
+    std::string lease_id = "l" + std::to_string(round);
+    auto lease = first->TakeLease(MakeLease(lease_id, "s1", 100 + round), HostKind::kPerson);
+    ASSERT_TRUE(lease) << lease.error().message;
+    auto ended = first->EndLease(lease_id, "ended", 200 + round,
+                                 {MakeLeaseJob(JobKind::kEndMeeting, "room-1", 0),
+                                  MakeLeaseJob(JobKind::kRemoveMembership, "room-1", 0)});
+    ASSERT_TRUE(ended && *ended);
+    auto jobs = first->ClaimWebexJobs(300, 60, 10);
+    ASSERT_TRUE(jobs);
+    ASSERT_EQ(jobs->size(), 2u);
+    Result<void> one;
+    Result<void> two;
+    RunTogether([&] { one = first->CompleteWebexJob(jobs->at(0).id); },
+                [&] { two = second->CompleteWebexJob(jobs->at(1).id); });
+    GP_ASSERT_OK(one);
+    GP_ASSERT_OK(two);
+    ASSERT_EQ(CodeOf(first->GetLease(lease_id)), ErrorCode::kNotFound) << "round " << round;
+  }
 }
 
 TEST_F(PostgresStorage, ClaimsFromTwoInstancesNeverShareAJob) {
