@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "storage/open.hpp"
+#include "storage/postgres/connection.hpp"
 #include "storage_suite.hpp"
 
 namespace gp::storage::testing {
@@ -648,6 +649,33 @@ TEST_F(PostgresStorage, AServerThatGoesAwayFailsCallsQuicklyAndIsUsedAgainWhenIt
   ::close(relay.listener);
   std::lock_guard lock(relay.mutex);
   for (int fd : relay.sockets) ::close(fd);
+}
+
+TEST_F(PostgresStorage, AStatementTheServerForgotIsPreparedAgain) {
+  // As after a connection pooler's DISCARD ALL: the connection believes the statement prepared.
+  auto opened = postgres::Connection::Open(backend_.url, postgres::ConnectOptions{});
+  ASSERT_TRUE(opened) << opened.error().message;
+  postgres::Connection& db = **opened;
+  constexpr postgres::Statement kAnswer{"test_answer", "SELECT $1::bigint + 1"};
+  auto Answer = [&](int64_t value) -> Result<int64_t> {
+    auto rows = db.Run(kAnswer, postgres::Params().Add(value));
+    if (!rows) return tl::unexpected(rows.error());
+    return rows->At(0).Int(0);
+  };
+  EXPECT_EQ(Answer(1).value_or(0), 2);
+  GP_ASSERT_OK(db.Execute("DEALLOCATE ALL", "deallocate"));
+  auto again = Answer(2);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(*again, 3);
+  // Inside a transaction the failure cannot be undone: the call fails, the next one prepares it again.
+  GP_ASSERT_OK(db.Execute("DEALLOCATE ALL", "deallocate"));
+  {
+    auto tx = postgres::Transaction::Begin(db, /*serialise_writers=*/false);
+    ASSERT_TRUE(tx);
+    EXPECT_FALSE(Answer(3));
+    EXPECT_FALSE(tx->Commit());
+  }
+  EXPECT_EQ(Answer(4).value_or(0), 5);
 }
 
 TEST_F(PostgresStorage, VersionMovesWhenAnotherInstanceCommitsAndNotOnReads) {

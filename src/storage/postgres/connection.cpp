@@ -171,6 +171,14 @@ std::optional<int64_t> Row::OptionalInt(int column) const {
 
 Rows::Rows(Rows&& other) noexcept : result_(std::exchange(other.result_, nullptr)) {}
 
+Rows& Rows::operator=(Rows&& other) noexcept {
+  if (this != &other) {
+    if (result_ != nullptr) PQclear(result_);
+    result_ = std::exchange(other.result_, nullptr);
+  }
+  return *this;
+}
+
 Rows::~Rows() {
   if (result_ != nullptr) PQclear(result_);
 }
@@ -229,16 +237,31 @@ Error Connection::ErrorFor(const pg_result* result, std::string_view what) const
   return Error{code, std::move(message)};
 }
 
+namespace {
+
+bool HasSqlState(const pg_result* result, std::string_view sqlstate) {
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  return state != nullptr && sqlstate == state;
+}
+
+}  // namespace
+
+Result<void> Connection::Prepare(const Statement& statement, const std::string& name) {
+  if (prepared_.contains(statement.name)) return {};
+  std::string sql(statement.sql);
+  Rows prepared(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr));
+  // 42P05: the server has it already (prepared before this connection forgot it).
+  if (PQresultStatus(prepared.result_) != PGRES_COMMAND_OK && !HasSqlState(prepared.result_, "42P05")) {
+    return tl::unexpected(ErrorFor(prepared.result_, statement.name));
+  }
+  prepared_.insert(statement.name);
+  return {};
+}
+
 Result<Rows> Connection::Run(const Statement& statement, const Params& params) {
   std::string name(statement.name);
-  if (!prepared_.contains(statement.name)) {
-    std::string sql(statement.sql);
-    Rows prepared(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr));
-    if (PQresultStatus(prepared.result_) != PGRES_COMMAND_OK) {
-      return tl::unexpected(ErrorFor(prepared.result_, statement.name));
-    }
-    prepared_.insert(statement.name);
-  }
+  auto ready = Prepare(statement, name);
+  if (!ready) return tl::unexpected(ready.error());
   std::vector<const char*> values;
   std::vector<int> lengths;
   values.reserve(params.values_.size());
@@ -247,8 +270,22 @@ Result<Rows> Connection::Run(const Statement& statement, const Params& params) {
     values.push_back(value ? value->data() : nullptr);
     lengths.push_back(value ? static_cast<int>(value->size()) : 0);
   }
-  Rows rows(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(), lengths.data(),
-                           params.formats_.data(), /*resultFormat=*/0));
+  auto execute = [&] {
+    return Rows(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(), lengths.data(),
+                               params.formats_.data(), /*resultFormat=*/0));
+  };
+  Rows rows = execute();
+  // 26000: the server no longer has the statement (a DISCARD ALL by a connection pooler in between).
+  // Outside a transaction it is prepared again and run once more; inside one the transaction has
+  // failed already, so the call fails and the next one prepares it again.
+  if (HasSqlState(rows.result_, "26000")) {
+    prepared_.erase(statement.name);
+    if (PQtransactionStatus(conn_) == PQTRANS_IDLE) {
+      auto again = Prepare(statement, name);
+      if (!again) return tl::unexpected(again.error());
+      rows = execute();
+    }
+  }
   ExecStatusType status = PQresultStatus(rows.result_);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     return tl::unexpected(ErrorFor(rows.result_, statement.name));

@@ -82,7 +82,7 @@ class Rows {
   Rows(Rows&& other) noexcept;
   Rows(const Rows&) = delete;
   Rows& operator=(const Rows&) = delete;
-  Rows& operator=(Rows&&) = delete;
+  Rows& operator=(Rows&& other) noexcept;
   ~Rows();
 
   int Count() const;
@@ -133,6 +133,8 @@ class Connection {
 
  private:
   explicit Connection(pg_conn* conn) : conn_(conn) {}
+  // PQprepare under `name`, unless this connection has prepared the statement already.
+  Result<void> Prepare(const Statement& statement, const std::string& name);
   Error ErrorFor(const pg_result* result, std::string_view what) const;
 
   pg_conn* conn_;

@@ -1023,9 +1023,10 @@ Result<PoolStats> PostgresStorage::GetPoolStats() {
 // ---- Meeting leases ----
 
 Result<LeaseRecord> PostgresStorage::TakeLease(const LeaseRecord& lease, HostKind kind) {
-  // One BEGIN IMMEDIATE transaction: the write lock is held from the choice of the host to its lease
-  // row, so two takers (threads or processes) never choose the same host. The unique index on
-  // leases.host_id backs that up.
+  // One transaction under the writers' lock, from the choice of the host to its lease row, so two takers
+  // (threads or processes) never choose the same host. The host row is locked as it is chosen (a
+  // locked one is skipped), and the unique indexes on leases (host; a space's starting or live lease)
+  // back both up.
   return WithConnection([&](Connection& db) -> Result<LeaseRecord> {
     auto tx = Transaction::Begin(db, /*serialise_writers=*/true);
     if (!tx) return tl::unexpected(tx.error());

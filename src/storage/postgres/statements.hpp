@@ -90,8 +90,8 @@ inline constexpr Statement kListSpaceMembers{
     "list_space_members",
     "SELECT m.guest_id, m.webex_membership_id, g.display_name FROM space_members m"
     " LEFT JOIN guests g ON g.id = m.guest_id WHERE m.space_id = $1 ORDER BY m.position"};
-// One row per member of each of a guest's spaces, in no particular order: the caller sorts. An
-// ORDER BY across this join needs SQLite's sorter, which costs more than the rest of the query.
+// One row per member of each of a guest's spaces, in no particular order: the caller sorts (as the
+// SQLite backend does, where an ORDER BY across this join costs more than the rest of the query).
 inline constexpr Statement kListSpacesWithMembersForGuest{
     "list_spaces_with_members_for_guest",
     "SELECT " GP_SPACE_COLUMNS ", rm.created_ms, all_m.guest_id, all_m.webex_membership_id, g.display_name,"
