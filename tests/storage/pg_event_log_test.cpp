@@ -126,7 +126,7 @@ class PostgresEventLogTest : public ::testing::Test {
     std::random_device random;
     schema_ = "t_" + std::to_string(random()) + std::to_string(random());
     admin_ = std::make_unique<RawPg>(base_url_);
-    admin_->Exec("CREATE SCHEMA " + schema_);
+    admin_->Exec("SET client_min_messages = warning; CREATE SCHEMA " + schema_);
     url_ = base_url_ + (base_url_.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema_ +
            "&application_name=" + schema_;
     RawPg schema(url_);
@@ -304,7 +304,8 @@ TEST_F(PostgresEventLogTest, ANotificationWakesAListenerWellWithinAQuarterSecond
     // Woken (maybe by another test's notification on the same database) until a read finds it.
     bool found = false;
     while (!found && waker.Wait(2s)) {
-      for (const auto& record : reader->ReadAfter(last, 100).value()) found = found || record.id == id;
+      auto read = reader->ReadAfter(last, 100).value();
+      for (const auto& record : read) found = found || record.id == id;
     }
     ASSERT_TRUE(found) << "no notification for append " << i;
     latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());

@@ -98,6 +98,9 @@ std::string FirstLine(const char* message) {
   return text;
 }
 
+// Server notices (and the message of a connection the server ends) would go to stderr by default.
+void IgnoreNotice(void* /*arg*/, const char* /*message*/) {}
+
 Result<Conn> Connect(const std::string& url, const char* application_name) {
   // A URL libpq cannot parse gets no details: its message may quote the URL, password included.
   char* parse_error = nullptr;
@@ -115,6 +118,7 @@ Result<Conn> Connect(const std::string& url, const char* application_name) {
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     return Fail(ErrorCode::kUnavailable, "cannot connect to PostgreSQL: " + FirstLine(PQerrorMessage(conn.get())));
   }
+  PQsetNoticeProcessor(conn.get(), IgnoreNotice, nullptr);
   return conn;
 }
 
