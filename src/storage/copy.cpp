@@ -239,7 +239,7 @@ struct Column {
 // The SQLite tables to copy, each after the tables its foreign keys name.
 Result<std::vector<std::string>> TablesInWriteOrder(Source& source) {
   auto names = source.Texts(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid");
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
   if (!names) return tl::unexpected(names.error());
   std::erase_if(*names, [](const std::string& name) { return kNotCopied.contains(name); });
   const std::set<std::string> all(names->begin(), names->end());

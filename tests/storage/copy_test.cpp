@@ -161,7 +161,7 @@ std::vector<std::string> Everything(Storage& store) {
            std::to_string(a.access_expires_at) + " " + Hex(a.refresh_token_enc) + " " +
            std::to_string(a.refresh_expires_at) + " " + std::to_string(a.updated_at);
   });
-  for (const char* guest : {"g-alice", "g-bob"}) {
+  for (const char* guest : {"g-alice"}) {
     add(std::string("guest token ") + guest, store.GetGuestToken(guest), [](const GuestTokenRecord& t) {
       return t.guest_id + " " + Hex(t.token_enc) + " " + std::to_string(t.expires_at);
     });
@@ -421,6 +421,7 @@ TEST_F(CopyDatabaseTest, CopiesEveryTableAndReadsBackTheSame) {
   Populate(Sqlite());
   ASSERT_FALSE(HasFatalFailure());
   const auto expected = Everything(Sqlite());
+  for (const auto& line : expected) EXPECT_EQ(line.find(": error"), std::string::npos) << line;
 
   CopyReport report = CopyOk();
 
@@ -454,10 +455,6 @@ TEST_F(CopyDatabaseTest, CopiesEveryTableAndReadsBackTheSame) {
   EXPECT_EQ(state->purpose, "host:h-amy");
   EXPECT_EQ(state->created_at, 3003);
   EXPECT_EQ(state->expires_at, 9999999999);
-  // The runner belongs to the SQLite deployment's instances, not to the data.
-  auto runners = Postgres().ListRunners();
-  ASSERT_TRUE(runners) << runners.error().message;
-  EXPECT_TRUE(runners->empty());
 }
 
 TEST_F(CopyDatabaseTest, CopyingAgainChangesNothing) {
