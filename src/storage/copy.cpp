@@ -478,10 +478,11 @@ bool IsPostgresUrl(std::string_view url) {
 
 std::string RedactDatabaseUrl(std::string_view url) {
   std::string redacted(url);
-  // scheme://user:password@host...: the password ends at the last '@' before the path or query.
+  // scheme://user:password@host...: the password ends at the last '@' before the query. (A '/' does not
+  // end the search: a password may hold one. Cutting too much out of a message is the safe mistake.)
   if (const size_t scheme = redacted.find("://"); scheme != std::string::npos) {
     const size_t start = scheme + 3;
-    size_t end = redacted.find_first_of("/?#", start);
+    size_t end = redacted.find_first_of("?#", start);
     if (end == std::string::npos) end = redacted.size();
     const size_t at = redacted.rfind('@', end == 0 ? 0 : end - 1);
     if (at != std::string::npos && at >= start) {

@@ -513,6 +513,39 @@ TEST_F(CopyDatabaseTest, IdsHandedOutAfterTheCopyComeAfterTheCopiedOnes) {
   EXPECT_GT(*next, *job);
 }
 
+// Rows go in batches of several hundred: every row of a table larger than a batch, and of the last
+// partial batch, arrives once and in order.
+TEST_F(CopyDatabaseTest, ATableLargerThanABatchArrivesWhole) {
+  constexpr int kRows = 1203;
+  std::vector<std::string> expected;
+  for (int i = 0; i < kRows; ++i) {
+    AuditRecord record{0, 10000 + i, "cli", "bulk", "t-" + std::to_string(i), "success", std::string(i % 7, 'x')};
+    auto seq = Sqlite().AppendAudit(record);
+    GP_ASSERT_OK(seq);
+    record.seq = *seq;
+    expected.push_back(Describe(record));
+  }
+  CopyReport report = CopyOk();
+  const TableCopy* audit = Find(report, "audit_log");
+  ASSERT_NE(audit, nullptr);
+  EXPECT_EQ(audit->sqlite_rows, kRows);
+  EXPECT_EQ(audit->postgres_rows, kRows);
+  EXPECT_EQ(audit->inserted, kRows);
+
+  std::vector<std::string> copied;
+  AuditFilter page;
+  page.limit = AuditFilter::kMaxLimit;
+  for (;;) {
+    auto rows = Postgres().ListAudit(page);
+    GP_ASSERT_OK(rows);
+    if (rows->empty()) break;
+    for (const auto& row : *rows) copied.push_back(Describe(row));
+    page.before_seq = rows->back().seq;
+  }
+  std::reverse(copied.begin(), copied.end());
+  EXPECT_EQ(copied, expected);
+}
+
 // Decision: a row already in PostgreSQL under the same key is kept as it is there (the copy never
 // overwrites), and the report counts it: the table passes the count check. The check finds rows that
 // did not arrive, not rows that differ.
@@ -612,7 +645,9 @@ TEST(CopyDatabaseUrls, RedactsPasswords) {
   EXPECT_EQ(RedactDatabaseUrl("postgresql://portal:p%40ss@db/portal"), "postgresql://portal:***@db/portal");
   EXPECT_EQ(RedactDatabaseUrl("postgresql://db/portal?user=portal&password=s3cret&sslmode=require"),
             "postgresql://db/portal?user=portal&password=***&sslmode=require");
+  EXPECT_EQ(RedactDatabaseUrl("postgresql://portal:a/b@c@db/portal"), "postgresql://portal:***@db/portal");
   EXPECT_EQ(RedactDatabaseUrl("postgresql://portal@db/portal"), "postgresql://portal@db/portal");
+  EXPECT_EQ(RedactDatabaseUrl("postgresql://db:5432/portal"), "postgresql://db:5432/portal");
   EXPECT_EQ(RedactDatabaseUrl("postgres://db"), "postgres://db");
   EXPECT_EQ(RedactDatabaseUrl("sqlite:/var/lib/portal.db"), "sqlite:/var/lib/portal.db");
 }
