@@ -119,9 +119,12 @@ int MigrateData(const std::string& from, const std::string& to) {
                 << " is not in the PostgreSQL schema and was not copied\n";
     }
   }
+  int64_t in_sqlite = 0;
+  for (const auto& table : report->tables) in_sqlite += table.sqlite_rows;
   std::cout << "copied " << report->Inserted() << " new rows from " << RedactDatabaseUrl(from) << " (schema version "
             << report->sqlite_version << ") to " << RedactDatabaseUrl(to) << " (schema version "
-            << report->postgres_version << ")\n";
+            << report->postgres_version << "); " << in_sqlite - report->Inserted()
+            << " skipped: PostgreSQL had a row with the same key already and kept it\n";
   const auto short_tables = report->ShortTables();
   if (short_tables.empty()) return 0;
   std::string names;
