@@ -597,7 +597,7 @@ TEST_F(PostgresStorage, AServerThatGoesAwayFailsCallsQuicklyAndIsUsedAgainWhenIt
         char buffer[16384];
         for (;;) {
           ssize_t n = ::read(from, buffer, sizeof buffer);
-          if (n <= 0 || ::write(to, buffer, static_cast<size_t>(n)) != n) break;
+          if (n <= 0 || ::send(to, buffer, static_cast<size_t>(n), MSG_NOSIGNAL) != n) break;
         }
         ::shutdown(to, SHUT_RDWR);
       };
