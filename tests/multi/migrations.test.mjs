@@ -1,10 +1,10 @@
 // Instances started at the same moment on an empty database (as systemd starts guest-portal@*):
-// the migrations run once — `schema_migrations` holds each version once — and every instance serves.
+// the migrations run once — `schema_migrations` holds each version once — and every instance serves;
+// the same for `guest-portal migrate` run by several units' ExecStartPre at once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { show, startEmulator, stopAll, request, runPortalAsync } from '../lib/harness.mjs';
+import { show, startEmulator, stopAll, request, runPortalAsync, makeTempDir } from '../lib/harness.mjs';
 import { createDatabase, startInstances, writeSecretKey, migrationVersions, startNginx } from '../lib/multi.mjs';
-import { makeTempDir } from '../lib/harness.mjs';
 
 const ROUNDS = 3;
 const INSTANCES = 3;
@@ -54,3 +54,19 @@ for (let round = 1; round <= ROUNDS; round++) {
     await Promise.all([lb, ...portals].map((p) => p.stop()));
   });
 }
+
+test(`${INSTANCES} \`guest-portal migrate\` commands at once (the units' ExecStartPre) migrate an empty database once`, async () => {
+  const db = await createDatabase('migrations');
+  databases.push(db);
+  const expected = migrationVersions(db.sqlite ? 'sqlite' : 'postgres');
+  const dir = makeTempDir('gp-multi-migrate-');
+  const env = {
+    PATH: process.env.PATH, HOME: dir, DEMO: 'true', DATABASE_URL: db.url, SECRET_KEY_FILE: keyFile,
+    LISTEN_ADDRESS: '127.0.0.1:0',
+  };
+  const runs = await Promise.all(Array.from({ length: INSTANCES }, () => runPortalAsync(['migrate'], env, { cwd: dir })));
+  runs.forEach((r, i) => assert.equal(r.status, 0, `migrate #${i + 1}: ${r.stderr}`));
+  const rows = await db.query('SELECT version, count(*) FROM schema_migrations GROUP BY version ORDER BY version');
+  assert.deepEqual(rows.filter(([, n]) => Number(n) !== 1), [], 'a version was recorded twice');
+  assert.deepEqual(rows.map(([v]) => Number(v)), expected);
+});
