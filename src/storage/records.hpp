@@ -229,4 +229,11 @@ struct AuditFilter {
   int limit = 100;                    // clamped to 1..kMaxLimit
 };
 
+// Which instance does a background task, until when (Unix seconds).
+struct RunnerRecord {
+  std::string task;
+  std::string instance;
+  int64_t expires_at = 0;
+};
+
 }  // namespace gp::storage

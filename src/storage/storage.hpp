@@ -207,6 +207,18 @@ class Storage {
   virtual Result<int64_t> AppendAudit(const AuditRecord& record) = 0;
   virtual Result<std::vector<AuditRecord>> ListAudit(const AuditFilter& filter) = 0;
 
+  // Background work that one instance at a time does when several share the database (token refreshes,
+  // the poller, meeting timers). TakeRunner makes `instance` the runner of `task` until `expires_at` when
+  // the task has no runner, its runner's term ran out (expires_at <= now: that instance stopped renewing,
+  // it died) or `instance` runs it already (then the term is renewed); it returns whether `instance` is
+  // the runner now. Two instances asking at once never both get true. ReleaseRunner gives a task up at a
+  // clean stop, so another instance takes it at once; it does nothing when `instance` is not the runner.
+  virtual Result<bool> TakeRunner(const std::string& task, const std::string& instance, int64_t now,
+                                  int64_t expires_at) = 0;
+  virtual Result<void> ReleaseRunner(const std::string& task, const std::string& instance) = 0;
+  // Every task's runner, ordered by task.
+  virtual Result<std::vector<RunnerRecord>> ListRunners() = 0;
+
   // Small settings for features that need a value or two without a table of their own.
   virtual Result<std::string> GetSetting(const std::string& key) = 0;
   virtual Result<void> PutSetting(const std::string& key, const std::string& value) = 0;

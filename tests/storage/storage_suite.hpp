@@ -1813,6 +1813,76 @@ TYPED_TEST_P(StorageSuite, ConcurrentAppendsGetDistinctSequenceNumbers) {
   EXPECT_EQ(distinct.size(), static_cast<size_t>(kThreads * kEach));
 }
 
+// ---- Runners ----
+
+TYPED_TEST_P(StorageSuite, ARunnerHoldsItsTaskUntilItsTermRunsOut) {
+  EXPECT_TRUE(this->store().ListRunners()->empty());
+  // Free: taken.
+  EXPECT_EQ(this->store().TakeRunner("poll", "a", 100, 130), true);
+  // Held by another whose term runs: refused, and the holder stays.
+  EXPECT_EQ(this->store().TakeRunner("poll", "b", 110, 140), false);
+  // The holder renews.
+  EXPECT_EQ(this->store().TakeRunner("poll", "a", 120, 150), true);
+  EXPECT_EQ(this->store().TakeRunner("poll", "b", 149, 179), false);
+  // Tasks are independent.
+  EXPECT_EQ(this->store().TakeRunner("refresh", "b", 149, 179), true);
+  auto runners = this->store().ListRunners();
+  ASSERT_TRUE(runners) << runners.error().message;
+  ASSERT_EQ(runners->size(), 2u);
+  EXPECT_EQ(runners->at(0).task, "poll");
+  EXPECT_EQ(runners->at(0).instance, "a");
+  EXPECT_EQ(runners->at(0).expires_at, 150);
+  EXPECT_EQ(runners->at(1).task, "refresh");
+  EXPECT_EQ(runners->at(1).instance, "b");
+  // The term ran out (the holder died): another takes over, and the old holder is refused.
+  EXPECT_EQ(this->store().TakeRunner("poll", "b", 150, 180), true);
+  EXPECT_EQ(this->store().TakeRunner("poll", "a", 151, 181), false);
+  EXPECT_EQ(this->store().ListRunners()->at(0).instance, "b");
+}
+
+TYPED_TEST_P(StorageSuite, AReleasedRunnerIsTakenAtOnceAndOnlyItsHolderReleasesIt) {
+  ASSERT_EQ(this->store().TakeRunner("sweep", "a", 100, 200), true);
+  GP_ASSERT_OK(this->store().ReleaseRunner("sweep", "b"));
+  EXPECT_EQ(this->store().TakeRunner("sweep", "b", 101, 201), false);
+  GP_ASSERT_OK(this->store().ReleaseRunner("sweep", "a"));
+  EXPECT_EQ(this->store().TakeRunner("sweep", "b", 102, 202), true);
+}
+
+TYPED_TEST_P(StorageSuite, OneOfManyInstancesAskingAtOnceRunsTheTask) {
+  auto other = this->backend_.Open();
+  ASSERT_TRUE(other) << other.error().message;
+  std::vector<Storage*> stores = {&this->store(), other->get()};
+  constexpr int kInstances = 8;
+  constexpr int kRounds = 40;
+  // Round r: every instance asks at time r * 10 for a term that ends before the next round, so each round
+  // the task is free again and exactly one instance must get it.
+  std::vector<std::atomic<int>> winners(kRounds);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kInstances; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < kRounds; ++round) {
+        auto taken = stores[t % 2]->TakeRunner("task", "instance-" + std::to_string(t) + "-" + std::to_string(round),
+                                               int64_t{round} * 10, int64_t{round} * 10 + 10);
+        if (!taken) {
+          ++failures;
+          continue;
+        }
+        if (*taken) ++winners[round];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  // A round may be skipped by an instance that is already in a later round; never two winners.
+  int rounds_won = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    EXPECT_LE(winners[round].load(), 1) << "round " << round;
+    rounds_won += winners[round].load();
+  }
+  EXPECT_GE(rounds_won, 1);
+}
+
 // ---- Settings ----
 
 TYPED_TEST_P(StorageSuite, SettingsAreKeyValues) {
@@ -1860,6 +1930,8 @@ REGISTER_TYPED_TEST_SUITE_P(StorageSuite, MigrateIsIdempotentAndRecordsEveryVers
                             ExpiredOAuthStateIsNotFoundAndGone,
                             ExpiredOAuthStatesAreSweptAndCounted, AuditIsListedNewestFirstWithFilters,
                             AuditLimitIsCappedAt500, ConcurrentAppendsGetDistinctSequenceNumbers,
-                            SettingsAreKeyValues);
+                            ARunnerHoldsItsTaskUntilItsTermRunsOut,
+                            AReleasedRunnerIsTakenAtOnceAndOnlyItsHolderReleasesIt,
+                            OneOfManyInstancesAskingAtOnceRunsTheTask, SettingsAreKeyValues);
 
 }  // namespace gp::storage::testing

@@ -1264,6 +1264,27 @@ Result<std::vector<AuditRecord>> SqliteStorage::ListAudit(const AuditFilter& fil
   });
 }
 
+// ---- Runners ----
+
+Result<bool> SqliteStorage::TakeRunner(const std::string& task, const std::string& instance, int64_t now,
+                                       int64_t expires_at) {
+  return Write([&](Connection& db) -> Result<bool> {
+    auto changed = ChangeAny(db, sql::kTakeRunner, task, instance, now, expires_at);
+    if (!changed) return tl::unexpected(changed.error());
+    return *changed == 1;
+  });
+}
+
+Result<void> SqliteStorage::ReleaseRunner(const std::string& task, const std::string& instance) {
+  return Write([&](Connection& db) { return Done(ChangeAny(db, sql::kReleaseRunner, task, instance)); });
+}
+
+Result<std::vector<RunnerRecord>> SqliteStorage::ListRunners() {
+  return Read([&](Connection& db) {
+    return Rows(db, sql::kListRunners, [](const Query& q) { return RunnerRecord{q.Text(0), q.Text(1), q.Int(2)}; });
+  });
+}
+
 // ---- Settings ----
 
 Result<std::string> SqliteStorage::GetSetting(const std::string& key) {
