@@ -58,7 +58,7 @@ test('systemd accepts the template unit', (t) => {
   }
   const dir = makeTempDir('gp-unit-');
   writeFileSync(path.join(dir, 'guest-portal@.service'),
-    readFileSync(UNIT, 'utf8').split('/usr/local/bin/guest-portal').join(portalBinary()));
+    readFileSync(UNIT, 'utf8').split('/opt/guest-portal/guest-portal').join(portalBinary()));
   writeFileSync(path.join(dir, 'guest-portal.target'),
     readFileSync(path.join(REPO_ROOT, 'deploy/systemd/guest-portal.target'), 'utf8'));
   const r = spawnSync('systemd-analyze', ['verify', '--man=no', path.join(dir, 'guest-portal@5001.service')],
