@@ -16,6 +16,10 @@ const HOSTS = 3;
 const LEASE_TIMEOUT = 10;
 const SETUP_CONCURRENCY = 8;
 const OTHERS = 11;
+// After a kill, the survivor is the leader within 25 s (its background timers resume at once) and a
+// lease left starting by a dead instance is given back by the stale-start rule after 60 s
+// (docs/architecture.md); the reconciler then takes the host out of the space.
+const TAKEOVER_MS = 100000;
 
 let world;
 let A, B;
@@ -167,7 +171,7 @@ test(`${SPACES} simultaneous meeting requests, half at each instance, against ${
   t.diagnostic(`pool whole again ${Date.now() - started} ms after the requests`);
 });
 
-test(`a live lease at each instance, then ${SPACES - 2} simultaneous requests with A killed by kill -9 in the middle: none lost, none doubled, B cleans up`, { timeout: 120000 }, async (t) => {
+test(`a live lease at each instance, then ${SPACES - 2} simultaneous requests with A killed by kill -9 in the middle: none lost, none doubled, B cleans up`, { timeout: 200000 }, async (t) => {
   const streamOnB = await openEvents(B, gAt.B.cookie);
   streams.push(streamOnB);
   assert.equal(streamOnB.status, 200, streamOnB.body);
@@ -226,7 +230,7 @@ test(`a live lease at each instance, then ${SPACES - 2} simultaneous requests wi
   await waitFor(async () => {
     const now = await pool(B);
     return now.stats.free === HOSTS && now.stats.leased === 0;
-  }, (LEASE_TIMEOUT + 20) * 1000, 'B to give every host back');
+  }, TAKEOVER_MS, 'B to give every host back');
   t.diagnostic(`pool whole ${Date.now() - started} ms after the burst began`);
   await waitFor(async () => (await liveMeetings()).length === 0, 15000, 'the Webex meetings to end');
   await waitFor(async () => (await hostsInGuestRooms()).length === 0, 15000, 'the hosts to leave the spaces');
