@@ -31,6 +31,7 @@ struct ApiOptions {
   std::string guest_provider;
   std::filesystem::path web_root;
   std::string webex_origin;  // allowed as a form-action target (the OAuth authorize page)
+  bool reads_block = false;  // the database is across the network (Routes::SetReadsBlock)
 };
 
 struct Deps {

@@ -87,10 +87,17 @@ void Routes::AddRaw(std::string method, const std::string& pattern, Access acces
 }
 
 asio::awaitable<http::Response> Routes::Run(const Route& route, http::Request& request) {
-  auto caller = Admit(request, sessions_, route.access);
+  Result<Caller> caller;
+  if (reads_block_ && route.access != Access::kPublic) {
+    caller = co_await pool_.Run([&request, this, &route] { return Admit(request, sessions_, route.access); });
+  } else {
+    caller = Admit(request, sessions_, route.access);
+  }
   if (!caller) co_return ErrorResponse(caller.error());
   if (route.raw) co_return route.raw(request);
-  switch (route.exec) {
+  Exec exec = route.exec;
+  if (reads_block_ && exec == Exec::kInline) exec = Exec::kPool;
+  switch (exec) {
     case Exec::kInline:
       co_return Answer(route.sync(request, *caller));
     case Exec::kPool: {

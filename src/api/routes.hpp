@@ -45,6 +45,10 @@ class Routes {
   // Raw handlers (pages, static files, redirects) that shape their own answers; always kInline.
   void AddRaw(std::string method, const std::string& pattern, Access access, http::Handler handler);
 
+  // With a database across the network (PostgreSQL) even a read may wait: the session check and the
+  // kInline handlers then run on the pool instead of the loop.
+  void SetReadsBlock(bool reads_block) { reads_block_ = reads_block; }
+
   // The server's handler. The table must outlive it.
   http::AsyncHandler Handler();
 
@@ -63,6 +67,7 @@ class Routes {
   boost::asio::awaitable<http::Response> Run(const Route& route, http::Request& request);
 
   service::Sessions& sessions_;
+  bool reads_block_ = false;
   WorkPool& pool_;
   http::Router router_;
   std::vector<std::shared_ptr<Route>> routes_;

@@ -283,6 +283,14 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& environment,
     config.database_url = url;
   }
 
+  if (auto value = settings.Get("DATABASE_POOL_SIZE")) {
+    auto size = ParseInteger(*value);
+    if (!size || *size < 1 || *size > 256) {
+      return KeyError("DATABASE_POOL_SIZE", "must be a whole number from 1 to 256, not " + Shown(*value));
+    }
+    config.database_pool_size = static_cast<int>(*size);
+  }
+
   if (auto value = settings.Get("SECRET_KEY_FILE")) config.secret_key_file = std::string(TrimAscii(*value));
 
   if (auto value = settings.Get("WEBEX_API_URL")) {

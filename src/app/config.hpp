@@ -25,6 +25,10 @@ struct Config {
   std::string public_url = "http://localhost:5000";
   bool public_url_is_https = false;
   std::string database_url = "sqlite:data/portal.db";
+  // DATABASE_POOL_SIZE: connections each instance keeps to PostgreSQL (SQLite has its own two).
+  int database_pool_size = 8;
+  // PostgreSQL: several instances may share the database (SQLite: one process).
+  bool database_shared() const { return database_url.starts_with("postgres"); }
   std::string secret_key_file = "data/secret.key";
   // WEBEX_API_URL without a trailing '/'.
   std::string webex_api_url = "https://webexapis.com/v1";

@@ -2,7 +2,10 @@
 
 #include <utility>  // Asio 1.74 needs it before its own headers.
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -26,6 +29,7 @@
 #include "service/events.hpp"
 #include "service/guest_tokens.hpp"
 #include "service/hosts.hpp"
+#include "service/leader.hpp"
 #include "service/meetings.hpp"
 #include "service/messages.hpp"
 #include "service/notices.hpp"
@@ -49,6 +53,8 @@ using std::chrono::seconds;
 constexpr auto kRefreshInterval = seconds(60);
 constexpr auto kCleanupInterval = seconds(60);
 constexpr auto kReconcileInterval = seconds(2);
+// With a shared database, a space intent this old cannot be in creation on any instance.
+constexpr int64_t kSharedIntentGraceSeconds = 60;
 // How often open event streams are checked for sessions that ended elsewhere or expired.
 constexpr auto kStreamSweepInterval = seconds(30);
 // How long a message stays recorded (its notification cannot repeat within this time).
@@ -100,6 +106,13 @@ std::filesystem::path WebRoot() {
   return std::filesystem::path(GP_SOURCE_DIR) / "web";
 }
 
+// Names this process among the instances sharing a database, in logs and the runners table.
+std::string InstanceName() {
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+  return std::string(host.data()) + ":" + std::to_string(getpid()) + ":" + crypto::RandomToken(4);
+}
+
 std::string OriginOf(const std::string& url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string::npos) return {};
@@ -139,6 +152,7 @@ struct Portal::Impl {
   std::unique_ptr<service::Notifier> notifier;
   std::unique_ptr<service::Hosts> hosts;
   std::unique_ptr<service::Meetings> meetings;
+  std::unique_ptr<service::Leader> leader;
   std::unique_ptr<api::Deps> deps;
   std::unique_ptr<http::StaticFiles> files;
   std::unique_ptr<api::Routes> routes;
@@ -146,6 +160,8 @@ struct Portal::Impl {
   std::vector<std::unique_ptr<PeriodicTask>> tasks;
   PeriodicTask* reconcile_task = nullptr;
   PeriodicTask* notify_task = nullptr;
+  // The tasks that only the leader runs, woken when this instance becomes it.
+  std::vector<PeriodicTask*> leader_tasks;
   std::thread loop_thread;
   bool stopped = false;
 
@@ -210,8 +226,15 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   admin_options.scopes = kAdminScopes;
   p.admin_auth = std::make_unique<service::AdminAuth>(*p.storage, *p.webex, *p.sessions, *p.app_admin, *p.pool,
                                                       *p.audit, p.clock, admin_options);
+  service::ReconcilerOptions reconciler_options;
+  // Another instance may be creating a space right now: only an intent older than any creation can be
+  // (kCreateBudget, 20 s) was left by an instance that stopped.
+  if (config.database_shared()) reconciler_options.intent_grace_seconds = kSharedIntentGraceSeconds;
   p.reconciler = std::make_unique<service::Reconciler>(*p.storage, *p.webex, *p.app_admin, *p.pool, *p.audit,
-                                                       p.intents, p.clock);
+                                                       p.intents, p.clock, reconciler_options);
+  // With SQLite one process uses the database, and a restarted one carries on as the same runner.
+  p.leader = std::make_unique<service::Leader>(*p.storage, *p.pool, p.clock,
+                                               config.database_shared() ? InstanceName() : "local");
 
   p.events = std::make_unique<service::Events>(service::Events::Options{});
   p.notices = std::make_unique<service::Notices>(*p.storage, *p.events);
@@ -243,6 +266,7 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   options.guest_provider = config.guest_provider == GuestProvider::kGuestIssuer ? "guest-issuer" : "service-app";
   options.web_root = WebRoot();
   options.webex_origin = OriginOf(config.webex_api_url);
+  options.reads_block = config.database_shared();
   p.deps = std::make_unique<api::Deps>(api::Deps{*p.storage, *p.pool, *p.sessions, *p.app_admin, *p.guests,
                                                  *p.policy, *p.spaces, *p.guest_auth, *p.admin_auth, *p.messages,
                                                  *p.notices, *p.notifier, *p.guest_tokens, *p.hosts,
@@ -276,21 +300,35 @@ Result<void> Portal::Start() {
   if (!started) return Fail(started.error().code, "LISTEN_ADDRESS: " + started.error().message);
 
   auto executor = p.loop.get_executor();
-  p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "AppAdmin refresh", kRefreshInterval,
-                                                   [&p]() -> asio::awaitable<void> {
+  // Background work for one instance at a time: the leader's. Its first renewal wakes these tasks.
+  auto leader_task = [&p, executor](const char* name, std::chrono::milliseconds interval, PeriodicTask::Body body) {
+    p.tasks.push_back(std::make_unique<PeriodicTask>(executor, name, interval,
+                                                     [&p, body = std::move(body)]() -> asio::awaitable<void> {
+      if (!p.leader->leading()) co_return;
+      co_await body();
+    }));
+    p.leader_tasks.push_back(p.tasks.back().get());
+    return p.tasks.back().get();
+  };
+  p.leader->SetOnChange([&p](bool leading) {
+    if (!leading) return;
+    for (auto* task : p.leader_tasks) task->Wake();
+  });
+  p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "leader", seconds(p.leader->options().renew_every),
+                                                   [&p]() -> asio::awaitable<void> { co_await p.leader->Renew(); }));
+  leader_task("AppAdmin refresh", kRefreshInterval, [&p]() -> asio::awaitable<void> {
     if (!p.app_admin->Ready()) co_return;
     auto refreshed = co_await p.app_admin->RefreshIfDue(webex::DeadlineIn(seconds(30)));
     if (!refreshed) log::warn("AppAdmin refresh: {}", log::Safe(refreshed.error().message));
-  }));
-  p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "clean-up", kCleanupInterval,
-                                                   [&p]() -> asio::awaitable<void> {
+  });
+  leader_task("clean-up", kCleanupInterval, [&p]() -> asio::awaitable<void> {
     co_await p.pool->Run([&p]() -> Result<void> {
       (void)p.storage->DeleteExpiredSessions(p.clock());
       (void)p.storage->DeleteExpiredOAuthStates(p.clock());
       (void)p.storage->DeleteSpaceMessagesSeenBefore(p.clock() - kMessageRecordSeconds);
       return {};
     });
-  }));
+  });
   p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "reconciler", kReconcileInterval,
                                                    [&p]() -> asio::awaitable<void> {
     co_await p.reconciler->RunOnce();
@@ -303,30 +341,29 @@ Result<void> Portal::Start() {
   p.policy->SetOnQueued(wake);
   p.guests->SetOnQueued(wake);
   const auto poll_interval = seconds(p.config.poll_interval);
-  p.tasks.push_back(std::make_unique<PeriodicTask>(
-      executor, p.notifier->mode() == service::NotifyMode::kPoll ? "poll" : "webhook check",
+  p.notify_task = leader_task(
+      p.notifier->mode() == service::NotifyMode::kPoll ? "poll" : "webhook check",
       p.notifier->mode() == service::NotifyMode::kPoll ? poll_interval : poll_interval * kWebhookCheckPolls,
       [&p]() -> asio::awaitable<void> {
         auto checked = co_await p.notifier->Check();
         if (!checked) log::warn("learning of new messages: {}", log::Safe(checked.error().message));
-      }));
-  p.notify_task = p.tasks.back().get();
+      });
   p.app_admin->SetOnAdopted([&p] {
     if (p.notify_task) p.notify_task->Wake();
   });
-  p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "host token refresh", kRefreshInterval,
-                                                   [&p]() -> asio::awaitable<void> { co_await p.hosts->RefreshDue(); }));
+  leader_task("host token refresh", kRefreshInterval, [&p]() -> asio::awaitable<void> { co_await p.hosts->RefreshDue(); });
   const int64_t sweep_seconds =
       std::clamp<int64_t>(std::min<int64_t>(p.config.meeting_lease_timeout / 4, p.config.poll_interval), 1, 10);
-  p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "meeting leases", seconds(sweep_seconds),
-                                                   [&p, recovered = false]() mutable -> asio::awaitable<void> {
-    // One server per database (SQLite): a lease still starting was left by a stopped process.
-    if (!recovered) {
-      recovered = true;
+  // With SQLite a lease still starting when the server starts was left by a stopped process; with a
+  // shared database another instance may be starting it, and the sweep gives it up once it is stale.
+  auto recovered = std::make_shared<bool>(p.config.database_shared());
+  leader_task("meeting leases", seconds(sweep_seconds), [&p, recovered]() -> asio::awaitable<void> {
+    if (!*recovered) {
+      *recovered = true;
       co_await p.meetings->Recover();
     }
     co_await p.meetings->Sweep();
-  }));
+  });
   p.meetings->SetOnQueued(wake);
   p.notifier->SetOnMeetingEnded(
       [&p](std::string meeting_id) -> asio::awaitable<void> { co_await p.meetings->MeetingEnded(std::move(meeting_id)); });
@@ -346,9 +383,12 @@ Result<void> Portal::Start() {
   p.guests->SetOnSessionsEnded(
       [&p](const std::string& guest_id, const std::string& reason) { p.notices->GuestSessionsEnded(guest_id, reason); });
   // One server per database (SQLite): no other runner holds a claim that should be waited for. The
-  // jobs of a process that was killed mid-attempt are taken up at once.
-  if (auto released = p.storage->ReleaseWebexJobClaims(); released && *released > 0) {
-    log::info("reconciler: took over {} Webex job(s) left by a stopped process", *released);
+  // jobs of a process that was killed mid-attempt are taken up at once. With a shared database the
+  // claims of another instance are its own; those of a dead one lapse within the claim's lease (10 s).
+  if (!p.config.database_shared()) {
+    if (auto released = p.storage->ReleaseWebexJobClaims(); released && *released > 0) {
+      log::info("reconciler: took over {} Webex job(s) left by a stopped process", *released);
+    }
   }
   for (auto& task : p.tasks) task->Start();
 
@@ -380,6 +420,8 @@ void Portal::Stop() {
     p.loop.stop();
     p.loop_thread.join();
   }
+  // Another instance takes the background work at once instead of after the term.
+  if (p.leader && p.config.database_shared()) p.leader->Release();
   if (p.pool) p.pool->Join();
 }
 

@@ -26,9 +26,12 @@ struct GuestRecord {
 using PairRecord = std::pair<std::string, std::string>;
 
 // The state of the stored data as a whole: two equal values mean nothing was committed in between.
+// SQLite fills `others` and `own`; PostgreSQL fills `snapshot` (the text of pg_current_snapshot(), see
+// PostgresStorage::Version) and leaves the counters 0.
 struct DataVersion {
   int64_t others = 0;  // moves when another connection or process commits
   int64_t own = 0;     // moves when this one changes a row
+  std::string snapshot;
   bool operator==(const DataVersion&) const = default;
 };
 

@@ -1,8 +1,12 @@
 // The storage suite against SQLite, plus what is particular to SQLite and to OpenStorage.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -129,12 +133,37 @@ TEST(OpenStorage, ForeignKeysAreEnforced) {
   EXPECT_EQ(CodeOf((*opened)->SaveGuestToken({"ghost", "x", 1})), ErrorCode::kBadRequest);
 }
 
-TEST(OpenStorage, PostgresqlIsNotAvailableYet) {
-  for (const char* url : {"postgresql://user:pass@localhost/portal", "postgres://localhost/portal"}) {
+TEST(OpenStorage, UnreachablePostgresIsUnavailableAndTheMessageHasNoPassword) {
+  // A loopback port that is bound but not listening: connections to it are refused.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t size = sizeof address;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size), 0);
+  const std::string port = std::to_string(ntohs(address.sin_port));
+  for (const std::string scheme : {"postgresql", "postgres"}) {
+    std::string url = scheme + "://portal:Hunter2-secret@127.0.0.1:" + port + "/portal?connect_timeout=2";
     auto opened = OpenStorage(url);
-    ASSERT_FALSE(opened);
-    EXPECT_EQ(opened.error().code, ErrorCode::kUnavailable);
-    EXPECT_EQ(opened.error().message, "PostgreSQL backend is not available in this build");
+    ASSERT_FALSE(opened) << url;
+    EXPECT_EQ(opened.error().code, ErrorCode::kUnavailable) << opened.error().message;
+    EXPECT_EQ(opened.error().message.rfind("database unavailable: ", 0), 0u) << opened.error().message;
+    EXPECT_EQ(opened.error().message.find("Hunter2"), std::string::npos) << opened.error().message;
+    EXPECT_EQ(opened.error().message.find(url), std::string::npos) << opened.error().message;
+  }
+  ::close(fd);
+}
+
+TEST(OpenStorage, MalformedPostgresUrlIsRefusedWithoutItsPassword) {
+  // libpq quotes the piece it cannot decode, here the password.
+  for (const char* url : {"postgresql://portal:Hunter2%zz@127.0.0.1/portal",
+                          "postgresql://portal@127.0.0.1/portal?password=Hunter2%zz&port=x"}) {
+    auto opened = OpenStorage(url);
+    ASSERT_FALSE(opened) << url;
+    EXPECT_EQ(opened.error().code, ErrorCode::kBadRequest) << opened.error().message;
+    EXPECT_EQ(opened.error().message.find("Hunter2"), std::string::npos) << opened.error().message;
   }
 }
 

@@ -45,6 +45,8 @@ TEST(Config, DefaultsInDemoMode) {
   EXPECT_EQ(config->public_url, "http://localhost:5000");
   EXPECT_FALSE(config->public_url_is_https);
   EXPECT_EQ(config->database_url, "sqlite:data/portal.db");
+  EXPECT_EQ(config->database_pool_size, 8);
+  EXPECT_FALSE(config->database_shared());
   EXPECT_EQ(config->secret_key_file, "data/secret.key");
   EXPECT_EQ(config->webex_api_url, "https://webexapis.com/v1");
   EXPECT_TRUE(config->client_id.empty());
@@ -76,6 +78,7 @@ TEST(Config, Overrides) {
   env["LISTEN_ADDRESS"] = "0.0.0.0:8080";
   env["PUBLIC_URL"] = "HTTPS://portal.example.org/";
   env["DATABASE_URL"] = "postgresql://gp:pw@db/gp";
+  env["DATABASE_POOL_SIZE"] = "16";
   env["SECRET_KEY_FILE"] = "/etc/gp/key";
   env["WEBEX_API_URL"] = "http://127.0.0.1:5001/v1/";
   env["ADMIN_EMAILS"] = " Admin@Example.com, second@example.org,,admin@example.com ";
@@ -94,6 +97,8 @@ TEST(Config, Overrides) {
   EXPECT_TRUE(config->public_url_is_https);
   EXPECT_EQ(config->effective_notify_mode, NotifyMode::kWebhook);
   EXPECT_EQ(config->database_url, "postgresql://gp:pw@db/gp");
+  EXPECT_EQ(config->database_pool_size, 16);
+  EXPECT_TRUE(config->database_shared());
   EXPECT_EQ(config->secret_key_file, "/etc/gp/key");
   EXPECT_EQ(config->webex_api_url, "http://127.0.0.1:5001/v1");
   EXPECT_EQ(config->admin_emails, (std::vector<std::string>{"admin@example.com", "second@example.org"}));
@@ -141,6 +146,10 @@ TEST(Config, EachInvalidValueNamesItsKey) {
             "DATABASE_URL: must be sqlite:PATH or postgresql://USER:PASSWORD@HOST/DATABASE");
   EXPECT_EQ(ErrorOf(With(Production(), "DATABASE_URL", "sqlite:")),
             "DATABASE_URL: must be sqlite:PATH or postgresql://USER:PASSWORD@HOST/DATABASE");
+  EXPECT_EQ(ErrorOf(With(Production(), "DATABASE_POOL_SIZE", "0")),
+            "DATABASE_POOL_SIZE: must be a whole number from 1 to 256, not '0'");
+  EXPECT_EQ(ErrorOf(With(Production(), "DATABASE_POOL_SIZE", "lots")),
+            "DATABASE_POOL_SIZE: must be a whole number from 1 to 256, not 'lots'");
   EXPECT_EQ(ErrorOf(With(Production(), "ADMIN_EMAILS", "admin@example.com, bob")),
             "ADMIN_EMAILS: 'bob' is not an email address");
   EXPECT_EQ(ErrorOf(With(Production(), "GUEST_PROVIDER", "magic")),
@@ -372,7 +381,7 @@ TEST(EnvDefault, DocumentsEveryKeyWithItsDefault) {
   auto values = ParseDotenv(text);
   ASSERT_TRUE(values) << values.error().message;
   for (const char* key :
-       {"LISTEN_ADDRESS", "PUBLIC_URL", "DATABASE_URL", "SECRET_KEY_FILE", "WEBEX_API_URL", "CLIENT_ID", "CLIENT_SECRET",
+       {"LISTEN_ADDRESS", "PUBLIC_URL", "DATABASE_URL", "DATABASE_POOL_SIZE", "SECRET_KEY_FILE", "WEBEX_API_URL", "CLIENT_ID", "CLIENT_SECRET",
         "ADMIN_EMAILS", "GUEST_PROVIDER", "SERVICE_APP_CLIENT_ID", "SERVICE_APP_CLIENT_SECRET",
         "SERVICE_APP_REFRESH_TOKEN", "GUEST_ISSUER_ID", "GUEST_SHARED_SECRET", "GUEST_TOKEN_EXPIRATION", "MEETING_MODE",
         "LARGE_SPACES_FILE", "NOTIFY_MODE", "LOG_LEVEL", "WORKER_THREADS", "PASSWORD_HASH_MEMORY_KIB",
@@ -387,6 +396,7 @@ TEST(EnvDefault, DocumentsEveryKeyWithItsDefault) {
   EXPECT_EQ(from_file->listen_port, defaults->listen_port);
   EXPECT_EQ(from_file->public_url, defaults->public_url);
   EXPECT_EQ(from_file->database_url, defaults->database_url);
+  EXPECT_EQ(from_file->database_pool_size, defaults->database_pool_size);
   EXPECT_EQ(from_file->secret_key_file, defaults->secret_key_file);
   EXPECT_EQ(from_file->webex_api_url, defaults->webex_api_url);
   EXPECT_EQ(from_file->guest_provider, defaults->guest_provider);
