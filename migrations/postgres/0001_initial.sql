@@ -224,3 +224,10 @@ CREATE TABLE leases (
 );
 CREATE UNIQUE INDEX leases_host ON leases (host_id);
 CREATE UNIQUE INDEX leases_open_space ON leases (space_id) WHERE state IN ('starting', 'live');
+
+-- Which instance does a background task (a token refresh, the poller, meeting timers) and until when.
+CREATE TABLE runners (
+  task       TEXT COLLATE "C" PRIMARY KEY,
+  instance   TEXT COLLATE "C" NOT NULL,
+  expires_at BIGINT NOT NULL
+);

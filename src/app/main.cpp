@@ -23,6 +23,7 @@
 #include "domain/imports.hpp"
 #include "domain/policy.hpp"
 #include "service/hosts.hpp"
+#include "storage/copy.hpp"
 
 namespace {
 
@@ -92,6 +93,46 @@ std::vector<std::string> LooseDatabaseFiles(const gp::app::Config& config) {
   return warnings;
 }
 
+// A command line that cannot be run as given: exit code 2, as for an unknown option.
+int Refuse(const std::string& message) {
+  std::cerr << "guest-portal: " << message << "\n";
+  return 2;
+}
+
+// `migrate-data`: copies a SQLite deployment into PostgreSQL and compares the tables' row counts. Needs
+// no configuration: both databases are named on the command line.
+int MigrateData(const std::string& from, const std::string& to) {
+  using gp::storage::RedactDatabaseUrl;
+  if (!gp::storage::IsSqliteFileUrl(from)) {
+    return Refuse("--from must name a SQLite database file (sqlite:PATH), not '" + RedactDatabaseUrl(from) + "'");
+  }
+  if (!gp::storage::IsPostgresUrl(to)) {
+    return Refuse("--to must be a PostgreSQL URL (postgresql://...), not '" + RedactDatabaseUrl(to) + "'");
+  }
+  auto report = gp::storage::CopyDatabase(from, to);
+  if (!report) return Fail("migrate-data: " + report.error().message);
+  for (const auto& table : report->tables) {
+    std::cout << table.table << ": " << table.sqlite_rows << " in SQLite, " << table.postgres_rows
+              << " in PostgreSQL\n";
+    for (const auto& column : table.skipped_columns) {
+      std::cerr << "guest-portal: warning: " << table.table << "." << column
+                << " is not in the PostgreSQL schema and was not copied\n";
+    }
+  }
+  int64_t in_sqlite = 0;
+  for (const auto& table : report->tables) in_sqlite += table.sqlite_rows;
+  std::cout << "copied " << report->Inserted() << " new rows from " << RedactDatabaseUrl(from) << " (schema version "
+            << report->sqlite_version << ") to " << RedactDatabaseUrl(to) << " (schema version "
+            << report->postgres_version << "); " << in_sqlite - report->Inserted()
+            << " skipped: PostgreSQL had a row with the same key already and kept it\n";
+  const auto short_tables = report->ShortTables();
+  if (short_tables.empty()) return 0;
+  std::string names;
+  for (const auto& name : short_tables) names += (names.empty() ? "" : ", ") + name;
+  return Fail("PostgreSQL has fewer rows than SQLite in: " + names +
+              " (rows there already with the same unique values were kept; compare them before switching)");
+}
+
 // One host as `hosts list` prints it.
 nlohmann::json HostLine(Portal& portal, const gp::storage::HostRecord& host) {
   const bool person = host.kind == gp::storage::HostKind::kPerson;
@@ -122,6 +163,12 @@ int Run(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "Start the server (configuration from the environment and .env).");
   auto* check = app.add_subcommand("check", "Validate the configuration and reach the database and Webex.");
   auto* migrate = app.add_subcommand("migrate", "Apply database migrations and exit.");
+  auto* migrate_data = app.add_subcommand(
+      "migrate-data", "Copy every row of a SQLite database into PostgreSQL (safe to repeat), then compare counts.");
+  std::string data_from, data_to;
+  migrate_data->add_option("--from", data_from, "the SQLite database: sqlite:PATH")->required();
+  migrate_data->add_option("--to", data_to, "the PostgreSQL database: postgresql://USER[:PASSWORD]@HOST/DB")
+      ->required();
   auto* demo = app.add_subcommand("demo", "Start the demo: a seeded webex-emulator and the portal on localhost:5000.");
 
   auto* guests = app.add_subcommand("guests", "Manage guest accounts.");
@@ -180,6 +227,8 @@ int Run(int argc, char** argv) {
     execl("/bin/bash", "bash", script.c_str(), build_dir.c_str(), "--demo", static_cast<char*>(nullptr));
     return Fail("cannot run " + script);
   }
+
+  if (migrate_data->parsed()) return MigrateData(data_from, data_to);
 
   int exit_code = 0;
   auto portal = OpenPortal(exit_code);

@@ -188,7 +188,9 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   if (!box) return Fail(ErrorCode::kBadRequest, "SECRET_KEY_FILE: " + box.error().message);
   p.box = std::make_unique<crypto::SecretBox>(*box);
 
-  auto storage = storage::OpenStorage(config.database_url);
+  storage::StorageOptions storage_options;
+  storage_options.pool_size = config.database_pool_size;
+  auto storage = storage::OpenStorage(config.database_url, storage_options);
   if (!storage) return Fail(ErrorCode::kUnavailable, "DATABASE_URL: " + storage.error().message);
   p.storage = std::move(*storage);
   auto migrated = p.storage->Migrate();

@@ -160,3 +160,31 @@ test('check: a fresh database is 0600; a data file others can read is one warnin
   assert.doesNotMatch(r.stderr, /chmod/, output(r));
   await emulator.stop();
 });
+
+test('migrate-data refuses a --from that is not SQLite and a --to that is not PostgreSQL, with exit 2', () => {
+  const dir = makeTempDir();
+  const env = portalEnv({ dir, port: 1 });
+  const cases = [
+    [['--from', 'postgresql://portal:Pw-9f3k@127.0.0.1:1/portal', '--to', 'postgresql://portal@127.0.0.1:1/p'], /--from/],
+    [['--from', 'sqlite::memory:', '--to', 'postgresql://portal@127.0.0.1:1/portal'], /--from/],
+    [['--from', `sqlite:${dir}/portal.db`, '--to', `sqlite:${dir}/other.db`], /--to/],
+    [['--from', `sqlite:${dir}/portal.db`, '--to', 'mysql://portal:Pw-9f3k@db/portal'], /--to/],
+  ];
+  for (const [args, names] of cases) {
+    const r = runPortal(['migrate-data', ...args], env);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${output(r)}`);
+    assert.match(r.stderr, names, output(r));
+    assert.doesNotMatch(r.stdout + r.stderr, /Pw-9f3k/, `the password was printed: ${output(r)}`);
+  }
+});
+
+test('migrate-data names an unreachable PostgreSQL without printing its password, and exits 1', () => {
+  const dir = makeTempDir();
+  const env = portalEnv({ dir, port: 1 });
+  assert.equal(runPortal(['migrate'], env).status, 0);
+  const r = runPortal(['migrate-data', '--from', `sqlite:${dir}/portal.db`,
+    '--to', 'postgresql://portal:Pw-9f3k@127.0.0.1:1/portal?connect_timeout=2'], env);
+  assert.equal(r.status, 1, output(r));
+  assert.match(r.stderr, /guest-portal: migrate-data: /, output(r));
+  assert.doesNotMatch(r.stdout + r.stderr, /Pw-9f3k/, `the password was printed: ${output(r)}`);
+});

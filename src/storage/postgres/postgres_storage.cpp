@@ -1253,6 +1253,27 @@ Result<std::vector<AuditRecord>> PostgresStorage::ListAudit(const AuditFilter& f
   });
 }
 
+// ---- Runners ----
+
+Result<bool> PostgresStorage::TakeRunner(const std::string& task, const std::string& instance, int64_t now,
+                                         int64_t expires_at) {
+  return WithConnection([&](Connection& db) -> Result<bool> {
+    auto changed = ChangeAny(db, sql::kTakeRunner, task, instance, now, expires_at);
+    if (!changed) return tl::unexpected(changed.error());
+    return *changed == 1;
+  });
+}
+
+Result<void> PostgresStorage::ReleaseRunner(const std::string& task, const std::string& instance) {
+  return WithConnection([&](Connection& db) { return Done(ChangeAny(db, sql::kReleaseRunner, task, instance)); });
+}
+
+Result<std::vector<RunnerRecord>> PostgresStorage::ListRunners() {
+  return WithConnection([&](Connection& db) {
+    return AllRows(db, sql::kListRunners, [](const Row& row) { return RunnerRecord{row.Text(0), row.Text(1), row.Int(2)}; });
+  });
+}
+
 // ---- Settings ----
 
 Result<std::string> PostgresStorage::GetSetting(const std::string& key) {

@@ -129,6 +129,11 @@ class PostgresStorage final : public Storage {
   Result<int64_t> AppendAudit(const AuditRecord& record) override;
   Result<std::vector<AuditRecord>> ListAudit(const AuditFilter& filter) override;
 
+  Result<bool> TakeRunner(const std::string& task, const std::string& instance, int64_t now,
+                          int64_t expires_at) override;
+  Result<void> ReleaseRunner(const std::string& task, const std::string& instance) override;
+  Result<std::vector<RunnerRecord>> ListRunners() override;
+
   Result<std::string> GetSetting(const std::string& key) override;
   Result<void> PutSetting(const std::string& key, const std::string& value) override;
 

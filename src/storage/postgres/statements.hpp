@@ -368,6 +368,16 @@ inline constexpr Statement kListAudit{
     " ORDER BY seq DESC LIMIT $5"};
 
 // Settings.
+// A runner is taken when the task has none, its term ran out, or the instance holds it already. One
+// statement: a concurrent upsert of the same task waits for the row lock and re-checks the condition.
+inline constexpr Statement kTakeRunner{
+    "take_runner",
+    "INSERT INTO runners (task, instance, expires_at) VALUES ($1, $2, $4) ON CONFLICT (task) DO UPDATE"
+    " SET instance = excluded.instance, expires_at = excluded.expires_at"
+    " WHERE runners.instance = excluded.instance OR runners.expires_at <= $3"};
+inline constexpr Statement kReleaseRunner{"release_runner", "DELETE FROM runners WHERE task = $1 AND instance = $2"};
+inline constexpr Statement kListRunners{"list_runners", "SELECT task, instance, expires_at FROM runners ORDER BY task"};
+
 inline constexpr Statement kGetSetting{"get_setting", "SELECT value FROM settings WHERE key = $1"};
 inline constexpr Statement kPutSetting{
     "put_setting",
