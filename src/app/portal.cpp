@@ -39,6 +39,7 @@
 #include "service/sign_in.hpp"
 #include "service/spaces.hpp"
 #include "storage/open.hpp"
+#include "storage/postgres/pg_event_log.hpp"
 #include "webex/client.hpp"
 #include "webex/curl_transport.hpp"
 #include "webex/guest_token_provider.hpp"
@@ -146,6 +147,8 @@ struct Portal::Impl {
   std::unique_ptr<service::GuestAuth> guest_auth;
   std::unique_ptr<service::AdminAuth> admin_auth;
   std::unique_ptr<service::Reconciler> reconciler;
+  // Declared before `events`, which uses it until it is destroyed.
+  std::unique_ptr<storage::EventLog> event_log;
   std::unique_ptr<service::Events> events;
   std::unique_ptr<service::Notices> notices;
   std::unique_ptr<service::Messages> messages;
@@ -238,7 +241,15 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   p.leader = std::make_unique<service::Leader>(*p.storage, *p.pool, p.clock,
                                                config.database_shared() ? InstanceName() : "local");
 
-  p.events = std::make_unique<service::Events>(service::Events::Options{});
+  service::Events::Options event_options;
+  if (config.database_shared()) {
+    // Live events reach the streams of every instance through the database.
+    auto log = storage::OpenPostgresEventLog(config.database_url);
+    if (!log) return Fail(ErrorCode::kUnavailable, "DATABASE_URL: " + log.error().message);
+    p.event_log = std::move(*log);
+    event_options.log = p.event_log.get();
+  }
+  p.events = std::make_unique<service::Events>(event_options);
   p.notices = std::make_unique<service::Notices>(*p.storage, *p.events);
   p.messages = std::make_unique<service::Messages>(*p.storage, *p.webex, *p.app_admin, *p.guest_tokens, *p.pool,
                                                    *p.notices, p.clock, config.max_file_bytes);
