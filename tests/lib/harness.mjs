@@ -64,7 +64,7 @@ process.on('exit', () => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-function track(child) {
+export function track(child) {
   live.add(child);
   child.once('exit', () => live.delete(child));
   child.closed = new Promise((resolve) => child.once('close', resolve));
@@ -73,7 +73,7 @@ function track(child) {
 
 // Resolves once the process has exited and its output streams are drained ('close'), so a log read
 // afterwards is complete.
-async function stopChild(child) {
+export async function stopChild(child) {
   const closed = child.closed ?? new Promise((resolve) => child.once('close', resolve));
   if (child.exitCode !== null || child.signalCode !== null) {
     await closed;
@@ -100,7 +100,7 @@ export function makeTempDir(prefix = 'gp-it-') {
 }
 
 // Spawns `file args` and resolves with {child, origin, port} once stdout carries `<banner> on URL`.
-function spawnListening(file, args, { env, cwd, banner, name }) {
+export function spawnListening(file, args, { env, cwd, banner, name }) {
   const child = track(spawn(file, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
   // stderr is kept as text and, for checks on the bytes themselves (valid UTF-8, no NUL), as bytes.
   const log = { stdout: '', stderr: '', stderrChunks: [] };
