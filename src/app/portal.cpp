@@ -213,7 +213,8 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   }
   p.throttle = std::make_unique<domain::LoginThrottle>();
   p.audit = std::make_unique<service::Audit>(*p.storage, *p.pool, p.clock);
-  p.sessions = std::make_unique<service::Sessions>(*p.storage, p.clock, config.guest_token_expiration);
+  p.sessions = std::make_unique<service::Sessions>(*p.storage, p.clock, config.guest_token_expiration,
+                                                   !config.database_shared());
   p.app_admin = std::make_unique<service::AppAdmin>(*p.storage, *p.webex, *p.pool, *p.box, p.clock, config.client_id,
                                                     config.client_secret);
   p.guest_tokens = std::make_unique<service::GuestTokens>(*p.storage, *p.provider, *p.pool, *p.box, p.clock);

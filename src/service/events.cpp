@@ -13,6 +13,11 @@ namespace {
 
 // Events read from the log in one go.
 constexpr int kReadBatch = 512;
+// An entry of the log that ends streams on every instance instead of reaching a client: data
+// {"reason", "session"?}; with "session" the streams of that session, else those of the recipients.
+constexpr std::string_view kEndStreams = "gp.end-streams";
+
+bool IsControl(const std::string& type) { return type == kEndStreams; }
 // A replay from the log reads at most this many batches; a client further behind gets `resync`.
 constexpr int kMaxCatchUpBatches = 64;
 
@@ -69,6 +74,11 @@ std::string Events::Frame(int64_t id, const std::string& type, const std::string
 // Pushing under mutex_ is safe (a push takes only the stream's own lock; a stream that overflows ends
 // later, on the server's thread) and keeps each stream's frames in id order whatever thread delivers.
 void Events::Deliver(const Entry& entry) {
+  if (IsControl(entry.type)) {
+    EndLocked(entry);
+    last_id_ = std::max(last_id_, entry.id);
+    return;
+  }
   std::string frame = Frame(entry.id, entry.type, entry.data);
   for (const auto& guest : entry.recipients) {
     auto [first, last] = by_guest_.equal_range(guest);
@@ -241,12 +251,16 @@ bool Events::LoadTail() {
     new_floor = std::max(new_floor, (*newest)[skip - 1].id);
   }
   history_.clear();
+  int64_t newest_id = new_floor;
   for (size_t i = skip; i < newest->size(); ++i) {
     auto& record = (*newest)[i];
+    newest_id = std::max(newest_id, record.id);
+    // What ended streams before this instance started has nothing left to end.
+    if (IsControl(record.type)) continue;
     history_.push_back({record.id, std::move(record.type), std::move(record.data), std::move(record.recipients)});
   }
   floor_ = new_floor;
-  last_id_ = history_.empty() ? new_floor : history_.back().id;
+  last_id_ = newest_id;
   loaded_ = true;
   return true;
 }
@@ -316,7 +330,9 @@ void Events::CatchUpStreams() {
           complete = true;
           break;
         }
-        if (IsRecipient(record.recipients, guest_id)) frames.push_back(Frame(record.id, record.type, record.data));
+        if (!IsControl(record.type) && IsRecipient(record.recipients, guest_id)) {
+          frames.push_back(Frame(record.id, record.type, record.data));
+        }
         position = record.id;
       }
       if (batch->size() < static_cast<size_t>(kReadBatch)) complete = true;
@@ -370,12 +386,33 @@ void Events::End(const std::function<bool(const Subscriber&)>& which, const std:
   }
 }
 
+// With a log the streams of this instance end at once, and those of the others when they read the
+// control entry (this instance's own reading of it finds nothing left to end).
 void Events::EndGuest(const std::string& guest_id, const std::string& reason) {
   End([&](const Subscriber& s) { return s.guest_id == guest_id; }, reason);
+  if (options_.log != nullptr) Publish(std::string(kEndStreams), nlohmann::json{{"reason", reason}}.dump(), {guest_id});
 }
 
 void Events::EndSession(const std::string& session_key, const std::string& reason) {
   End([&](const Subscriber& s) { return s.session_key == session_key; }, reason);
+  if (options_.log != nullptr) {
+    Publish(std::string(kEndStreams), nlohmann::json{{"reason", reason}, {"session", session_key}}.dump(), {});
+  }
+}
+
+void Events::EndLocked(const Entry& entry) {
+  auto data = nlohmann::json::parse(entry.data, nullptr, false);
+  if (!data.is_object()) return;
+  const std::string reason = data.value("reason", "ended");
+  const std::string session = data.value("session", "");
+  std::string frame = Frame(last_id_, "session.ended", nlohmann::json{{"reason", reason}}.dump());
+  for (const auto& [key, open] : streams_) {
+    const bool match = session.empty() ? IsRecipient(entry.recipients, open.subscriber.guest_id)
+                                       : open.subscriber.session_key == session;
+    if (!match) continue;
+    open.stream->Push(frame);
+    open.stream->Close();
+  }
 }
 
 void Events::Sweep(int64_t now, const std::function<bool(const std::string& cookie)>& alive) {

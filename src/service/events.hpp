@@ -119,6 +119,8 @@ class Events {
 
   static std::string Frame(int64_t id, const std::string& type, const std::string& data);
   void End(const std::function<bool(const Subscriber&)>& which, const std::string& reason);
+  // A control entry read from the log: ends the streams it names. mutex_ is held.
+  void EndLocked(const Entry& entry);
   void Remove(uint64_t key);
   // Called with mutex_ held: adds an event to the history and pushes it to its recipients' streams.
   void Deliver(const Entry& entry);

@@ -12,8 +12,8 @@ std::string HashCookie(const std::string& cookie_value) {
 
 }  // namespace
 
-Sessions::Sessions(storage::Storage& storage, Clock clock, int64_t lifetime_seconds)
-    : storage_(storage), clock_(std::move(clock)), lifetime_seconds_(lifetime_seconds) {}
+Sessions::Sessions(storage::Storage& storage, Clock clock, int64_t lifetime_seconds, bool cache)
+    : storage_(storage), clock_(std::move(clock)), lifetime_seconds_(lifetime_seconds), cache_enabled_(cache) {}
 
 Result<NewSession> Sessions::Create(std::string role, std::optional<std::string> guest_id,
                                     std::optional<std::string> admin_email) {
@@ -44,6 +44,7 @@ Result<NewSession> Sessions::CreateForAdmin(const std::string& email) {
 }
 
 void Sessions::Remember(const std::string& id_hash, const Session& session, int64_t now, uint64_t generation) {
+  if (!cache_enabled_) return;
   std::lock_guard lock(cache_mutex_);
   if (generation != generation_) return;
   if (cache_.size() >= kCacheCapacity) cache_.clear();

@@ -4,7 +4,8 @@
 //
 // Every API call resolves its session, so resolved sessions are remembered for a few seconds.
 // Ending sessions through this class forgets them at once; a session deleted by another process
-// (the CLI) stays usable here for at most kCacheSeconds.
+// (the CLI) stays usable here for at most kCacheSeconds. With a database shared by several instances
+// nothing is remembered: a sign-out on one is final on every other at once.
 
 #include <mutex>
 #include <optional>
@@ -32,7 +33,9 @@ struct NewSession {
 
 class Sessions {
  public:
-  Sessions(storage::Storage& storage, Clock clock, int64_t lifetime_seconds);
+  // `cache`: false when other instances share the database and may end a session at any time; every
+  // Resolve then reads the database.
+  Sessions(storage::Storage& storage, Clock clock, int64_t lifetime_seconds, bool cache = true);
 
   // Create and End write (call them on the pool); Resolve only reads.
   Result<NewSession> CreateForGuest(const std::string& guest_id);
@@ -64,6 +67,7 @@ class Sessions {
   storage::Storage& storage_;
   Clock clock_;
   int64_t lifetime_seconds_;
+  bool cache_enabled_;
   std::mutex cache_mutex_;
   std::unordered_map<std::string, Cached> cache_;
   uint64_t generation_ = 0;
