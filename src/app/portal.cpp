@@ -233,8 +233,8 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   p.admin_auth = std::make_unique<service::AdminAuth>(*p.storage, *p.webex, *p.sessions, *p.app_admin, *p.pool,
                                                       *p.audit, p.clock, admin_options);
   service::ReconcilerOptions reconciler_options;
-  // Another instance may be creating a space right now: only an intent older than any creation can be
-  // (kCreateBudget, 20 s) was left by an instance that stopped.
+  // Another instance may be creating a space right now: an intent counts as abandoned only once it is
+  // older than any creation lasts (kCreateBudget, 20 s).
   if (config.database_shared()) reconciler_options.intent_grace_seconds = kSharedIntentGraceSeconds;
   p.reconciler = std::make_unique<service::Reconciler>(*p.storage, *p.webex, *p.app_admin, *p.pool, *p.audit,
                                                        p.intents, p.clock, reconciler_options);
