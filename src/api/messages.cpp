@@ -168,8 +168,8 @@ void AddMessageRoutes(Routes& routes, Deps& deps) {
 
   routes.AddAsync("POST", "/webhooks/webex", Access::kPublic,
                   [&deps](http::Request& request, const Caller&) -> Awaitable {
-                    auto verified = deps.notifier.Verify(request.body,
-                                                         request.headers.Get("X-Spark-Signature").value_or(""));
+                    auto verified = co_await deps.notifier.Verify(
+                        request.body, std::string(request.headers.Get("X-Spark-Signature").value_or("")));
                     if (!verified) co_return tl::unexpected(verified.error());
                     // Answered at once: Webex counts slow answers as failed deliveries.
                     auto executor = co_await asio::this_coro::executor;

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <iostream>
 #include <thread>
+#include <unordered_map>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -20,6 +21,7 @@
 #include "api/api.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "core/loop_thread.hpp"
 #include "core/periodic_task.hpp"
 #include "core/work_pool.hpp"
 #include "domain/throttle.hpp"
@@ -200,6 +202,7 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   if (!migrated) return Fail(ErrorCode::kUnavailable, "DATABASE_URL: " + migrated.error().message);
 
   p.pool = std::make_unique<WorkPool>(config.worker_threads, kMaxPendingWork);
+  p.pool->SetReadsBlock(config.database_shared());
   p.transport = std::make_unique<webex::CurlTransport>(p.loop.get_executor());
   p.webex = std::make_unique<webex::Client>(config.webex_api_url, *p.transport);
   if (config.guest_provider == GuestProvider::kGuestIssuer) {
@@ -331,7 +334,8 @@ Result<void> Portal::Start() {
   p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "leader", seconds(p.leader->options().renew_every),
                                                    [&p]() -> asio::awaitable<void> { co_await p.leader->Renew(); }));
   leader_task("AppAdmin refresh", kRefreshInterval, [&p]() -> asio::awaitable<void> {
-    if (!p.app_admin->Ready()) co_return;
+    auto ready = co_await p.pool->Read([&p]() -> Result<bool> { return p.app_admin->Ready(); });
+    if (!ready || !*ready) co_return;
     auto refreshed = co_await p.app_admin->RefreshIfDue(webex::DeadlineIn(seconds(30)));
     if (!refreshed) log::warn("AppAdmin refresh: {}", log::Safe(refreshed.error().message));
   });
@@ -383,8 +387,16 @@ Result<void> Portal::Start() {
       [&p](std::string meeting_id) -> asio::awaitable<void> { co_await p.meetings->MeetingEnded(std::move(meeting_id)); });
   p.tasks.push_back(std::make_unique<PeriodicTask>(executor, "event streams", kStreamSweepInterval,
                                                    [&p]() -> asio::awaitable<void> {
-    p.events->Sweep(p.clock(), [&p](const std::string& cookie) { return p.sessions->Resolve(cookie).has_value(); });
-    co_return;
+    // Each open stream's session is looked up, which with a shared database is a query: off the loop.
+    co_await p.pool->Read([&p]() -> Result<void> {
+      std::unordered_map<std::string, bool> alive;  // a session often has several streams
+      p.events->Sweep(p.clock(), [&p, &alive](const std::string& cookie) {
+        auto [it, fresh] = alive.try_emplace(cookie, false);
+        if (fresh) it->second = p.sessions->Resolve(cookie).has_value();
+        return it->second;
+      });
+      return {};
+    });
   }));
   p.spaces->SetOnCreated([&p](const storage::SpaceRecord& space) { p.notices->SpaceCreated(space); });
   auto closed = [&p](const std::vector<std::string>& ids) {
@@ -408,6 +420,7 @@ Result<void> Portal::Start() {
 
   p.loop.restart();
   p.loop_thread = std::thread([&p] {
+    loop_thread::Mark on_loop;
     auto guard = asio::make_work_guard(p.loop);
     p.loop.run();
   });

@@ -52,6 +52,17 @@ class WorkPool {
         boost::asio::use_awaitable);
   }
 
+  // Runs `work`, a database read, where the database allows: inline while reads do not block (SQLite,
+  // a local file read through connections made for the loop), on a pool thread once SetReadsBlock(true)
+  // says they may (PostgreSQL, across the network), so that the event loop never waits on the network.
+  template <typename F>
+  boost::asio::awaitable<std::invoke_result_t<F&>> Read(F work) {
+    if (!reads_block_) co_return work();
+    co_return co_await Run(std::move(work));
+  }
+  void SetReadsBlock(bool reads_block) { reads_block_ = reads_block; }
+  bool reads_block() const { return reads_block_; }
+
   // Stops taking work and waits for the threads to finish what they hold.
   void Join();
 
@@ -77,6 +88,7 @@ class WorkPool {
   std::vector<std::thread> workers_;
   std::atomic<std::size_t> pending_{0};
   std::atomic<std::size_t> refused_{0};
+  bool reads_block_ = false;  // set before the loop starts
 };
 
 }  // namespace gp

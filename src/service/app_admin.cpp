@@ -41,7 +41,7 @@ Result<void> AppAdmin::Adopt(const webex::OAuthTokens& tokens, const webex::Pers
 
 webex::Task<std::string> AppAdmin::Refresh(webex::Deadline deadline) {
   // Another caller may have refreshed while this one waited for its turn.
-  auto record = storage_.GetAppAdmin();
+  auto record = co_await pool_.Read([&] { return storage_.GetAppAdmin(); });
   if (!record) co_return AppAdminRequired();
   int64_t now = clock_();
   if (!domain::RefreshDue(record->access_expires_at, record->access_expires_at - record->updated_at, now)) {
@@ -78,7 +78,7 @@ webex::Task<std::string> AppAdmin::Refresh(webex::Deadline deadline) {
 }
 
 webex::Task<std::string> AppAdmin::AccessToken(webex::Deadline deadline) {
-  auto record = storage_.GetAppAdmin();
+  auto record = co_await pool_.Read([&] { return storage_.GetAppAdmin(); });
   if (!record) {
     if (record.error().code == ErrorCode::kNotFound) co_return AppAdminRequired();
     co_return tl::unexpected(record.error());

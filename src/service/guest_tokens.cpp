@@ -44,7 +44,7 @@ webex::Task<GuestTokens::Issued> GuestTokens::IssueShared(const storage::GuestRe
 }
 
 webex::Task<std::string> GuestTokens::TokenFor(storage::GuestRecord guest, webex::Deadline deadline) {
-  auto cached = storage_.GetGuestToken(guest.id);
+  auto cached = co_await pool_.Read([&] { return storage_.GetGuestToken(guest.id); });
   if (cached && domain::TokenUsable(cached->expires_at, clock_(), domain::kGuestTokenMargin)) {
     if (auto token = box_.Decrypt(cached->token_enc)) co_return *token;
   }
@@ -55,7 +55,7 @@ webex::Task<std::string> GuestTokens::TokenFor(storage::GuestRecord guest, webex
 
 webex::Task<std::string> GuestTokens::PersonIdFor(storage::GuestRecord guest, webex::Deadline deadline) {
   if (guest.webex_person_id && !guest.webex_person_id->empty()) co_return *guest.webex_person_id;
-  auto current = storage_.GetGuest(guest.id);
+  auto current = co_await pool_.Read([&] { return storage_.GetGuest(guest.id); });
   if (!current) co_return tl::unexpected(current.error());
   if (current->webex_person_id && !current->webex_person_id->empty()) co_return *current->webex_person_id;
   auto issued = co_await IssueShared(*current, deadline);

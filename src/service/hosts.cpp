@@ -214,7 +214,7 @@ Result<storage::HostRecord> Hosts::Connect(const std::string& host_id, const web
 }
 
 webex::Task<std::string> Hosts::AccessToken(std::string host_id, webex::Deadline deadline) {
-  auto host = storage_.GetHost(host_id);
+  auto host = co_await pool_.Read([&] { return storage_.GetHost(host_id); });
   if (!host) {
     if (host.error().code == ErrorCode::kNotFound) co_return NotConnected();
     co_return tl::unexpected(host.error());
@@ -234,7 +234,7 @@ webex::Task<std::string> Hosts::AccessToken(std::string host_id, webex::Deadline
 }
 
 webex::Task<std::string> Hosts::Refresh(std::string host_id, webex::Deadline deadline) {
-  auto host = storage_.GetHost(host_id);
+  auto host = co_await pool_.Read([&] { return storage_.GetHost(host_id); });
   if (!host) co_return NotConnected();
   int64_t now = clock_();
   if (!domain::RefreshDue(host->access_expires_at, host->access_expires_at - host->updated_at, now)) {
@@ -269,7 +269,7 @@ webex::Task<std::string> Hosts::Refresh(std::string host_id, webex::Deadline dea
 }
 
 boost::asio::awaitable<void> Hosts::RefreshDue() {
-  auto hosts = storage_.ListHosts();
+  auto hosts = co_await pool_.Read([&] { return storage_.ListHosts(); });
   if (!hosts) co_return;
   for (const auto& host : *hosts) {
     if (host.kind != storage::HostKind::kPerson || !host.connected()) continue;

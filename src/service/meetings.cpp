@@ -63,7 +63,7 @@ Result<storage::SpaceRecord> Meetings::SpaceFor(const std::string& guest_id, con
 }
 
 webex::Task<LeaseRecord> Meetings::Start(std::string guest_id, std::string space_id) {
-  auto space = SpaceFor(guest_id, space_id);
+  auto space = co_await pool_.Read([&] { return SpaceFor(guest_id, space_id); });
   if (!space) co_return tl::unexpected(space.error());
   LeaseRecord wanted;
   wanted.id = "lease_" + crypto::RandomToken(12);
@@ -99,7 +99,7 @@ webex::Task<LeaseRecord> Meetings::Start(std::string guest_id, std::string space
 
 webex::Task<LeaseRecord> Meetings::SetUp(LeaseRecord lease, storage::SpaceRecord space, std::string guest_id) {
   const auto deadline = webex::DeadlineIn(options_.budget);
-  auto host = storage_.GetHost(lease.host_id);
+  auto host = co_await pool_.Read([&] { return storage_.GetHost(lease.host_id); });
   if (!host) {
     co_await Finish(lease.id, "failed");
     co_return tl::unexpected(host.error());
@@ -166,11 +166,16 @@ webex::Task<LeaseRecord> Meetings::SetUpSpacePool(LeaseRecord lease, const stora
   auto admin_token = co_await app_admin_.AccessToken(deadline);
   if (!admin_token) co_return tl::unexpected(admin_token.error());
   // The guests of the space, by Webex person id.
-  std::vector<std::string> wanted;
-  for (const auto& guest_id : space.member_ids) {
-    auto guest = storage_.GetGuest(guest_id);
-    if (guest && guest->webex_person_id) wanted.push_back(*guest->webex_person_id);
-  }
+  auto wanted_ids = co_await pool_.Read([&]() -> Result<std::vector<std::string>> {
+    std::vector<std::string> person_ids;
+    for (const auto& guest_id : space.member_ids) {
+      auto guest = storage_.GetGuest(guest_id);
+      if (guest && guest->webex_person_id) person_ids.push_back(*guest->webex_person_id);
+    }
+    return person_ids;
+  });
+  if (!wanted_ids) co_return NoMeeting();
+  const std::vector<std::string> wanted = std::move(*wanted_ids);
   // Recorded before any is added, so that an end after a crash removes whoever got in.
   lease.added_person_ids = wanted;
   auto saved = co_await pool_.Run([&] { return storage_.SaveLeaseProgress(lease); });
@@ -178,15 +183,19 @@ webex::Task<LeaseRecord> Meetings::SetUpSpacePool(LeaseRecord lease, const stora
   auto members = co_await webex_.ListMemberships(*admin_token, host.webex_room_id, deadline);
   if (!members) co_return WebexFailed(members.error(), "open the meeting space");
   // Guests of the portal left in the pool space by an earlier lease go; staff stay.
-  std::vector<std::string> stragglers;
   std::set<std::string> present;
-  for (const auto& membership : *members) {
-    present.insert(membership.person_id);
-    if (std::find(wanted.begin(), wanted.end(), membership.person_id) != wanted.end()) continue;
-    if (storage_.FindGuestByPersonId(membership.person_id)) stragglers.push_back(membership.id);
-  }
+  for (const auto& membership : *members) present.insert(membership.person_id);
+  auto stragglers = co_await pool_.Read([&]() -> Result<std::vector<std::string>> {
+    std::vector<std::string> membership_ids;
+    for (const auto& membership : *members) {
+      if (std::find(wanted.begin(), wanted.end(), membership.person_id) != wanted.end()) continue;
+      if (storage_.FindGuestByPersonId(membership.person_id)) membership_ids.push_back(membership.id);
+    }
+    return membership_ids;
+  });
+  if (!stragglers) co_return NoMeeting();
   std::vector<std::function<asio::awaitable<Result<void>>()>> work;
-  for (const auto& membership_id : stragglers) {
+  for (const auto& membership_id : *stragglers) {
     work.push_back([this, token = *admin_token, membership_id, deadline]() -> asio::awaitable<Result<void>> {
       auto removed = co_await webex_.DeleteMembership(token, membership_id, deadline);
       if (!removed && removed.error().code != ErrorCode::kNotFound) co_return tl::unexpected(removed.error());
@@ -214,7 +223,7 @@ webex::Task<LeaseRecord> Meetings::AwaitStart(std::string lease_id) {
   auto executor = co_await asio::this_coro::executor;
   const auto deadline = webex::DeadlineIn(options_.budget + std::chrono::seconds(5));
   while (std::chrono::steady_clock::now() < deadline) {
-    auto lease = storage_.GetLease(lease_id);
+    auto lease = co_await pool_.Read([&] { return storage_.GetLease(lease_id); });
     if (!lease) {
       if (lease.error().code == ErrorCode::kNotFound) break;
       co_return tl::unexpected(lease.error());
@@ -241,7 +250,7 @@ Result<LeaseRecord> Meetings::Live(const std::string& guest_id, const std::strin
 }
 
 webex::Task<LeaseRecord> Meetings::Heartbeat(std::string guest_id, std::string space_id) {
-  auto lease = Live(guest_id, space_id);
+  auto lease = co_await pool_.Read([&] { return Live(guest_id, space_id); });
   if (!lease) co_return tl::unexpected(lease.error());
   int64_t expires_at = clock_() + options_.lease_timeout;
   auto renewed = co_await pool_.Run([&] { return storage_.RenewLease(lease->id, expires_at); });
@@ -253,9 +262,9 @@ webex::Task<LeaseRecord> Meetings::Heartbeat(std::string guest_id, std::string s
 }
 
 webex::Task<void> Meetings::End(std::string guest_id, std::string space_id) {
-  auto space = SpaceFor(guest_id, space_id);
+  auto space = co_await pool_.Read([&] { return SpaceFor(guest_id, space_id); });
   if (!space) co_return tl::unexpected(space.error());
-  auto lease = storage_.GetSpaceLease(space->id);
+  auto lease = co_await pool_.Read([&] { return storage_.GetSpaceLease(space->id); });
   if (!lease) {
     if (lease.error().code == ErrorCode::kNotFound) co_return Result<void>{};
     co_return tl::unexpected(lease.error());
@@ -325,7 +334,8 @@ asio::awaitable<bool> Meetings::Finish(const std::string& lease_id, const std::s
   checked_at_.erase(lease_id);
   if (on_queued_) on_queued_();
   const LeaseRecord& lease = **ended;
-  if (auto space = storage_.GetSpace(lease.space_id)) {
+  auto space = co_await pool_.Read([&] { return storage_.GetSpace(lease.space_id); });
+  if (space) {
     // A lease that never went live was never announced.
     if (lease.state == LeaseState::kLive) notices_.MeetingEnded(*space, lease.id, reason);
   }
@@ -335,7 +345,7 @@ asio::awaitable<bool> Meetings::Finish(const std::string& lease_id, const std::s
 }
 
 asio::awaitable<void> Meetings::MeetingEnded(std::string webex_meeting_id) {
-  auto leases = storage_.ListLeases();
+  auto leases = co_await pool_.Read([&] { return storage_.ListLeases(); });
   if (!leases) co_return;
   for (const auto& lease : *leases) {
     if (lease.webex_meeting_id == webex_meeting_id && lease.state == LeaseState::kLive) {
@@ -346,13 +356,13 @@ asio::awaitable<void> Meetings::MeetingEnded(std::string webex_meeting_id) {
 
 asio::awaitable<void> Meetings::SpacesClosed(std::vector<std::string> space_ids) {
   for (const auto& space_id : space_ids) {
-    auto lease = storage_.GetSpaceLease(space_id);
+    auto lease = co_await pool_.Read([&] { return storage_.GetSpaceLease(space_id); });
     if (lease) co_await Finish(lease->id, "closed");
   }
 }
 
 asio::awaitable<void> Meetings::Recover() {
-  auto leases = storage_.ListLeases();
+  auto leases = co_await pool_.Read([&] { return storage_.ListLeases(); });
   if (!leases) co_return;
   for (const auto& lease : *leases) {
     if (lease.state == LeaseState::kStarting && !starting_.contains(lease.id)) {
@@ -363,7 +373,7 @@ asio::awaitable<void> Meetings::Recover() {
 }
 
 asio::awaitable<void> Meetings::Sweep() {
-  auto leases = storage_.ListLeases();
+  auto leases = co_await pool_.Read([&] { return storage_.ListLeases(); });
   if (!leases) {
     log::warn("meeting leases could not be read: {}", leases.error().message);
     co_return;
@@ -381,7 +391,7 @@ asio::awaitable<void> Meetings::Sweep() {
       co_await Finish(lease.id, "timeout");
       continue;
     }
-    auto space = storage_.GetSpace(lease.space_id);
+    auto space = co_await pool_.Read([&] { return storage_.GetSpace(lease.space_id); });
     if (!space || space->closed_at) {
       co_await Finish(lease.id, "closed");
       continue;

@@ -37,18 +37,18 @@ Messages::Messages(storage::Storage& storage, webex::Api& webex, AppAdmin& app_a
       clock_(std::move(clock)),
       max_file_bytes_(max_file_bytes) {}
 
-Result<storage::SpaceRecord> Messages::SpaceFor(const std::string& guest_id, const std::string& space_id) {
-  return OpenSpaceOfMember(storage_, guest_id, space_id);
+webex::Task<storage::SpaceRecord> Messages::SpaceFor(const std::string& guest_id, const std::string& space_id) {
+  co_return co_await pool_.Read([&] { return OpenSpaceOfMember(storage_, guest_id, space_id); });
 }
 
 webex::Task<std::string> Messages::GuestToken(const std::string& guest_id, webex::Deadline deadline) {
-  auto guest = storage_.GetGuest(guest_id);
+  auto guest = co_await pool_.Read([&] { return storage_.GetGuest(guest_id); });
   if (!guest) co_return tl::unexpected(guest.error());
   co_return co_await guest_tokens_.TokenFor(std::move(*guest), deadline);
 }
 
 webex::Task<Messages::Sender> Messages::SenderOf(std::string person_id, std::string token, webex::Deadline deadline) {
-  auto guest = storage_.FindGuestByPersonId(person_id);
+  auto guest = co_await pool_.Read([&] { return storage_.FindGuestByPersonId(person_id); });
   if (guest) co_return Sender{guest->id, guest->display_name};
   if (guest.error().code != ErrorCode::kNotFound) co_return tl::unexpected(guest.error());
   if (auto known = people_.find(person_id); known != people_.end()) co_return Sender{std::nullopt, known->second};
@@ -71,7 +71,7 @@ webex::Task<std::vector<MessageFile>> Messages::FilesOf(const storage::SpaceReco
   for (const auto& url : message.files) {
     std::string id = webex::ContentIdFromUrl(url);
     if (id.empty()) continue;
-    auto known = storage_.GetSpaceFile(space.id, id);
+    auto known = co_await pool_.Read([&] { return storage_.GetSpaceFile(space.id, id); });
     if (known) {
       files.push_back({id, known->name, known->content_type, known->size});
       continue;
@@ -133,7 +133,7 @@ webex::Task<MessagePage> Messages::List(std::string guest_id, std::string space_
   if (!before.empty() && !domain::LooksLikeWebexId(before)) {
     co_return Fail(ErrorCode::kBadRequest, "invalid_field", "before: not a cursor this API gave.", "before");
   }
-  auto space = SpaceFor(guest_id, space_id);
+  auto space = co_await SpaceFor(guest_id, space_id);
   if (!space) co_return tl::unexpected(space.error());
   auto token = co_await GuestToken(guest_id, deadline);
   if (!token) co_return tl::unexpected(token.error());
@@ -171,9 +171,9 @@ webex::Task<MessageView> Messages::Send(SendRequest request) {
     co_return Fail(ErrorCode::kTooLarge, "too_large",
                    "file: larger than the " + std::to_string(max_file_bytes_) + " bytes this portal accepts.", "file");
   }
-  auto space = SpaceFor(request.guest_id, request.space_id);
+  auto space = co_await SpaceFor(request.guest_id, request.space_id);
   if (!space) co_return tl::unexpected(space.error());
-  auto guest = storage_.GetGuest(request.guest_id);
+  auto guest = co_await pool_.Read([&] { return storage_.GetGuest(request.guest_id); });
   if (!guest) co_return tl::unexpected(guest.error());
   auto token = co_await guest_tokens_.TokenFor(*guest, deadline);
   if (!token) co_return tl::unexpected(token.error());
@@ -228,10 +228,10 @@ webex::Task<MessageView> Messages::Send(SendRequest request) {
 
 webex::Task<Download> Messages::File(std::string guest_id, std::string space_id, std::string file_id) {
   const auto deadline = webex::DeadlineIn(kFileBudget);
-  auto space = SpaceFor(guest_id, space_id);
+  auto space = co_await SpaceFor(guest_id, space_id);
   if (!space) co_return tl::unexpected(space.error());
   if (!domain::LooksLikeWebexId(file_id)) co_return Fail(ErrorCode::kNotFound, "not_found", "No such file.");
-  auto file = storage_.GetSpaceFile(space->id, file_id);
+  auto file = co_await pool_.Read([&] { return storage_.GetSpaceFile(space->id, file_id); });
   if (!file) {
     if (file.error().code == ErrorCode::kNotFound) co_return Fail(ErrorCode::kNotFound, "not_found", "No such file.");
     co_return tl::unexpected(file.error());
@@ -245,11 +245,11 @@ webex::Task<Download> Messages::File(std::string guest_id, std::string space_id,
 }
 
 webex::Task<void> Messages::MarkRead(std::string guest_id, std::string space_id, std::string message_id) {
-  auto space = SpaceFor(guest_id, space_id);
+  auto space = co_await SpaceFor(guest_id, space_id);
   if (!space) co_return tl::unexpected(space.error());
   auto no_such_message = [] { return Fail(ErrorCode::kNotFound, "not_found", "No such message in this room."); };
   if (!domain::LooksLikeWebexId(message_id)) co_return no_such_message();
-  auto created = storage_.GetSpaceMessageTime(space->id, message_id);
+  auto created = co_await pool_.Read([&] { return storage_.GetSpaceMessageTime(space->id, message_id); });
   if (!created) {
     if (created.error().code != ErrorCode::kNotFound) co_return tl::unexpected(created.error());
     // Listed before the portal recorded it (a send still being recorded, a message the webhook or
@@ -275,7 +275,7 @@ webex::Task<void> Messages::MarkRead(std::string guest_id, std::string space_id,
 webex::Task<bool> Messages::Learn(std::string webex_room_id, std::string message_id,
                                   std::optional<webex::Message> message) {
   const auto deadline = webex::DeadlineIn(kBudget);
-  auto space = storage_.FindSpaceByRoom(webex_room_id);
+  auto space = co_await pool_.Read([&] { return storage_.FindSpaceByRoom(webex_room_id); });
   if (!space) {
     if (space.error().code == ErrorCode::kNotFound) co_return false;
     co_return tl::unexpected(space.error());
@@ -291,7 +291,7 @@ webex::Task<bool> Messages::Learn(std::string webex_room_id, std::string message
       co_await timer.async_wait(asio::use_awaitable);
     }
   }
-  auto known = storage_.GetSpaceMessageTime(space->id, message_id);
+  auto known = co_await pool_.Read([&] { return storage_.GetSpaceMessageTime(space->id, message_id); });
   if (known) co_return false;
   if (known.error().code != ErrorCode::kNotFound) co_return tl::unexpected(known.error());
   auto token = co_await app_admin_.AccessToken(deadline);

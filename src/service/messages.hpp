@@ -105,7 +105,7 @@ class Messages {
 
  private:
   // The open space when the guest is one of its members; kNotFound otherwise.
-  Result<storage::SpaceRecord> SpaceFor(const std::string& guest_id, const std::string& space_id);
+  webex::Task<storage::SpaceRecord> SpaceFor(const std::string& guest_id, const std::string& space_id);
   // The guest's Webex token.
   webex::Task<std::string> GuestToken(const std::string& guest_id, webex::Deadline deadline);
   // The display name (and guest id, for guests) of a Webex person.

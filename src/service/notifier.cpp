@@ -46,20 +46,21 @@ Result<Notifier::StoredSecret> Notifier::LoadOrMakeSecret() {
   return StoredSecret{secret, true};
 }
 
-Result<void> Notifier::Verify(std::string_view body, std::string_view signature) {
+webex::Task<void> Notifier::Verify(std::string body, std::string signature) {
   if (!secret_) {
-    // Only a secret saved by Check() is good: none yet means no webhook of ours exists.
-    auto stored = storage_.GetSetting(kSecretSetting);
-    if (!stored) return BadSignature();
+    // Only a secret saved by Check() is good: none yet means no webhook of ours exists. With several
+    // instances it is another instance's Check() that saved it.
+    auto stored = co_await pool_.Read([&] { return storage_.GetSetting(kSecretSetting); });
+    if (!stored) co_return BadSignature();
     auto sealed = Base64Decode(*stored);
-    if (!sealed) return BadSignature();
+    if (!sealed) co_return BadSignature();
     auto secret = box_.Decrypt(*sealed);
-    if (!secret) return BadSignature();
+    if (!secret) co_return BadSignature();
     secret_ = *secret;
   }
   std::string expected = HexEncode(crypto::HmacSha1(*secret_, body));
-  if (signature.empty() || !crypto::ConstantTimeEquals(ToLower(signature), expected)) return BadSignature();
-  return {};
+  if (signature.empty() || !crypto::ConstantTimeEquals(ToLower(signature), expected)) co_return BadSignature();
+  co_return Result<void>{};
 }
 
 webex::Task<void> Notifier::EnsureWebhook(std::string token, webex::Deadline deadline) {
@@ -133,7 +134,7 @@ webex::Task<void> Notifier::Poll() {
   auto rooms = co_await webex_.ListRecentRooms(*token, "lastactivity", kPollRooms, deadline);
   if (!rooms) co_return tl::unexpected(rooms.error());
   for (const auto& room : *rooms) {
-    auto space = storage_.FindSpaceByRoom(room.id);
+    auto space = co_await pool_.Read([&] { return storage_.FindSpaceByRoom(room.id); });
     if (!space) {
       if (space.error().code == ErrorCode::kNotFound) continue;
       co_return tl::unexpected(space.error());
@@ -148,7 +149,7 @@ webex::Task<void> Notifier::Poll() {
       if (!page) co_return tl::unexpected(page.error());
       for (auto& message : page->items) {
         auto created = domain::ParseWebexTime(message.created).value_or(0);
-        auto known = storage_.GetSpaceMessageTime(space->id, message.id);
+        auto known = co_await pool_.Read([&] { return storage_.GetSpaceMessageTime(space->id, message.id); });
         if (known || created < space->last_message_ms || message.id == space->last_message_id) {
           reached_known = true;
           break;

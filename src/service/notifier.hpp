@@ -54,7 +54,7 @@ class Notifier {
   webex::Task<void> Poll();
 
   // A webhook delivery: kUnauthorized unless `signature` is the body's HMAC-SHA1 with our secret.
-  Result<void> Verify(std::string_view body, std::string_view signature);
+  webex::Task<void> Verify(std::string body, std::string signature);
   // Acts on a verified delivery (messages/created: Messages::Learn; meetings/ended: the callback).
   webex::Task<void> Deliver(std::string body);
   // Called with the Webex meeting id of each meetings/ended delivery.
@@ -79,7 +79,7 @@ class Notifier {
   const crypto::SecretBox& box_;
   NotifyMode mode_;
   std::string webhook_url_;
-  // The secret in memory once read (loop only; Verify runs inline on the loop).
+  // The secret in memory once read (touched on the loop only).
   std::optional<std::string> secret_;
   std::function<boost::asio::awaitable<void>(std::string)> on_meeting_ended_;
 };

@@ -85,7 +85,7 @@ webex::Task<void> Reconciler::Perform(storage::WebexJob job, std::string token) 
 
 asio::awaitable<int64_t> Reconciler::SweepIntents(std::string token) {
   const int64_t now = clock_();
-  auto intents = storage_.ListSpaceIntents(now - options_.intent_grace_seconds);
+  auto intents = co_await pool_.Read([&] { return storage_.ListSpaceIntents(now - options_.intent_grace_seconds); });
   if (!intents) co_return 0;
   std::vector<storage::SpaceIntent> stale;
   for (auto& intent : *intents) {
@@ -94,7 +94,8 @@ asio::awaitable<int64_t> Reconciler::SweepIntents(std::string token) {
   if (stale.empty()) co_return 0;
   int64_t swept = 0;
   std::optional<std::vector<webex::Room>> recent;
-  const auto app_admin_id = app_admin_.PersonId();
+  auto app_admin_person = co_await pool_.Read([&]() -> Result<std::optional<std::string>> { return app_admin_.PersonId(); });
+  const auto app_admin_id = app_admin_person ? *app_admin_person : std::nullopt;
   for (const auto& intent : stale) {
     if (!intent.webex_room_id) {
       // Webex may have made the room without the portal learning its id: look for it.
@@ -110,7 +111,7 @@ asio::awaitable<int64_t> Reconciler::SweepIntents(std::string token) {
             *created > intent.created_at + options_.orphan_window_seconds) {
           continue;
         }
-        auto known = storage_.IsKnownRoom(room.id);
+        auto known = co_await pool_.Read([&] { return storage_.IsKnownRoom(room.id); });
         if (!known || *known) continue;
         storage::WebexJob job;
         job.kind = storage::JobKind::kDeleteRoom;
@@ -131,8 +132,9 @@ asio::awaitable<int64_t> Reconciler::SweepIntents(std::string token) {
 
 asio::awaitable<ReconcileReport> Reconciler::RunOnce() {
   ReconcileReport report;
-  if (!app_admin_.Ready()) co_return report;
-  auto intents = storage_.ListSpaceIntents(clock_() - options_.intent_grace_seconds);
+  auto ready = co_await pool_.Read([&]() -> Result<bool> { return app_admin_.Ready(); });
+  if (!ready || !*ready) co_return report;
+  auto intents = co_await pool_.Read([&] { return storage_.ListSpaceIntents(clock_() - options_.intent_grace_seconds); });
   const bool has_intents = intents && !intents->empty();
   auto jobs = co_await pool_.Run(
       [&] { return storage_.ClaimWebexJobs(clock_(), options_.lease_seconds, options_.batch); });

@@ -64,7 +64,7 @@ webex::Task<GuestSignIn> GuestAuth::SignIn(std::string username, std::string pas
     co_return tl::unexpected(error);
   }
   Result<storage::GuestRecord> guest = Fail(ErrorCode::kNotFound, "guest not found");
-  if (!overlong_username) guest = storage_.FindGuestByUsername(name);
+  if (!overlong_username) guest = co_await pool_.Read([&] { return storage_.FindGuestByUsername(name); });
   if (!guest && guest.error().code != ErrorCode::kNotFound) co_return tl::unexpected(guest.error());
   // An overlong password is verified too (its first kMaxPasswordBytes), so that it answers as slowly
   // as a wrong one; it never matches.
@@ -82,7 +82,9 @@ webex::Task<GuestSignIn> GuestAuth::SignIn(std::string username, std::string pas
     co_return Fail(ErrorCode::kForbidden, "account_disabled",
                    "This account is disabled. Please contact your administrator.");
   }
-  if (!app_admin_.Ready()) {
+  auto ready = co_await pool_.Read([&]() -> Result<bool> { return app_admin_.Ready(); });
+  if (!ready) co_return tl::unexpected(ready.error());
+  if (!*ready) {
     co_await audit_.Note(actor, "session.sign_in", guest->id, "failure", "no AppAdmin");
     co_return Fail(ErrorCode::kUnavailable, "app_admin_required",
                    "The portal needs an administrator to sign in to Webex. Please contact your administrator.");

@@ -55,42 +55,59 @@ webex::Task<CreatedSpace> Spaces::Create(CreateSpaceRequest request) {
     if (!valid) co_return tl::unexpected(valid.error());
   }
 
-  std::vector<storage::GuestRecord> members;
-  auto caller = storage_.GetGuest(request.caller_id);
-  if (!caller) co_return tl::unexpected(caller.error());
-  members.push_back(*caller);
-  for (const auto& id : others) {
-    auto guest = storage_.GetGuest(id);
-    if (!guest || guest->disabled) {
-      if (guest || guest.error().code == ErrorCode::kNotFound) {
-        co_return Fail(ErrorCode::kBadRequest, "unknown_member", "memberIds: one of the guests does not exist.",
-                       "memberIds");
+  // The members, whether every pair of them is allowed (one indexed look-up per pair, not the whole
+  // policy) and the space they may already have, read together off the event loop.
+  struct Checked {
+    std::vector<storage::GuestRecord> members;
+    std::string key;
+    bool all_allowed = true;
+    std::optional<storage::SpaceRecord> existing;
+  };
+  auto checked = co_await pool_.Read([&]() -> Result<Checked> {
+    Checked out;
+    auto caller = storage_.GetGuest(request.caller_id);
+    if (!caller) return tl::unexpected(caller.error());
+    out.members.push_back(*caller);
+    for (const auto& id : others) {
+      auto guest = storage_.GetGuest(id);
+      if (!guest || guest->disabled) {
+        if (guest || guest.error().code == ErrorCode::kNotFound) {
+          return Fail(ErrorCode::kBadRequest, "unknown_member", "memberIds: one of the guests does not exist.",
+                      "memberIds");
+        }
+        return tl::unexpected(guest.error());
       }
-      co_return tl::unexpected(guest.error());
+      out.members.push_back(*guest);
     }
-    members.push_back(*guest);
-  }
-
-  std::vector<std::string> ids;
-  for (const auto& member : members) ids.push_back(member.id);
-  const std::string key = domain::MemberKey(ids);
-  // One indexed look-up per pair of members, not the whole policy: this runs on the event loop.
-  bool all_allowed = true;
-  for (size_t i = 0; i < ids.size() && all_allowed; ++i) {
-    for (size_t j = i + 1; j < ids.size() && all_allowed; ++j) {
-      auto allowed = storage_.IsPairAllowed(ids[i], ids[j]);
-      if (!allowed) co_return tl::unexpected(allowed.error());
-      all_allowed = *allowed;
+    std::vector<std::string> ids;
+    for (const auto& member : out.members) ids.push_back(member.id);
+    out.key = domain::MemberKey(ids);
+    for (size_t i = 0; i < ids.size() && out.all_allowed; ++i) {
+      for (size_t j = i + 1; j < ids.size() && out.all_allowed; ++j) {
+        auto allowed = storage_.IsPairAllowed(ids[i], ids[j]);
+        if (!allowed) return tl::unexpected(allowed.error());
+        out.all_allowed = *allowed;
+      }
     }
-  }
-  if (!all_allowed) {
-    co_await audit_.Note(actor, "space.create", key, "refused", "a pair of members is not allowed");
+    if (!out.all_allowed) return out;
+    auto existing = storage_.FindOpenSpaceByMemberKey(out.key);
+    if (existing) {
+      out.existing = std::move(*existing);
+    } else if (existing.error().code != ErrorCode::kNotFound) {
+      return tl::unexpected(existing.error());
+    }
+    return out;
+  });
+  if (!checked) co_return tl::unexpected(checked.error());
+  if (!checked->all_allowed) {
+    co_await audit_.Note(actor, "space.create", checked->key, "refused", "a pair of members is not allowed");
     co_return Fail(ErrorCode::kForbidden, "pair_not_allowed", "You are not allowed to open a space with these people.");
   }
-
-  auto existing = storage_.FindOpenSpaceByMemberKey(key);
-  if (existing) co_return CreatedSpace{*existing, true};
-  if (existing.error().code != ErrorCode::kNotFound) co_return tl::unexpected(existing.error());
+  if (checked->existing) co_return CreatedSpace{*checked->existing, true};
+  const std::vector<storage::GuestRecord> members = std::move(checked->members);
+  const std::string key = std::move(checked->key);
+  std::vector<std::string> ids;
+  for (const auto& member : members) ids.push_back(member.id);
 
   // Every guest needs a Webex identity before the AppAdmin can add them; new ones are made at once.
   std::vector<std::function<webex::Task<std::string>()>> identities;
@@ -181,7 +198,7 @@ webex::Task<CreatedSpace> Spaces::Create(CreateSpaceRequest request) {
     if (on_queued_) on_queued_();
     const Error& error = committed.error();
     if (error.code == ErrorCode::kConflict) {
-      auto winner = storage_.FindOpenSpaceByMemberKey(key);
+      auto winner = co_await pool_.Read([&] { return storage_.FindOpenSpaceByMemberKey(key); });
       if (winner) co_return CreatedSpace{*winner, true};
     }
     co_await audit_.Note(actor, "space.create", key, "refused", error.message);

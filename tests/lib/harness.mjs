@@ -646,6 +646,7 @@ export async function assertPortalLogsClean(portals, secrets) {
   const log = portals.map((p) => p.log.stderr + p.log.stdout).join('\n');
   secrets.assertAbsentFrom(log, 'the portal logs');
   assert.doesNotMatch(log, /Bearer\s+\S{8,}/i, 'a bearer token appears in a portal log');
+  assert.doesNotMatch(log, /ran on the event loop/, 'a database call was made on an event loop');
 }
 
 // --- Server-Sent Events ---------------------------------------------------------------------------

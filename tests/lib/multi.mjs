@@ -369,12 +369,14 @@ export async function startCluster({ instances = 2, signInAdmin = true, portalEx
     }
   }, timeoutMs, `${portal.name ?? portal.origin} to be healthy`);
   // Stops every instance so its log is complete, then checks that no recorded secret and no bearer
-  // token appears in any of them.
+  // token appears in any of them, and that no instance waited on the database on its event loop.
   world.assertLogsClean = async () => {
     await Promise.all(world.allPortals.map((p) => p.stop()));
     const log = world.allPortals.map((p) => p.log.stderr + p.log.stdout).join('\n');
     secrets.assertAbsentFrom(log, 'the portal logs');
     assert.doesNotMatch(log, /Bearer\s+\S{8,}/i, 'a bearer token appears in a portal log');
+    // The instances report any database call made on their event loop, which would stall every request.
+    assert.doesNotMatch(log, /ran on the event loop/, 'a database call was made on an event loop');
   };
   world.stop = async () => {
     await stopAll();

@@ -156,7 +156,7 @@ test('a stream moved from A to B with Last-Event-ID misses nothing and repeats n
   for (const id of [...missed, after.id]) assert.equal(createdFor(moved, id).length, 1, `message ${id} twice on B`);
 });
 
-test('the portal logs hold no secret', async () => {
+test('the portal logs hold no secret and no database wait on the event loop', async () => {
   for (const s of streams) s.close();
   await world.assertLogsClean();
 });

@@ -213,7 +213,7 @@ test('signing out through nginx ends the session on both instances', async () =>
   }
 });
 
-test('the portal logs hold no secret', async () => {
+test('the portal logs hold no secret and no database wait on the event loop', async () => {
   for (const s of streams) s.close();
   await world.assertLogsClean();
 });

@@ -258,7 +258,7 @@ test(`a live lease at each instance, then ${SPACES - 2} simultaneous requests wi
   }
 });
 
-test('the portal logs hold no secret', async () => {
+test('the portal logs hold no secret and no database wait on the event loop', async () => {
   for (const s of streams) s.close();
   await world.assertLogsClean();
 });

@@ -162,7 +162,7 @@ test('instances on PostgreSQL take the SQLite portal\'s sessions, tokens and spa
   }
 });
 
-test('the portal logs hold no secret', async () => {
+test('the portal logs hold no secret and no database wait on the event loop', async () => {
   for (const s of streams) s.close();
   await assertPortalLogsClean([world.portal, A, B].filter(Boolean), world.secrets);
 });

@@ -135,7 +135,7 @@ test('a password changed on A ends the guest\'s sessions on B', async () => {
   assert.equal(signedIn.status, 200, show(signedIn));
 });
 
-test('the portal logs hold no secret', async () => {
+test('the portal logs hold no secret and no database wait on the event loop', async () => {
   for (const s of streams) s.close();
   await world.assertLogsClean();
 });

@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/loop_thread.hpp"
 #include "storage/open.hpp"
 #include "storage/postgres/connection.hpp"
 #include "storage_suite.hpp"
@@ -740,6 +741,21 @@ TEST_F(PostgresStorage, AFullPoolMakesCallersWaitABoundedTime) {
   EXPECT_LT(waited, 3.0);
   GP_ASSERT_OK(replaced);
   EXPECT_EQ(store->ListGuests()->size(), 2u);
+}
+
+TEST_F(PostgresStorage, ACallOnTheEventLoopIsReportedAndOneOffItIsNot) {
+  auto store = OpenMigrated();
+  ASSERT_NE(store, nullptr);
+  const uint64_t before = loop_thread::BlockingReports();
+  std::jthread pool_thread([&] { GP_ASSERT_OK(store->ListGuests()); });
+  pool_thread.join();
+  EXPECT_EQ(loop_thread::BlockingReports(), before);
+  std::jthread loop([&] {
+    loop_thread::Mark on_loop;
+    GP_ASSERT_OK(store->ListGuests());
+  });
+  loop.join();
+  EXPECT_EQ(loop_thread::BlockingReports(), before + 1);
 }
 
 }  // namespace

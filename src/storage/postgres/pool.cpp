@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/loop_thread.hpp"
+
 namespace gp::storage::postgres {
 
 PooledConnection::~PooledConnection() {
@@ -13,6 +15,7 @@ ConnectionPool::ConnectionPool(std::string url, PoolOptions options) : url_(std:
 ConnectionPool::~ConnectionPool() = default;
 
 Result<PooledConnection> ConnectionPool::Acquire() {
+  if (loop_thread::Current()) loop_thread::ReportBlocking("a PostgreSQL call");
   const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
   std::unique_lock lock(mutex_);
   for (;;) {

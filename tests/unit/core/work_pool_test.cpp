@@ -49,6 +49,23 @@ TEST(WorkPool, RunsWorkOnAPoolThreadAndResumesOnTheLoopsThread) {
   EXPECT_EQ(pool.pending(), 0u);
 }
 
+TEST(WorkPool, ReadRunsInlineUntilReadsBlockThenOnAPoolThread) {
+  asio::io_context io;
+  WorkPool pool(2, 8);
+  const auto loop_thread = std::this_thread::get_id();
+  auto where = [&] {
+    return RunSync(io, pool.Read([]() -> Result<std::thread::id> { return std::this_thread::get_id(); }));
+  };
+  auto inline_read = where();
+  ASSERT_TRUE(inline_read);
+  EXPECT_EQ(*inline_read, loop_thread);
+  pool.SetReadsBlock(true);
+  auto pooled_read = where();
+  ASSERT_TRUE(pooled_read);
+  EXPECT_NE(*pooled_read, loop_thread);
+  EXPECT_NE(*pooled_read, std::thread::id());
+}
+
 TEST(WorkPool, PoolThreadsRunAtALowerPriorityThanTheLoop) {
   asio::io_context io;
   WorkPool pool(2, 8);
