@@ -301,6 +301,6 @@ test('a revoke on A while Webex refuses membership removals, A killed right afte
     await assertAgreement(5000, 'Webex and the portal to agree');
   });
 
-test('the portal logs hold no secret', async () => {
+test('the portal logs hold no secret and no database wait on the event loop', async () => {
   await world.assertLogsClean();
 });
