@@ -271,12 +271,13 @@ export async function checkSiteConfig() {
 // Starts `guest-portal serve` instances on one database: each in a directory of its own (its cwd and
 // HOME, with its own copy of the shared secret key), on its own free port, with PUBLIC_URL the
 // address browsers use (nginx). `simultaneous` starts them all at once (as systemd would), else one
-// after the other.
+// after the other. `ports` (optional) gives instance i the port ports[i] instead of a free one, so that
+// an instance's own address can be known before it starts (e.g. to make it PUBLIC_URL).
 export async function startInstances({ count = 2, emulator, refreshToken, databaseUrl, publicUrl, keyFile, extra = {},
-  simultaneous = false }) {
+  simultaneous = false, ports = [] }) {
   const start = async (i) => {
     const dir = makeTempDir(`gp-multi-${i}-`);
-    const port = await freePort();
+    const port = ports[i] ?? await freePort();
     const ownKey = path.join(dir, 'secret.key');
     copyFileSync(keyFile, ownKey);
     chmodSync(ownKey, 0o600);
