@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/encoding.hpp"
+#include "http/client_address.hpp"
 #include "domain/text.hpp"
 
 namespace gp::app {
@@ -289,6 +290,12 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& environment,
       return KeyError("DATABASE_POOL_SIZE", "must be a whole number from 1 to 256, not " + Shown(*value));
     }
     config.database_pool_size = static_cast<int>(*size);
+  }
+
+  if (auto value = settings.Get("TRUSTED_PROXIES")) {
+    auto proxies = http::TrustedProxies::Parse(*value);
+    if (!proxies) return KeyError("TRUSTED_PROXIES", proxies.error().message);
+    config.trusted_proxies = std::string(TrimAscii(*value));
   }
 
   if (auto value = settings.Get("SECRET_KEY_FILE")) config.secret_key_file = std::string(TrimAscii(*value));

@@ -27,6 +27,9 @@ struct Config {
   std::string database_url = "sqlite:data/portal.db";
   // DATABASE_POOL_SIZE: connections each instance keeps to PostgreSQL (SQLite has its own two).
   int database_pool_size = 8;
+  // TRUSTED_PROXIES: the proxies whose X-Forwarded-For names the client (http::TrustedProxies), as
+  // given and checked.
+  std::string trusted_proxies;
   // PostgreSQL: several instances may share the database (SQLite: one process).
   bool database_shared() const { return database_url.starts_with("postgres"); }
   std::string secret_key_file = "data/secret.key";

@@ -305,6 +305,7 @@ Result<void> Portal::Start() {
   options.host = p.config.listen_host;
   options.port = p.config.listen_port;
   options.refusal_headers = p.routes->security_headers();
+  options.trusted_proxies = http::TrustedProxies::Parse(p.config.trusted_proxies).value_or(http::TrustedProxies());
   // Only a message's upload may carry a file; every other route keeps the small limit.
   const std::size_t upload_limit = static_cast<std::size_t>(p.config.max_file_bytes) + kUploadFraming;
   options.body_limit_for = [upload_limit, small = options.body_limit](std::string_view method,

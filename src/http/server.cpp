@@ -350,6 +350,10 @@ struct Server::Impl {
       unsigned version = raw.version();
       bool keep_alive = raw.keep_alive();
       Request request = ToRequest(raw, remote);
+      if (!options.trusted_proxies.empty()) {
+        request.remote_address =
+            options.trusted_proxies.ClientOf(remote, request.headers.Get("X-Forwarded-For").value_or(""));
+      }
       // The parsed message (its header fields) is not needed again; a stream may live for hours.
       (void)parser.release();
       request.request_id = id_prefix + std::to_string(next_request.fetch_add(1));

@@ -20,6 +20,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "core/error.hpp"
+#include "http/client_address.hpp"
 #include "http/router.hpp"
 
 namespace gp::http {
@@ -45,6 +46,8 @@ struct ServerOptions {
   int io_threads = 1;
   // Log one line per request at info level (off: at debug level).
   bool access_log = true;
+  // Peers whose X-Forwarded-For names the client (Request::remote_address); see client_address.hpp.
+  TrustedProxies trusted_proxies;
   // Added to the answers the server gives by itself (413, 431, 400, 503).
   std::vector<std::pair<std::string, std::string>> refusal_headers;
 };

@@ -57,12 +57,38 @@ void Sessions::Forget(const std::string& id_hash) {
   cache_.erase(id_hash);
 }
 
+Result<Session> Sessions::Load(const std::string& id_hash, int64_t now) {
+  auto record = storage_.GetSession(id_hash);
+  if (!record) {
+    if (record.error().code == ErrorCode::kNotFound) {
+      return Fail(ErrorCode::kUnauthorized, "not_signed_in", "You are not signed in.");
+    }
+    return tl::unexpected(record.error());
+  }
+  if (record->expires_at <= now) {
+    // Expired rows are deleted by the periodic clean-up, not here: resolving never writes.
+    return Fail(ErrorCode::kUnauthorized, "session_expired", "Your session has ended. Please sign in again.");
+  }
+  return Session{record->role, record->guest_id, record->admin_email, record->csrf_token, record->expires_at};
+}
+
 Result<Session> Sessions::Resolve(const std::string& cookie_value) {
   if (cookie_value.empty() || cookie_value.size() > 128) {
     return Fail(ErrorCode::kUnauthorized, "not_signed_in", "You are not signed in.");
   }
   std::string id_hash = HashCookie(cookie_value);
   int64_t now = clock_();
+  if (!cache_enabled_) {
+    // The version first: a session ended after it was read moves it, so what is kept under it is
+    // never older than it.
+    auto version = storage_.Version();
+    if (version) {
+      if (auto kept = shared_cache_.Get(id_hash, *version); kept && kept->expires_at > now) return std::move(*kept);
+    }
+    auto session = Load(id_hash, now);
+    if (session && version) shared_cache_.Put(id_hash, *version, *session);
+    return session;
+  }
   uint64_t generation = 0;
   {
     std::lock_guard lock(cache_mutex_);
@@ -75,19 +101,8 @@ Result<Session> Sessions::Resolve(const std::string& cookie_value) {
       cache_.erase(cached);
     }
   }
-  auto record = storage_.GetSession(id_hash);
-  if (!record) {
-    if (record.error().code == ErrorCode::kNotFound) {
-      return Fail(ErrorCode::kUnauthorized, "not_signed_in", "You are not signed in.");
-    }
-    return tl::unexpected(record.error());
-  }
-  if (record->expires_at <= now) {
-    // Expired rows are deleted by the periodic clean-up, not here: resolving never writes.
-    return Fail(ErrorCode::kUnauthorized, "session_expired", "Your session has ended. Please sign in again.");
-  }
-  Session session{record->role, record->guest_id, record->admin_email, record->csrf_token, record->expires_at};
-  Remember(id_hash, session, now, generation);
+  auto session = Load(id_hash, now);
+  if (session) Remember(id_hash, *session, now, generation);
   return session;
 }
 

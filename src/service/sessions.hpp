@@ -5,7 +5,8 @@
 // Every API call resolves its session, so resolved sessions are remembered for a few seconds.
 // Ending sessions through this class forgets them at once; a session deleted by another process
 // (the CLI) stays usable here for at most kCacheSeconds. With a database shared by several instances
-// nothing is remembered: a sign-out on one is final on every other at once.
+// a session is remembered only with the data's version (Storage::Version) it was read at, and used
+// while that version is current: a sign-out on one instance is final on every other at once.
 
 #include <mutex>
 #include <optional>
@@ -14,6 +15,7 @@
 
 #include "core/error.hpp"
 #include "core/clock.hpp"
+#include "core/versioned_cache.hpp"
 #include "storage/storage.hpp"
 
 namespace gp::service {
@@ -34,7 +36,7 @@ struct NewSession {
 class Sessions {
  public:
   // `cache`: false when other instances share the database and may end a session at any time; every
-  // Resolve then reads the database.
+  // Resolve then reads the data's version, and the session too unless nothing changed since.
   Sessions(storage::Storage& storage, Clock clock, int64_t lifetime_seconds, bool cache = true);
 
   // Create and End write (call them on the pool); Resolve only reads.
@@ -61,6 +63,8 @@ class Sessions {
   void Remember(const std::string& id_hash, const Session& session, int64_t now, uint64_t generation);
   void Forget(const std::string& id_hash);
 
+  // The session stored under `id_hash`, if live at `now`.
+  Result<Session> Load(const std::string& id_hash, int64_t now);
   Result<NewSession> Create(std::string role, std::optional<std::string> guest_id,
                             std::optional<std::string> admin_email);
 
@@ -71,6 +75,7 @@ class Sessions {
   std::mutex cache_mutex_;
   std::unordered_map<std::string, Cached> cache_;
   uint64_t generation_ = 0;
+  VersionedCache<storage::DataVersion, Session> shared_cache_{kCacheCapacity};
 };
 
 }  // namespace gp::service

@@ -283,7 +283,8 @@ export async function startInstances({ count = 2, emulator, refreshToken, databa
     chmodSync(ownKey, 0o600);
     const env = portalEnv({
       dir, port, emulator, refreshToken,
-      extra: { DATABASE_URL: databaseUrl, PUBLIC_URL: publicUrl, SECRET_KEY_FILE: ownKey, ...extra },
+      // nginx runs on this machine, as in docs/deployment.md.
+      extra: { DATABASE_URL: databaseUrl, PUBLIC_URL: publicUrl, SECRET_KEY_FILE: ownKey, TRUSTED_PROXIES: '127.0.0.1', ...extra },
     });
     const started = await spawnListening(portalBinary(), ['serve'], {
       env, cwd: dir, banner: 'guest-portal', name: `guest-portal #${i + 1}`,

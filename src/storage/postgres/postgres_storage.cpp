@@ -12,6 +12,7 @@
 
 #include "storage/migrations.hpp"
 #include "storage/postgres/statements.hpp"
+#include "storage/version_memo.hpp"
 
 namespace gp::storage::postgres {
 
@@ -513,13 +514,17 @@ Result<DataVersion> PostgresStorage::Version() {
   // data (on any connection) may keep that data under this version: the data is at least as new, and a
   // commit after it changes the version. The snapshot covers the whole cluster, so a commit in another
   // database moves it too: a needless cache miss, never a stale hit.
-  return WithConnection([](Connection& db) -> Result<DataVersion> {
+  std::optional<DataVersion>* memo = VersionMemo::Current();
+  if (memo != nullptr && *memo) return **memo;
+  auto read = WithConnection([](Connection& db) -> Result<DataVersion> {
     auto snapshot = OneRow(db, sql::kDataVersion, "data version", FirstText);
     if (!snapshot) return tl::unexpected(snapshot.error());
     DataVersion version;
     version.snapshot = std::move(*snapshot);
     return version;
   });
+  if (read && memo != nullptr) *memo = *read;
+  return read;
 }
 
 // ---- Guests ----

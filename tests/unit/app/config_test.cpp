@@ -46,6 +46,7 @@ TEST(Config, DefaultsInDemoMode) {
   EXPECT_FALSE(config->public_url_is_https);
   EXPECT_EQ(config->database_url, "sqlite:data/portal.db");
   EXPECT_EQ(config->database_pool_size, 8);
+  EXPECT_EQ(config->trusted_proxies, "");
   EXPECT_FALSE(config->database_shared());
   EXPECT_EQ(config->secret_key_file, "data/secret.key");
   EXPECT_EQ(config->webex_api_url, "https://webexapis.com/v1");
@@ -79,6 +80,7 @@ TEST(Config, Overrides) {
   env["PUBLIC_URL"] = "HTTPS://portal.example.org/";
   env["DATABASE_URL"] = "postgresql://gp:pw@db/gp";
   env["DATABASE_POOL_SIZE"] = "16";
+  env["TRUSTED_PROXIES"] = " 127.0.0.1, 10.0.0.0/8 ";
   env["SECRET_KEY_FILE"] = "/etc/gp/key";
   env["WEBEX_API_URL"] = "http://127.0.0.1:5001/v1/";
   env["ADMIN_EMAILS"] = " Admin@Example.com, second@example.org,,admin@example.com ";
@@ -98,6 +100,7 @@ TEST(Config, Overrides) {
   EXPECT_EQ(config->effective_notify_mode, NotifyMode::kWebhook);
   EXPECT_EQ(config->database_url, "postgresql://gp:pw@db/gp");
   EXPECT_EQ(config->database_pool_size, 16);
+  EXPECT_EQ(config->trusted_proxies, "127.0.0.1, 10.0.0.0/8");
   EXPECT_TRUE(config->database_shared());
   EXPECT_EQ(config->secret_key_file, "/etc/gp/key");
   EXPECT_EQ(config->webex_api_url, "http://127.0.0.1:5001/v1");
@@ -150,6 +153,8 @@ TEST(Config, EachInvalidValueNamesItsKey) {
             "DATABASE_POOL_SIZE: must be a whole number from 1 to 256, not '0'");
   EXPECT_EQ(ErrorOf(With(Production(), "DATABASE_POOL_SIZE", "lots")),
             "DATABASE_POOL_SIZE: must be a whole number from 1 to 256, not 'lots'");
+  EXPECT_EQ(ErrorOf(With(Production(), "TRUSTED_PROXIES", "127.0.0.1, nginx")),
+            "TRUSTED_PROXIES: not an address or a network (address/prefix): nginx");
   EXPECT_EQ(ErrorOf(With(Production(), "ADMIN_EMAILS", "admin@example.com, bob")),
             "ADMIN_EMAILS: 'bob' is not an email address");
   EXPECT_EQ(ErrorOf(With(Production(), "GUEST_PROVIDER", "magic")),

@@ -239,11 +239,11 @@ TEST_F(MessagesTest, TheWebhooksAreMadeOnceWithAStoredSecretAndRevivedWhenDisabl
   EXPECT_EQ(stored->find(secret), std::string::npos);
 
   const std::string body = R"({"resource":"messages","event":"created","data":{"id":"m","roomId":"r"}})";
-  EXPECT_TRUE(notifier.Verify(body, HexEncode(crypto::HmacSha1(secret, body))));
-  EXPECT_EQ(notifier.Verify(body, HexEncode(crypto::HmacSha1("guess", body))).error().code,
+  EXPECT_TRUE(Run(notifier.Verify(body, HexEncode(crypto::HmacSha1(secret, body)))));
+  EXPECT_EQ(Run(notifier.Verify(body, HexEncode(crypto::HmacSha1("guess", body)))).error().code,
             ErrorCode::kUnauthorized);
-  EXPECT_EQ(notifier.Verify(body, "").error().code, ErrorCode::kUnauthorized);
-  EXPECT_EQ(notifier.Verify(body + " ", HexEncode(crypto::HmacSha1(secret, body))).error().code,
+  EXPECT_EQ(Run(notifier.Verify(body, "")).error().code, ErrorCode::kUnauthorized);
+  EXPECT_EQ(Run(notifier.Verify(body + " ", HexEncode(crypto::HmacSha1(secret, body)))).error().code,
             ErrorCode::kUnauthorized);
 
   webex_->SetWebhookStatus(hooks[0].id, "inactive");

@@ -1,0 +1,30 @@
+#pragma once
+// A request that only reads may take the data's version once for all its caches. While a VersionMemo
+// lives on a thread, Storage::Version() on that thread asks the database the first time and answers
+// the same version afterwards (PostgreSQL, where asking is a round trip; SQLite's is a local read).
+// That stays exact for code that only reads: a cache keeps what it read after this version under
+// it, and any commit since moves the database's version, so the next request misses. Code that
+// writes must not run under a memo, or it would find its own change hidden behind the older version.
+
+#include <optional>
+
+#include "storage/records.hpp"
+
+namespace gp::storage {
+
+class VersionMemo {
+ public:
+  VersionMemo();
+  ~VersionMemo();
+  VersionMemo(const VersionMemo&) = delete;
+  VersionMemo& operator=(const VersionMemo&) = delete;
+
+  // The memo of the calling thread, or nullptr outside one.
+  static std::optional<DataVersion>* Current();
+
+ private:
+  std::optional<DataVersion> version_;
+  std::optional<DataVersion>* outer_;
+};
+
+}  // namespace gp::storage
