@@ -89,9 +89,9 @@ void Routes::AddRaw(std::string method, const std::string& pattern, Access acces
 
 asio::awaitable<http::Response> Routes::Run(const Route& route, http::Request& request) {
   if (reads_block_ && route.sync) {
-    // One trip to the pool for the session and the handler. A read-only handler (kInline) and its
-    // session check share one look at the data's version, so that what both find in their caches
-    // costs one round trip to the database.
+    // One trip off the loop for the session and the handler. A read-only handler (kInline) and its
+    // session check run on the pool's reader threads and share one look at the data's version, so
+    // that what both find in their caches costs one round trip to the database.
     // Named, not a temporary in the co_await: GCC 12 destroys such temporaries' captures twice.
     auto admit_and_handle = [&request, this, &route]() -> Result<http::Response> {
       std::optional<storage::VersionMemo> memo;
@@ -100,6 +100,7 @@ asio::awaitable<http::Response> Routes::Run(const Route& route, http::Request& r
       if (!caller) return tl::unexpected(caller.error());
       return route.sync(request, *caller);
     };
+    if (route.exec == Exec::kInline) co_return Answer(co_await pool_.Read(admit_and_handle));
     co_return Answer(co_await pool_.Run(admit_and_handle));
   }
   Result<Caller> caller;

@@ -46,7 +46,7 @@ class Routes {
   void AddRaw(std::string method, const std::string& pattern, Access access, http::Handler handler);
 
   // With a database across the network (PostgreSQL) even a read may wait: the session check and the
-  // kInline handlers then run on the pool instead of the loop.
+  // handler then run together off the loop, kInline ones on the pool's reader threads (WorkPool::Read).
   void SetReadsBlock(bool reads_block) { reads_block_ = reads_block; }
 
   // The server's handler. The table must outlive it.

@@ -202,7 +202,7 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   if (!migrated) return Fail(ErrorCode::kUnavailable, "DATABASE_URL: " + migrated.error().message);
 
   p.pool = std::make_unique<WorkPool>(config.worker_threads, kMaxPendingWork);
-  p.pool->SetReadsBlock(config.database_shared());
+  if (config.database_shared()) p.pool->SetReadsBlock(config.database_pool_size);
   p.transport = std::make_unique<webex::CurlTransport>(p.loop.get_executor());
   p.webex = std::make_unique<webex::Client>(config.webex_api_url, *p.transport);
   if (config.guest_provider == GuestProvider::kGuestIssuer) {

@@ -32,7 +32,12 @@ WorkPool::WorkPool(int threads, std::size_t max_pending)
 
 WorkPool::~WorkPool() { Join(); }
 
+void WorkPool::SetReadsBlock(int reader_threads) {
+  readers_ = std::make_unique<WorkPool>(std::max(1, reader_threads), max_pending_);
+}
+
 void WorkPool::Join() {
+  if (readers_) readers_->Join();
   guard_.reset();
   for (auto& worker : workers_) {
     if (worker.joinable()) worker.join();

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <type_traits>
@@ -53,15 +54,18 @@ class WorkPool {
   }
 
   // Runs `work`, a database read, where the database allows: inline while reads do not block (SQLite,
-  // a local file read through connections made for the loop), on a pool thread once SetReadsBlock(true)
-  // says they may (PostgreSQL, across the network), so that the event loop never waits on the network.
+  // a local file read through connections made for the loop); once SetReadsBlock has said they may
+  // (PostgreSQL, across the network), on threads of their own, so that the event loop never waits on
+  // the network. Those threads spend their time waiting for the database, not computing, so there
+  // are as many as the database has connections, apart from the threads that hash passwords.
   template <typename F>
   boost::asio::awaitable<std::invoke_result_t<F&>> Read(F work) {
-    if (!reads_block_) co_return work();
-    co_return co_await Run(std::move(work));
+    if (!readers_) co_return work();
+    co_return co_await readers_->Run(std::move(work));
   }
-  void SetReadsBlock(bool reads_block) { reads_block_ = reads_block; }
-  bool reads_block() const { return reads_block_; }
+  // Before the loop starts: reads run on `reader_threads` threads of their own from now on.
+  void SetReadsBlock(int reader_threads);
+  bool reads_block() const { return readers_ != nullptr; }
 
   // Stops taking work and waits for the threads to finish what they hold.
   void Join();
@@ -88,7 +92,7 @@ class WorkPool {
   std::vector<std::thread> workers_;
   std::atomic<std::size_t> pending_{0};
   std::atomic<std::size_t> refused_{0};
-  bool reads_block_ = false;  // set before the loop starts
+  std::unique_ptr<WorkPool> readers_;  // set before the loop starts
 };
 
 }  // namespace gp

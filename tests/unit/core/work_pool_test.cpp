@@ -9,8 +9,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 
+#include <future>
 #include <latch>
 #include <stdexcept>
 #include <thread>
@@ -59,11 +61,32 @@ TEST(WorkPool, ReadRunsInlineUntilReadsBlockThenOnAPoolThread) {
   auto inline_read = where();
   ASSERT_TRUE(inline_read);
   EXPECT_EQ(*inline_read, loop_thread);
-  pool.SetReadsBlock(true);
+  pool.SetReadsBlock(2);
   auto pooled_read = where();
   ASSERT_TRUE(pooled_read);
   EXPECT_NE(*pooled_read, loop_thread);
   EXPECT_NE(*pooled_read, std::thread::id());
+}
+
+TEST(WorkPool, ReadsThatBlockDoNotWaitForTheWorkersWork) {
+  asio::io_context io;
+  WorkPool pool(1, 8);
+  pool.SetReadsBlock(1);
+  std::latch release(1);
+  std::atomic<bool> busy{false};
+  // The only worker is held by work that waits until the read is done.
+  auto held = asio::co_spawn(io, pool.Run([&]() -> Result<int> {
+    busy = true;
+    release.wait();
+    return 1;
+  }), asio::use_future);
+  ASSERT_TRUE(RunUntil(io, [&] { return busy.load(); }));
+  auto read = RunSync(io, pool.Read([]() -> Result<int> { return 2; }), std::chrono::seconds(5));
+  ASSERT_TRUE(read);
+  EXPECT_EQ(*read, 2);
+  release.count_down();
+  ASSERT_TRUE(RunUntil(io, [&] { return held.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+  EXPECT_EQ(*held.get(), 1);
 }
 
 TEST(WorkPool, PoolThreadsRunAtALowerPriorityThanTheLoop) {
