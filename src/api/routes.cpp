@@ -105,15 +105,13 @@ asio::awaitable<http::Response> Routes::Run(const Route& route, http::Request& r
   }
   Result<Caller> caller;
   if (reads_block_ && route.access != Access::kPublic) {
-    caller = co_await pool_.Run([&request, this, &route] { return Admit(request, sessions_, route.access); });
+    caller = co_await pool_.Read([&request, this, &route] { return Admit(request, sessions_, route.access); });
   } else {
     caller = Admit(request, sessions_, route.access);
   }
   if (!caller) co_return ErrorResponse(caller.error());
   if (route.raw) co_return route.raw(request);
-  Exec exec = route.exec;
-  if (reads_block_ && exec == Exec::kInline) exec = Exec::kPool;
-  switch (exec) {
+  switch (route.exec) {
     case Exec::kInline:
       co_return Answer(route.sync(request, *caller));
     case Exec::kPool: {

@@ -8,7 +8,6 @@
 
 #include <boost/asio/ip/address.hpp>
 
-
 namespace gp::http {
 namespace {
 
