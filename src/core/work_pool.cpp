@@ -12,17 +12,17 @@ namespace gp {
 
 int WorkPool::DefaultThreads() { return std::max(2, static_cast<int>(std::thread::hardware_concurrency())); }
 
-WorkPool::WorkPool(int threads, std::size_t max_pending)
+WorkPool::WorkPool(int threads, std::size_t max_pending, int nice)
     : threads_(threads > 0 ? threads : DefaultThreads()),
       max_pending_(std::max<std::size_t>(1, max_pending)),
       context_(threads_) {
   guard_.emplace(context_.get_executor());
   for (int i = 0; i < threads_; ++i) {
-    workers_.emplace_back([this] {
+    workers_.emplace_back([this, nice] {
       // Linux applies a nice value to one thread when given its thread id.
       auto tid = static_cast<id_t>(syscall(SYS_gettid));
       int current = getpriority(PRIO_PROCESS, tid);
-      if (setpriority(PRIO_PROCESS, tid, std::min(19, current + kNice)) != 0) {
+      if (nice != 0 && setpriority(PRIO_PROCESS, tid, std::min(19, current + nice)) != 0) {
         log::debug("work pool: could not lower a thread's priority");
       }
       context_.run();
@@ -33,7 +33,8 @@ WorkPool::WorkPool(int threads, std::size_t max_pending)
 WorkPool::~WorkPool() { Join(); }
 
 void WorkPool::SetReadsBlock(int reader_threads) {
-  readers_ = std::make_unique<WorkPool>(std::max(1, reader_threads), max_pending_);
+  // At the loop's priority: they compute little, and what they wait for is a page someone is loading.
+  readers_ = std::make_unique<WorkPool>(std::max(1, reader_threads), max_pending_, /*nice=*/0);
 }
 
 void WorkPool::Join() {

@@ -6,6 +6,7 @@
 // kUnavailable (retry after 1 s), which the API answers as 503 with Retry-After: overload costs
 // an answer, never unbounded memory. Pool threads run at a lower scheduling priority (nice
 // `kNice` above the process's) than the event loop, so hashing passwords on every core never delays the loop's answers.
+// The reader threads of SetReadsBlock run at the loop's priority.
 
 #include <utility>  // Asio 1.74 needs it before its own headers.
 
@@ -31,8 +32,8 @@ class WorkPool {
  public:
   static constexpr int kNice = 10;
 
-  // `threads` 0 means one per core (at least two).
-  WorkPool(int threads, std::size_t max_pending);
+  // `threads` 0 means one per core (at least two); they run `nice` above the process's nice value.
+  WorkPool(int threads, std::size_t max_pending, int nice = kNice);
   ~WorkPool();
   WorkPool(const WorkPool&) = delete;
   WorkPool& operator=(const WorkPool&) = delete;

@@ -20,6 +20,7 @@
 #include <random>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "core/loop_thread.hpp"
 #include "storage/open.hpp"
@@ -704,6 +705,50 @@ TEST_F(PostgresStorage, VersionMovesWhenAnotherInstanceCommitsAndNotOnReads) {
   // A single-statement write by this instance moves it too.
   GP_ASSERT_OK(first->PutSetting("k", "v"));
   EXPECT_NE(*second->Version(), *after);
+}
+
+TEST_F(PostgresStorage, CallersOfVersionAtOnceShareQueriesAndNoneMissesACommitBeforeItsCall) {
+  auto first = OpenMigrated();
+  auto second = OpenMigrated();
+  ASSERT_TRUE(first && second);
+  // Readers keep a query of Version() running nearly all the time.
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> calls{0};
+  std::vector<std::jthread> readers;
+  for (int i = 0; i < 12; ++i) {
+    readers.emplace_back([&] {
+      while (!stop) {
+        ASSERT_TRUE(first->Version());
+        ++calls;
+      }
+    });
+  }
+  RawPg raw(backend_.url);
+  auto transactions = [&] {
+    return std::stoll(raw.QueryText("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = "
+                                    "current_database()"));
+  };
+  const int64_t transactions_before = transactions();
+  const int64_t calls_before = calls;
+  // A commit seen to end before a call is in the version that call answers, even when a query that
+  // started before the commit is still running then.
+  for (int i = 0; i < 50; ++i) {
+    auto before = first->Version();
+    ASSERT_TRUE(before);
+    GP_ASSERT_OK(second->PutSetting("k", std::to_string(i)));
+    auto after = first->Version();
+    ASSERT_TRUE(after);
+    EXPECT_NE(*after, *before) << "round " << i;
+  }
+  stop = true;
+  readers.clear();
+  const int64_t version_calls = calls - calls_before;
+  // pg_stat_database lags a little; it counts the writes and its own queries too.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  const int64_t database_transactions = transactions() - transactions_before;
+  ASSERT_GT(version_calls, 1000);
+  EXPECT_LT(database_transactions, version_calls / 2)
+      << version_calls << " calls of Version() cost " << database_transactions << " transactions";
 }
 
 TEST_F(PostgresStorage, AFullPoolMakesCallersWaitABoundedTime) {

@@ -514,17 +514,44 @@ Result<DataVersion> PostgresStorage::Version() {
   // data (on any connection) may keep that data under this version: the data is at least as new, and a
   // commit after it changes the version. The snapshot covers the whole cluster, so a commit in another
   // database moves it too: a needless cache miss, never a stale hit.
+  //
+  // Every read of a cached page asks this, so callers at the same time share a query: a caller takes
+  // the answer of a query that started after it called (one already running when it came may have
+  // taken its snapshot before a commit the caller has seen, so it waits for the next). That keeps the
+  // guarantee above and makes the database answer once per round trip, however many readers wait.
   std::optional<DataVersion>* memo = VersionMemo::Current();
   if (memo != nullptr && *memo) return **memo;
-  auto read = WithConnection([](Connection& db) -> Result<DataVersion> {
+  std::unique_lock lock(version_mutex_);
+  const uint64_t needed = version_queries_started_ + 1;
+  while (version_queries_done_ < needed) {
+    if (version_query_running_) {
+      version_read_.wait(lock);
+      continue;
+    }
+    version_query_running_ = true;
+    const uint64_t query = ++version_queries_started_;
+    lock.unlock();
+    auto read = ReadVersion();
+    lock.lock();
+    last_version_ = std::move(read);
+    version_queries_done_ = query;
+    version_query_running_ = false;
+    version_read_.notify_all();
+  }
+  Result<DataVersion> answer = last_version_;
+  lock.unlock();
+  if (answer && memo != nullptr) *memo = *answer;
+  return answer;
+}
+
+Result<DataVersion> PostgresStorage::ReadVersion() {
+  return WithConnection([](Connection& db) -> Result<DataVersion> {
     auto snapshot = OneRow(db, sql::kDataVersion, "data version", FirstText);
     if (!snapshot) return tl::unexpected(snapshot.error());
     DataVersion version;
     version.snapshot = std::move(*snapshot);
     return version;
   });
-  if (read && memo != nullptr) *memo = *read;
-  return read;
 }
 
 // ---- Guests ----

@@ -15,7 +15,10 @@
 // replaced on a later call; no call waits without bound (connect_timeout, TCP keepalives,
 // tcp_user_timeout, statement_timeout, and a bounded wait for a free connection).
 
+#include <condition_variable>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "storage/postgres/pool.hpp"
@@ -155,7 +158,18 @@ class PostgresStorage final : public Storage {
   template <typename Work>
   auto ReadSnapshot(Work&& work);
 
+  // Asks the database for the current snapshot (Version() without the memo and the sharing).
+  Result<DataVersion> ReadVersion();
+
   std::unique_ptr<ConnectionPool> pool_;
+
+  // Version(): callers at the same time share one query, as long as it started after they called.
+  std::mutex version_mutex_;
+  std::condition_variable version_read_;
+  uint64_t version_queries_started_ = 0;
+  uint64_t version_queries_done_ = 0;
+  bool version_query_running_ = false;
+  Result<DataVersion> last_version_ = DataVersion{};
 };
 
 }  // namespace gp::storage::postgres

@@ -102,6 +102,19 @@ TEST(WorkPool, PoolThreadsRunAtALowerPriorityThanTheLoop) {
   EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid))), loop_nice);
 }
 
+TEST(WorkPool, ReaderThreadsRunAtTheLoopsPriority) {
+  asio::io_context io;
+  WorkPool pool(2, 8);
+  pool.SetReadsBlock(2);
+  const int loop_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+  auto reader_nice = RunSync(io, pool.Read([]() -> Result<int> {
+    errno = 0;
+    return getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+  }));
+  ASSERT_TRUE(reader_nice);
+  EXPECT_EQ(*reader_nice, loop_nice);
+}
+
 TEST(WorkPool, RefusesAtOnceWhenMaxPendingIsReached) {
   asio::io_context io;
   std::latch release(1);  // outlives the pool, whose threads wait on it
