@@ -5,7 +5,7 @@ namespace gp::api {
 std::unique_ptr<Routes> BuildRoutes(Deps& deps, const http::StaticFiles& files) {
   auto routes = std::make_unique<Routes>(deps.sessions, deps.pool, deps.options.webex_origin,
                                          deps.options.secure_cookies, deps.meetings.options().media_available);
-  routes->SetReadsBlock(deps.options.reads_block);
+  routes->SetReadsBlock(deps.options.reads_block, deps.options.version_now);
   AddPageRoutes(*routes, deps, files);
   AddOAuthRoutes(*routes, deps);
   AddSessionRoutes(*routes, deps);

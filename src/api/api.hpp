@@ -32,6 +32,7 @@ struct ApiOptions {
   std::filesystem::path web_root;
   std::string webex_origin;  // allowed as a form-action target (the OAuth authorize page)
   bool reads_block = false;  // the database is across the network (Routes::SetReadsBlock)
+  Routes::VersionNow version_now;  // the data's version, read without blocking (Routes::SetReadsBlock)
 };
 
 struct Deps {

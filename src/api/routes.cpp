@@ -92,13 +92,36 @@ asio::awaitable<http::Response> Routes::Run(const Route& route, http::Request& r
     // One trip off the loop for the session and the handler. A read-only handler (kInline) and its
     // session check run on the pool's reader threads and share one look at the data's version, so
     // that what both find in their caches costs one round trip to the database.
-    // Named, not a temporary in the co_await: GCC 12 destroys such temporaries' captures twice.
-    auto admit_and_handle = [&request, this, &route]() -> Result<http::Response> {
-      std::optional<storage::VersionMemo> memo;
-      if (route.exec == Exec::kInline) memo.emplace();
+    auto handle = [&request, this, &route]() -> Result<http::Response> {
       auto caller = Admit(request, sessions_, route.access);
       if (!caller) return tl::unexpected(caller.error());
       return route.sync(request, *caller);
+    };
+    std::optional<storage::DataVersion> known;
+    if (route.exec == Exec::kInline && version_now_) {
+      // Memory first, on the loop, as with a local database: with the version current, the session
+      // and the handler's caches may hold all it needs. Nothing here waits across a co_await, so the
+      // thread's memo and refusal are this request's alone.
+      auto version = co_await version_now_();
+      if (version) {
+        {
+          storage::VersionMemo memo(*version);
+          storage::NoWaiting no_waiting;
+          auto answer = handle();
+          if (!no_waiting.refused()) co_return Answer(std::move(answer));
+        }
+        known = std::move(*version);
+      }
+    }
+    // Named, not a temporary in the co_await: GCC 12 destroys such temporaries' captures twice.
+    auto admit_and_handle = [&route, &known, &handle]() -> Result<http::Response> {
+      std::optional<storage::VersionMemo> memo;
+      if (known) {
+        memo.emplace(*known);
+      } else if (route.exec == Exec::kInline) {
+        memo.emplace();
+      }
+      return handle();
     };
     if (route.exec == Exec::kInline) co_return Answer(co_await pool_.Read(admit_and_handle));
     co_return Answer(co_await pool_.Run(admit_and_handle));

@@ -47,7 +47,14 @@ class Routes {
 
   // With a database across the network (PostgreSQL) even a read may wait: the session check and the
   // handler then run together off the loop, kInline ones on the pool's reader threads (WorkPool::Read).
-  void SetReadsBlock(bool reads_block) { reads_block_ = reads_block; }
+  // `version_now`, when given, reads the data's version without blocking (storage::postgres::
+  // AsyncVersion): a kInline route is then tried on the loop first with it, and goes to a reader only
+  // when memory could not answer it (storage::NoWaiting).
+  using VersionNow = std::function<boost::asio::awaitable<Result<storage::DataVersion>>()>;
+  void SetReadsBlock(bool reads_block, VersionNow version_now = {}) {
+    reads_block_ = reads_block;
+    version_now_ = std::move(version_now);
+  }
 
   // The server's handler. The table must outlive it.
   http::AsyncHandler Handler();
@@ -68,6 +75,7 @@ class Routes {
 
   service::Sessions& sessions_;
   bool reads_block_ = false;
+  VersionNow version_now_;
   WorkPool& pool_;
   http::Router router_;
   std::vector<std::shared_ptr<Route>> routes_;

@@ -24,6 +24,7 @@
 #include "core/loop_thread.hpp"
 #include "core/periodic_task.hpp"
 #include "core/work_pool.hpp"
+#include "storage/postgres/async_version.hpp"
 #include "domain/throttle.hpp"
 #include "http/server.hpp"
 #include "service/app_admin.hpp"
@@ -132,6 +133,8 @@ struct Portal::Impl {
   // periodic tasks. Blocking work goes to `pool`.
   asio::io_context loop{1};
   std::unique_ptr<WorkPool> pool;
+  // With PostgreSQL: the data's version, read from the loop (Routes::SetReadsBlock).
+  std::unique_ptr<storage::postgres::AsyncVersion> versions;
   std::unique_ptr<crypto::SecretBox> box;
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<webex::CurlTransport> transport;
@@ -284,6 +287,15 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   options.web_root = WebRoot();
   options.webex_origin = OriginOf(config.webex_api_url);
   options.reads_block = config.database_shared();
+  if (config.database_shared()) {
+    auto open = [url = config.database_url]() { return storage::postgres::Connection::Open(url, {}); };
+    auto off_loop = [&p](storage::postgres::AsyncVersion::Open opener)
+        -> asio::awaitable<Result<std::unique_ptr<storage::postgres::Connection>>> {
+      co_return co_await p.pool->Read(std::move(opener));
+    };
+    p.versions = std::make_unique<storage::postgres::AsyncVersion>(p.loop.get_executor(), open, off_loop);
+    options.version_now = [&p]() { return p.versions->Current(); };
+  }
   p.deps = std::make_unique<api::Deps>(api::Deps{*p.storage, *p.pool, *p.sessions, *p.app_admin, *p.guests,
                                                  *p.policy, *p.spaces, *p.guest_auth, *p.admin_auth, *p.messages,
                                                  *p.notices, *p.notifier, *p.guest_tokens, *p.hosts,

@@ -15,6 +15,8 @@ namespace gp::storage {
 class VersionMemo {
  public:
   VersionMemo();
+  // With the version already known (read before anything the code under the memo reads).
+  explicit VersionMemo(DataVersion version);
   ~VersionMemo();
   VersionMemo(const VersionMemo&) = delete;
   VersionMemo& operator=(const VersionMemo&) = delete;
@@ -25,6 +27,27 @@ class VersionMemo {
  private:
   std::optional<DataVersion> version_;
   std::optional<DataVersion>* outer_;
+};
+
+// While a NoWaiting lives on a thread, a call that would wait on the database (PostgreSQL) fails at
+// once (kUnavailable) instead, and is noted: code on the event loop tries what memory can answer,
+// and when that was not enough, does the same again where it may wait.
+class NoWaiting {
+ public:
+  NoWaiting();
+  ~NoWaiting();
+  NoWaiting(const NoWaiting&) = delete;
+  NoWaiting& operator=(const NoWaiting&) = delete;
+
+  // Whether a call was refused.
+  bool refused() const { return refused_; }
+
+  // For the storage: true (and noted) when a call on this thread must not wait.
+  static bool Refuse();
+
+ private:
+  bool refused_ = false;
+  NoWaiting* outer_;
 };
 
 }  // namespace gp::storage

@@ -5,6 +5,8 @@
 // a scratch cluster and sets it); without that variable every case here skips. Each case works in a
 // schema of its own, selected through the URL (options=-csearch_path%3D...), and drops it afterwards.
 
+#include <utility>  // Asio 1.74 needs it before its own headers.
+
 #include <arpa/inet.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
@@ -22,9 +24,15 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include "core/loop_thread.hpp"
 #include "storage/open.hpp"
+#include "storage/postgres/async_version.hpp"
 #include "storage/postgres/connection.hpp"
+#include "storage/postgres/postgres_storage.hpp"
 #include "storage_suite.hpp"
 
 namespace gp::storage::testing {
@@ -723,12 +731,9 @@ TEST_F(PostgresStorage, CallersOfVersionAtOnceShareQueriesAndNoneMissesACommitBe
       }
     });
   }
-  RawPg raw(backend_.url);
-  auto transactions = [&] {
-    return std::stoll(raw.QueryText("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = "
-                                    "current_database()"));
-  };
-  const int64_t transactions_before = transactions();
+  auto* postgres = dynamic_cast<postgres::PostgresStorage*>(first.get());
+  ASSERT_NE(postgres, nullptr);
+  const int64_t queries_before = static_cast<int64_t>(postgres->version_queries());
   const int64_t calls_before = calls;
   // A commit seen to end before a call is in the version that call answers, even when a query that
   // started before the commit is still running then.
@@ -742,13 +747,60 @@ TEST_F(PostgresStorage, CallersOfVersionAtOnceShareQueriesAndNoneMissesACommitBe
   }
   stop = true;
   readers.clear();
-  const int64_t version_calls = calls - calls_before;
-  // pg_stat_database lags a little; it counts the writes and its own queries too.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-  const int64_t database_transactions = transactions() - transactions_before;
+  const int64_t version_calls = calls - calls_before + 100;  // the loop's own calls
+  const int64_t queries = static_cast<int64_t>(postgres->version_queries()) - queries_before;
   ASSERT_GT(version_calls, 1000);
-  EXPECT_LT(database_transactions, version_calls / 2)
-      << version_calls << " calls of Version() cost " << database_transactions << " transactions";
+  EXPECT_LT(queries, version_calls / 2) << version_calls << " calls of Version() sent " << queries << " queries";
+}
+
+TEST_F(PostgresStorage, TheLoopsVersionIsSharedByCallersAtOnceAndNeverPredatesACommitBeforeTheCall) {
+  namespace asio = boost::asio;
+  auto store = OpenMigrated();
+  ASSERT_TRUE(store);
+  asio::io_context io;
+  const std::string url = backend_.url;
+  postgres::AsyncVersion versions(
+      io.get_executor(), [url] { return postgres::Connection::Open(url, {}); },
+      [](postgres::AsyncVersion::Open open) -> asio::awaitable<Result<std::unique_ptr<postgres::Connection>>> {
+        co_return open();
+      });
+  bool stop = false;
+  int64_t calls = 0;
+  int failures = 0;
+  for (int i = 0; i < 16; ++i) {
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      while (!stop) {
+        auto version = co_await versions.Current();
+        if (!version) ++failures;
+        ++calls;
+      }
+    }, asio::detached);
+  }
+  int rounds_done = 0;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 40; ++i) {
+      auto before = co_await versions.Current();
+      EXPECT_TRUE(before);
+      // Committed before the next call starts (blocking here is the test's own business).
+      EXPECT_TRUE(store->PutSetting("k", std::to_string(i)));
+      auto after = co_await versions.Current();
+      EXPECT_TRUE(after);
+      if (before && after) {
+        EXPECT_NE(*after, *before) << "round " << i;
+      }
+      ++rounds_done;
+    }
+    stop = true;
+  }, asio::detached);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while ((rounds_done < 40 || calls == 0) && std::chrono::steady_clock::now() < deadline) io.run_for(std::chrono::milliseconds(50));
+  stop = true;
+  io.run_for(std::chrono::seconds(2));
+  EXPECT_EQ(rounds_done, 40);
+  EXPECT_EQ(failures, 0);
+  ASSERT_GT(calls, 200);
+  EXPECT_LT(static_cast<int64_t>(versions.queries()), (calls + 80) / 2)
+      << calls << " calls sent " << versions.queries() << " queries";
 }
 
 TEST_F(PostgresStorage, AFullPoolMakesCallersWaitABoundedTime) {

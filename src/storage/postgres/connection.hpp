@@ -131,6 +131,9 @@ class Connection {
   // before a call is spent on it.
   bool StillAlive();
 
+  // libpq's own handle, for asynchronous use (AsyncVersion).
+  pg_conn* native() const { return conn_; }
+
  private:
   explicit Connection(pg_conn* conn) : conn_(conn) {}
   // PQprepare under `name`, unless this connection has prepared the statement already.

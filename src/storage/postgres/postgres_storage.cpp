@@ -407,6 +407,7 @@ Result<std::unique_ptr<PostgresStorage>> PostgresStorage::Open(const std::string
 template <typename Work>
 auto PostgresStorage::WithConnection(Work&& work) {
   using Answer = decltype(work(std::declval<Connection&>()));
+  if (NoWaiting::Refuse()) return Answer(tl::unexpected(Error{ErrorCode::kUnavailable, "storage: would wait"}));
   auto connection = pool_->Acquire();
   if (!connection) return Answer(tl::unexpected(connection.error()));
   return work(**connection);
@@ -521,6 +522,7 @@ Result<DataVersion> PostgresStorage::Version() {
   // guarantee above and makes the database answer once per round trip, however many readers wait.
   std::optional<DataVersion>* memo = VersionMemo::Current();
   if (memo != nullptr && *memo) return **memo;
+  if (NoWaiting::Refuse()) return Fail(ErrorCode::kUnavailable, "storage: would wait");
   std::unique_lock lock(version_mutex_);
   const uint64_t needed = version_queries_started_ + 1;
   while (version_queries_done_ < needed) {

@@ -37,6 +37,11 @@ class PostgresStorage final : public Storage {
   Result<int> SchemaVersion() override;
   Result<void> Ping() override;
   Result<DataVersion> Version() override;
+  // How many queries Version() has sent (callers at the same time share one).
+  uint64_t version_queries() const {
+    std::lock_guard lock(version_mutex_);
+    return version_queries_done_;
+  }
 
   Result<void> CreateGuest(const GuestRecord& guest) override;
   Result<GuestRecord> GetGuest(const std::string& id) override;
@@ -164,7 +169,7 @@ class PostgresStorage final : public Storage {
   std::unique_ptr<ConnectionPool> pool_;
 
   // Version(): callers at the same time share one query, as long as it started after they called.
-  std::mutex version_mutex_;
+  mutable std::mutex version_mutex_;
   std::condition_variable version_read_;
   uint64_t version_queries_started_ = 0;
   uint64_t version_queries_done_ = 0;
