@@ -15,7 +15,7 @@ tl::unexpected<Error> Lost() { return Fail(ErrorCode::kUnavailable, "database un
 
 }  // namespace
 
-AsyncVersion::AsyncVersion(asio::any_io_executor loop, Open open, OffLoop off_loop)
+AsyncVersion::AsyncVersion(const asio::any_io_executor& loop, Open open, OffLoop off_loop)
     : loop_(loop), open_(std::move(open)), off_loop_(std::move(off_loop)), finished_(loop) {
   finished_.expires_at(asio::steady_timer::time_point::max());
 }

@@ -35,7 +35,7 @@ class AsyncVersion {
   using Open = std::function<Result<std::unique_ptr<Connection>>()>;
   using OffLoop = std::function<boost::asio::awaitable<Result<std::unique_ptr<Connection>>>(Open)>;
 
-  AsyncVersion(boost::asio::any_io_executor loop, Open open, OffLoop off_loop);
+  AsyncVersion(const boost::asio::any_io_executor& loop, Open open, OffLoop off_loop);
   ~AsyncVersion();
   AsyncVersion(const AsyncVersion&) = delete;
   AsyncVersion& operator=(const AsyncVersion&) = delete;
