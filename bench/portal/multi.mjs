@@ -285,19 +285,6 @@ async function startClusterWorld() {
   return { db, emulator, adminPerson, publicUrl, A, B, one, two, admin };
 }
 
-// Transactions committed or rolled back in the database so far, by PostgreSQL's statistics.
-async function committedTransactions(db) {
-  const result = await db.query('SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()');
-  return Number(result[0][0]);
-}
-
-// The same once every backend has reported what it did: a busy backend reports at most once a second,
-// and what it did last before going idle within PGSTAT_IDLE_INTERVAL (10 s).
-async function settledTransactions(db) {
-  await sleep(11000);
-  return committedTransactions(db);
-}
-
 // --- the latency probe ----------------------------------------------------------------------------
 
 function runProbe(workerData) {
@@ -389,16 +376,13 @@ async function main() {
   row('  CPU (cores), sign-ins, 1 instance', '', describeUse(signs.x.use, signs.x.perRequest));
   row('  CPU (cores), sign-ins, 2 instances', '', describeUse(signs.y.use, signs.y.perRequest));
 
-  // 2. One instance directly: PostgreSQL (A, B idle) vs SQLite (a portal of its own). PostgreSQL's
-  //    own count of transactions in the database says how many each read costs.
-  const transactionsBefore = await committedTransactions(world.db);
+  // 2. One instance directly: PostgreSQL (A, B idle) vs SQLite (a portal of its own).
   const direct = await pairedRuns(
     { args: [...READ_WRK, '-s', roomsScript, A.url('/api/v1/rooms')], env: cookies(cluster.clients),
       named: { A: [A.child.pid], B: [B.child.pid], postgres }, what: 'GET /api/v1/rooms at A (PostgreSQL)', threadsOf: A.child.pid },
     { args: [...READ_WRK, '-s', roomsScript, sqlitePortal.url('/api/v1/rooms')], env: cookies(local.clients),
       named: { portal: [sqlitePortal.child.pid] }, what: 'GET /api/v1/rooms at the SQLite portal', threadsOf: sqlitePortal.child.pid },
   );
-  const transactions = (await settledTransactions(world.db)) - transactionsBefore;
   row('reads at one instance, PostgreSQL', `${direct.x.rps.toFixed(0)} req/s`,
     `instance A directly, ${readNote}; runs ${direct.x.each}; latency avg ${direct.x.latency}`);
   row('reads at one instance, SQLite', `${direct.y.rps.toFixed(0)} req/s`,
@@ -412,8 +396,6 @@ async function main() {
     'the ratio of the rates if CPU alone bounded them');
   row('  busiest threads of A, PostgreSQL', '', `cores, each run: ${direct.x.threads}`);
   row('  busiest threads, SQLite', '', `cores, each run: ${direct.y.threads}`);
-  row('  PostgreSQL transactions per read', (transactions / direct.x.requests).toFixed(2),
-    `pg_stat_database: ${transactions} committed or rolled back in the database during the runs, ${direct.x.requests} reads at A`);
 
   // 3. Cross-instance notification: the webhook goes to A, the member's stream is held on B.
   const target = `${world.publicUrl}/webhooks/webex`;
