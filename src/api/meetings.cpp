@@ -68,7 +68,10 @@ void AddMeetingRoutes(Routes& routes, Deps& deps) {
                   [&deps](http::Request& request, const Caller& caller) -> Awaitable {
                     auto lease = co_await deps.meetings.Start(GuestOf(caller), RoomOf(request));
                     if (!lease) co_return tl::unexpected(lease.error());
-                    co_return JsonResponse(200, LeaseJson(*lease, deps));
+                    // A space-pool lease names its host's space, a read.
+                    auto body = co_await deps.pool.Read([&]() -> Result<Json> { return LeaseJson(*lease, deps); });
+                    if (!body) co_return tl::unexpected(body.error());
+                    co_return JsonResponse(200, *body);
                   });
 
   routes.Add("GET", "/api/v1/rooms/{id}/meeting", Access::kGuest, Exec::kInline,
@@ -95,11 +98,11 @@ void AddMeetingRoutes(Routes& routes, Deps& deps) {
   // The guest's own Webex token, for the browser SDK: never cached by anything on the way.
   routes.AddAsync("GET", "/api/v1/webex/token", Access::kGuest,
                   [&deps](http::Request&, const Caller& caller) -> Awaitable {
-                    auto guest = deps.storage.GetGuest(GuestOf(caller));
+                    auto guest = co_await deps.pool.Read([&] { return deps.storage.GetGuest(GuestOf(caller)); });
                     if (!guest) co_return tl::unexpected(guest.error());
                     auto token = co_await deps.guest_tokens.TokenFor(*guest, webex::DeadlineIn(std::chrono::seconds(20)));
                     if (!token) co_return tl::unexpected(token.error());
-                    auto cached = deps.storage.GetGuestToken(guest->id);
+                    auto cached = co_await deps.pool.Read([&] { return deps.storage.GetGuestToken(guest->id); });
                     Json body{{"accessToken", *token}};
                     body["expiresAt"] = cached ? Json(IsoTime(cached->expires_at)) : Json(nullptr);
                     auto response = JsonResponse(200, body);
