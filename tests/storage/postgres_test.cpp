@@ -15,9 +15,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -27,6 +29,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include "core/loop_thread.hpp"
 #include "storage/open.hpp"
@@ -799,8 +802,53 @@ TEST_F(PostgresStorage, TheLoopsVersionIsSharedByCallersAtOnceAndNeverPredatesAC
   EXPECT_EQ(rounds_done, 40);
   EXPECT_EQ(failures, 0);
   ASSERT_GT(calls, 200);
-  EXPECT_LT(static_cast<int64_t>(versions.queries()), (calls + 80) / 2)
+  // Some calls shared a query (how many depends on how the calls fall; one query each would be as
+  // many as calls).
+  EXPECT_LT(static_cast<int64_t>(versions.queries()), (calls + 80) * 9 / 10)
       << calls << " calls sent " << versions.queries() << " queries";
+}
+
+TEST_F(PostgresStorage, TheLoopsVersionGivesUpOnAServerThatStopsAnsweringAndThenUsesANewConnection) {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  const std::string url = backend_.url;
+  int backend = 0;
+  postgres::AsyncVersion versions(
+      io.get_executor(),
+      [url, &backend] {
+        auto connection = postgres::Connection::Open(url, {});
+        if (connection) backend = PQbackendPID((*connection)->native());
+        return connection;
+      },
+      [](postgres::AsyncVersion::Open open) -> asio::awaitable<Result<std::unique_ptr<postgres::Connection>>> {
+        co_return open();
+      },
+      std::chrono::milliseconds(300));
+  auto current = [&] {
+    auto future = asio::co_spawn(io, versions.Current(), asio::use_future);
+    io.restart();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready &&
+           std::chrono::steady_clock::now() < deadline) {
+      io.run_for(std::chrono::milliseconds(10));
+    }
+    return future.get();
+  };
+  ASSERT_TRUE(current());
+  const int stopped = backend;
+  ASSERT_GT(stopped, 0);
+  if (::kill(stopped, SIGSTOP) != 0) GTEST_SKIP() << "the server's process cannot be stopped from here";
+  auto start = std::chrono::steady_clock::now();
+  auto stalled = current();
+  double waited = SecondsSince(start);
+  ::kill(stopped, SIGCONT);
+  ASSERT_FALSE(stalled);
+  EXPECT_EQ(stalled.error().code, ErrorCode::kUnavailable);
+  EXPECT_GE(waited, 0.25);
+  EXPECT_LT(waited, 2.0);
+  auto again = current();
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_NE(backend, stopped);
 }
 
 TEST_F(PostgresStorage, AFullPoolMakesCallersWaitABoundedTime) {

@@ -15,8 +15,9 @@ tl::unexpected<Error> Lost() { return Fail(ErrorCode::kUnavailable, "database un
 
 }  // namespace
 
-AsyncVersion::AsyncVersion(const asio::any_io_executor& loop, Open open, OffLoop off_loop)
-    : loop_(loop), open_(std::move(open)), off_loop_(std::move(off_loop)), finished_(loop) {
+AsyncVersion::AsyncVersion(const asio::any_io_executor& loop, Open open, OffLoop off_loop,
+                           std::chrono::milliseconds timeout)
+    : loop_(loop), open_(std::move(open)), off_loop_(std::move(off_loop)), timeout_(timeout), finished_(loop) {
   finished_.expires_at(asio::steady_timer::time_point::max());
 }
 
@@ -30,18 +31,19 @@ void AsyncVersion::Close() {
 asio::awaitable<Result<DataVersion>> AsyncVersion::Current() {
   const uint64_t needed = started_ + 1;
   while (done_ < needed) {
-    if (running_) {
+    if (!running_) {
+      running_ = true;
+      const uint64_t query = ++started_;
+      auto answer = co_await Query();
+      last_ = std::move(answer);
+      done_ = query;
+      running_ = false;
+      finished_.cancel();
+    } else {
+      // Woken by the end of each query (the timer is cancelled then; it never expires).
       boost::system::error_code ec;
       co_await finished_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      continue;
     }
-    running_ = true;
-    const uint64_t query = ++started_;
-    auto answer = co_await Query();
-    last_ = std::move(answer);
-    done_ = query;
-    running_ = false;
-    finished_.cancel();
   }
   co_return last_;
 }
@@ -65,6 +67,17 @@ asio::awaitable<Result<DataVersion>> AsyncVersion::Query() {
     socket_.emplace(loop_, fd);
   }
   PGconn* conn = connection_->native();
+  // A server that stops answering (a network partition, a stalled backend) fails the query after
+  // `timeout_` instead of holding every read behind it: the connection goes and a new one is made for
+  // the next query.
+  asio::steady_timer deadline(loop_, timeout_);
+  deadline.async_wait([this, query = started_](const boost::system::error_code& ec) {
+    // Only while this query still runs: a late wake-up must not cut the next one short.
+    if (!ec && socket_ && running_ && started_ == query) {
+      boost::system::error_code ignored;
+      socket_->cancel(ignored);
+    }
+  });
   if (PQsendQuery(conn, "SELECT pg_current_snapshot()::text") == 0) {
     Close();
     co_return Lost();
