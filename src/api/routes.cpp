@@ -89,9 +89,9 @@ void Routes::AddRaw(std::string method, const std::string& pattern, Access acces
 
 asio::awaitable<http::Response> Routes::Run(const Route& route, http::Request& request) {
   if (reads_block_ && route.sync) {
-    // One trip off the loop for the session and the handler. A read-only handler (kInline) and its
-    // session check run on the pool's reader threads and share one look at the data's version, so
-    // that what both find in their caches costs one round trip to the database.
+    // The session check and the handler run together: a read-only one (kInline) first on the loop
+    // from memory, else on a reader thread, both with one look at the data's version; the others on
+    // the pool.
     auto handle = [&request, this, &route]() -> Result<http::Response> {
       auto caller = Admit(request, sessions_, route.access);
       if (!caller) return tl::unexpected(caller.error());
