@@ -35,7 +35,7 @@ function fail(message) {
 if (process.argv.length !== 4) fail('usage: meetings.mjs PATH/TO/guest-portal PATH/TO/webex-emulator');
 process.env.GUEST_PORTAL = process.argv[2];
 process.env.WEBEX_EMULATOR = process.argv[3];
-const { startWorld, stopAll, show, waitFor, connectHost, request, totalCalls } = await import('../../tests/lib/harness.mjs');
+const { startWorld, stopAll, show, waitFor, connectHost, request, totalCalls, bounded } = await import('../../tests/lib/harness.mjs');
 
 const rows = [];
 function row(name, value, note = '') {
@@ -55,20 +55,6 @@ function describe(calls) {
 function expect(r, statuses, what) {
   if (!statuses.includes(r.status)) fail(`${what}: ${show(r)}`);
   return r;
-}
-
-// Runs fn over items, at most `limit` at a time, keeping the order of the results.
-async function bounded(items, limit, fn) {
-  const out = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 // Warn and error lines of a portal's log, for the reader (they may explain a number).

@@ -5,7 +5,7 @@
 // guests' spaces.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorld, stopAll, show, assertError, waitFor, connectHost } from '../lib/harness.mjs';
+import { startWorld, stopAll, show, assertError, waitFor, connectHost, bounded } from '../lib/harness.mjs';
 
 const SPACES = 200;
 const HOSTS = 3;
@@ -25,20 +25,6 @@ const hosts = async () => {
   return r.json;
 };
 const liveMeetings = async () => (await world.emulator.state()).meetings.filter((m) => m.state !== 'ended');
-
-// Runs fn over items, at most `limit` at a time, keeping the order of the results.
-async function bounded(items, limit, fn) {
-  const out = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 before(async () => {
   // Argon2id at its documented minimums (the defaults): the lowest cost the portal accepts.

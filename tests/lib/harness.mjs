@@ -529,17 +529,38 @@ export class Secrets {
   }
 }
 
-export async function startWorld({ signInAdmin = true, portalExtra = {} } = {}) {
-  const secrets = new Secrets();
+// Runs fn over items, at most `limit` at a time, keeping the order of the results.
+export async function bounded(items, limit, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+// The emulator with the administrator (who becomes the AppAdmin) and an outsider, and the Service
+// App's refresh token; every secret involved is recorded in `secrets`.
+export async function startWebex(secrets) {
   const emulator = await startEmulator();
-  const admin = await emulator.person(ADMIN.displayName, ADMIN.email, true);
-  const outsider = await emulator.person(OUTSIDER.displayName, OUTSIDER.email, true);
-  secrets.add('admin access token (control API)', admin.accessToken);
-  secrets.add('outsider access token (control API)', outsider.accessToken);
-  const refreshToken = await emulator.serviceAppRefreshToken(admin.accessToken);
+  const adminPerson = await emulator.person(ADMIN.displayName, ADMIN.email, true);
+  const outsiderPerson = await emulator.person(OUTSIDER.displayName, OUTSIDER.email, true);
+  secrets.add('admin access token (control API)', adminPerson.accessToken);
+  secrets.add('outsider access token (control API)', outsiderPerson.accessToken);
+  const refreshToken = await emulator.serviceAppRefreshToken(adminPerson.accessToken);
   secrets.add('Service App refresh token', refreshToken);
   secrets.add('client secret', INTEGRATION.clientSecret);
   secrets.add('Service App client secret', SERVICE_APP.clientSecret);
+  return { emulator, adminPerson, outsiderPerson, refreshToken };
+}
+
+export async function startWorld({ signInAdmin = true, portalExtra = {} } = {}) {
+  const secrets = new Secrets();
+  const { emulator, adminPerson: admin, outsiderPerson: outsider, refreshToken } = await startWebex(secrets);
   const portal = await startPortal({ emulator, refreshToken, extra: portalExtra });
   const world = { emulator, portal, adminPerson: admin, outsiderPerson: outsider, refreshToken, secrets };
   if (signInAdmin) {

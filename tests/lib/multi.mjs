@@ -20,9 +20,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
 import {
-  REPO_ROOT, ADMIN, OUTSIDER, INTEGRATION, SERVICE_APP, Client, Portal, Secrets, adminClient, freePort, guestClient,
-  makeTempDir, portalBinary, portalEnv, request, show, spawnListening, startEmulator, stopAll, track, waitFor,
+  REPO_ROOT, Client, Portal, Secrets, adminClient, freePort, guestClient,
+  makeTempDir, portalBinary, portalEnv, request, show, spawnListening, startWebex, stopAll, track, waitFor,
 } from './harness.mjs';
+
+// Also the single-instance tests' helper, for the files here.
+export { bounded } from './harness.mjs';
 
 const execFileAsync = promisify(execFile);
 
@@ -314,15 +317,7 @@ export async function startCluster({ instances = 2, signInAdmin = true, portalEx
   database } = {}) {
   const secrets = new Secrets();
   const db = database ?? await createDatabase();
-  const emulator = await startEmulator();
-  const adminPerson = await emulator.person(ADMIN.displayName, ADMIN.email, true);
-  const outsiderPerson = await emulator.person(OUTSIDER.displayName, OUTSIDER.email, true);
-  secrets.add('admin access token (control API)', adminPerson.accessToken);
-  secrets.add('outsider access token (control API)', outsiderPerson.accessToken);
-  const refreshToken = await emulator.serviceAppRefreshToken(adminPerson.accessToken);
-  secrets.add('Service App refresh token', refreshToken);
-  secrets.add('client secret', INTEGRATION.clientSecret);
-  secrets.add('Service App client secret', SERVICE_APP.clientSecret);
+  const { emulator, adminPerson, outsiderPerson, refreshToken } = await startWebex(secrets);
 
   const shared = makeTempDir('gp-multi-shared-');
   const keyFile = writeSecretKey(shared);
@@ -396,20 +391,6 @@ export function handledBy(portal, method, pathMatch) {
     if (!m || m[1] !== method) return false;
     return typeof pathMatch === 'string' ? m[2].startsWith(pathMatch) : pathMatch.test(m[2]);
   }).length;
-}
-
-// Runs fn over items, at most `limit` at a time, keeping the order of the results.
-export async function bounded(items, limit, fn) {
-  const out = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 // The migration versions this source tree has for an engine (migrations/<engine>/NNNN_name.sql).
