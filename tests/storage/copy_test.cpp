@@ -8,6 +8,8 @@
 
 #include "storage/copy.hpp"
 
+#include "pg_test_support.hpp"
+
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <stdlib.h>
@@ -24,6 +26,8 @@
 
 namespace gp::storage {
 namespace {
+
+using testing::ClusterUrl;
 
 #define GP_ASSERT_OK(expr)                                                     \
   do {                                                                         \
@@ -314,18 +318,6 @@ void Populate(Storage& store) {
   GP_ASSERT_OK(store.PutSetting("pool.exhausted", "2"));
   GP_ASSERT_OK(store.PutSetting("greeting", "héllo"));
   GP_ASSERT_OK(store.TakeRunner("poller", "instance-1", 0, 99999));
-}
-
-// The scratch cluster's URL, or "" when none is configured.
-std::string ClusterUrl() {
-  const char* file = std::getenv("GP_TEST_PG_URL_FILE");
-  if (file == nullptr) return {};
-  std::ifstream in(file);
-  std::string url;
-  std::getline(in, url);
-  while (!url.empty() && (url.back() == '\r' || url.back() == ' ')) url.pop_back();
-  if (url.empty()) throw std::runtime_error(std::string("no PostgreSQL URL in ") + file);
-  return url;
 }
 
 void ExecutePg(const std::string& url, const std::string& sql) {

@@ -25,43 +25,15 @@
 #include "storage/migrations.hpp"
 #include "storage/postgres/pg_event_log.hpp"
 
+#include "pg_test_support.hpp"
+
 namespace gp::storage {
 namespace {
 
+using testing::RawPg;
+
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-// The test's own connection, for setting up and for looking at the server.
-class RawPg {
- public:
-  explicit RawPg(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      std::string message = PQerrorMessage(conn_);
-      PQfinish(conn_);
-      throw std::runtime_error("cannot connect to the test cluster: " + message);
-    }
-  }
-  RawPg(const RawPg&) = delete;
-  RawPg& operator=(const RawPg&) = delete;
-  ~RawPg() { PQfinish(conn_); }
-
-  // Runs `sql` (several statements allowed); the first column of the first row of the last one.
-  std::string Exec(const std::string& sql) {
-    PGresult* result = PQexec(conn_, sql.c_str());
-    auto status = PQresultStatus(result);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      std::string message = PQresultErrorMessage(result);
-      PQclear(result);
-      throw std::runtime_error(sql + ": " + message);
-    }
-    std::string value = PQntuples(result) > 0 ? PQgetvalue(result, 0, 0) : "";
-    PQclear(result);
-    return value;
-  }
-
- private:
-  PGconn* conn_;
-};
 
 int64_t NowMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -117,26 +89,22 @@ class Waker {
 class PostgresEventLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* file = std::getenv("GP_TEST_PG_URL_FILE");
-    if (file == nullptr || *file == '\0') GTEST_SKIP() << "GP_TEST_PG_URL_FILE is not set";
-    std::ifstream in(file);
-    std::getline(in, base_url_);
-    while (!base_url_.empty() && std::isspace(static_cast<unsigned char>(base_url_.back()))) base_url_.pop_back();
-    ASSERT_FALSE(base_url_.empty()) << "no URL in " << file;
+    base_url_ = testing::ClusterUrl();
+    if (base_url_.empty()) GTEST_SKIP() << "GP_TEST_PG_URL_FILE is not set";
     std::random_device random;
     schema_ = "t_" + std::to_string(random()) + std::to_string(random());
     admin_ = std::make_unique<RawPg>(base_url_);
-    admin_->Exec("SET client_min_messages = warning; CREATE SCHEMA " + schema_);
+    admin_->Execute("SET client_min_messages = warning; CREATE SCHEMA " + schema_);
     url_ = base_url_ + (base_url_.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema_ +
            "&application_name=" + schema_;
     RawPg schema(url_);
     auto migrations = EmbeddedMigrations("postgres");
     ASSERT_FALSE(migrations.empty());
-    for (const auto& migration : migrations) schema.Exec(std::string(migration.sql));
+    for (const auto& migration : migrations) schema.Execute(std::string(migration.sql));
   }
 
   void TearDown() override {
-    if (admin_) admin_->Exec("DROP SCHEMA " + schema_ + " CASCADE");
+    if (admin_) admin_->Execute("DROP SCHEMA " + schema_ + " CASCADE");
   }
 
   std::unique_ptr<EventLog> Open(PostgresEventLogOptions options = {}) {
@@ -147,7 +115,7 @@ class PostgresEventLogTest : public ::testing::Test {
 
   // The backend pid of this test's listening connection, or "" while there is none.
   std::string ListenerPid() {
-    return admin_->Exec("SELECT coalesce(min(pid)::text, '') FROM pg_stat_activity WHERE application_name = '" +
+    return admin_->QueryText("SELECT coalesce(min(pid)::text, '') FROM pg_stat_activity WHERE application_name = '" +
                         schema_ + "' AND state = 'idle' AND query = 'LISTEN gp_events'");
   }
 
@@ -211,7 +179,7 @@ TEST_F(PostgresEventLogTest, PruneKeepsTheNewestAndRaisesTheFloorSoNoIdIsGivenTw
   EXPECT_TRUE(log->ReadNewest(10).value().empty());
   // With nothing stored, the floor still keeps ids from going back (here: a floor ahead of the clock).
   int64_t ahead = (NowMillis() + 3'600'000) * 1000;
-  admin_->Exec("UPDATE " + schema_ + ".live_events_floor SET floor_id = " + std::to_string(ahead));
+  admin_->Execute("UPDATE " + schema_ + ".live_events_floor SET floor_id = " + std::to_string(ahead));
   EXPECT_EQ(log->Append({0, "n", "{}", {}}).value(), ahead + 1);
 }
 
@@ -326,7 +294,7 @@ TEST_F(PostgresEventLogTest, AListenerWhoseConnectionIsTerminatedListensAgain) {
   std::string pid;
   ASSERT_TRUE(Eventually([&] { return !(pid = ListenerPid()).empty(); }));
   int wakes = waker.wakes();
-  EXPECT_EQ(admin_->Exec("SELECT pg_terminate_backend(" + pid + ")"), "t");
+  EXPECT_EQ(admin_->QueryText("SELECT pg_terminate_backend(" + pid + ")"), "t");
   // It reconnects, listens again and wakes its caller once for what it may have missed.
   ASSERT_TRUE(Eventually([&] {
     auto now = ListenerPid();
