@@ -40,6 +40,9 @@ struct Request {
   std::string body;
   std::string remote_address;
   std::string request_id;
+  // The pattern of the route that matched ("/api/v1/rooms/{id}/messages"), set by Router::Find; empty
+  // when none did. Bounded in number, unlike paths: for logs and metrics.
+  std::string route;
   std::map<std::string, std::string> path_params;  // filled by Router from "{name}" segments
 
   const Params& QueryParams() const;

@@ -19,7 +19,7 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 }
 
 std::size_t Router::Add(std::string method, const std::string& pattern, Handler handler) {
-  Route route{std::move(method), {}, std::move(handler)};
+  Route route{std::move(method), pattern, {}, std::move(handler)};
   for (auto segment : SplitPath(pattern)) route.segments.emplace_back(segment);
   routes_.push_back(std::move(route));
   return routes_.size() - 1;
@@ -61,6 +61,7 @@ std::optional<std::size_t> Router::Find(Request& request, bool& path_matched) co
     path_matched = true;
     if (route.method == request.method || (route.method == "GET" && request.method == "HEAD")) {
       request.path_params = std::move(params);
+      request.route = route.pattern;
       return i;
     }
   }

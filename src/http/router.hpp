@@ -24,13 +24,15 @@ class Router {
 
   Response Dispatch(Request& request) const;
 
-  // The index of the route for the request's method and path, filling request.path_params; nullopt
-  // when none matches. `path_matched` tells a wrong method (405) from an unknown path (404).
+  // The index of the route for the request's method and path, filling request.path_params and
+  // request.route; nullopt when none matches. `path_matched` tells a wrong method (405) from an
+  // unknown path (404).
   std::optional<std::size_t> Find(Request& request, bool& path_matched) const;
 
  private:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
   };

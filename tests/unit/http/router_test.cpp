@@ -22,6 +22,19 @@ TEST(RouterTest, MatchesLiteralAndParameterSegments) {
   EXPECT_EQ(router.Dispatch(one).body, "room abc");
 }
 
+TEST(RouterTest, FindNamesTheMatchedPatternNotThePath) {
+  Router router;
+  router.Add("GET", "/v1/rooms", [](Request&) { return Response::Text(200, "list"); });
+  router.Add("GET", "/v1/rooms/{id}/messages", [](Request&) { return Response::Text(200, "messages"); });
+  bool path_matched = false;
+  auto messages = MakeRequest("GET", "/v1/rooms/r-42/messages");
+  ASSERT_TRUE(router.Find(messages, path_matched).has_value());
+  EXPECT_EQ(messages.route, "/v1/rooms/{id}/messages");
+  auto unknown = MakeRequest("GET", "/v1/nowhere");
+  EXPECT_FALSE(router.Find(unknown, path_matched).has_value());
+  EXPECT_EQ(unknown.route, "");
+}
+
 TEST(RouterTest, DistinguishesNotFoundFromMethodNotAllowed) {
   Router router;
   router.Add("GET", "/a", [](Request&) { return Response::Text(200, "a"); });
