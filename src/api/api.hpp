@@ -8,6 +8,7 @@
 #include <string>
 
 #include "api/routes.hpp"
+#include "core/metrics.hpp"
 #include "http/static_files.hpp"
 #include "service/app_admin.hpp"
 #include "service/guest_tokens.hpp"
@@ -33,6 +34,11 @@ struct ApiOptions {
   std::string webex_origin;  // allowed as a form-action target (the OAuth authorize page)
   bool reads_block = false;  // the database is across the network (Routes::SetReadsBlock)
   Routes::VersionNow version_now;  // the data's version, read without blocking (Routes::SetReadsBlock)
+  // GET /metrics (api/metrics.hpp); no route without a registry. `collect_metrics` refreshes the
+  // series read from the database; it may block and runs where reads may (WorkPool::Read).
+  metrics::Registry* metrics = nullptr;
+  std::string metrics_token;
+  std::function<void()> collect_metrics;
 };
 
 struct Deps {
@@ -67,5 +73,6 @@ void AddRoomRoutes(Routes& routes, Deps& deps);
 void AddMessageRoutes(Routes& routes, Deps& deps);
 void AddAdminRoutes(Routes& routes, Deps& deps);
 void AddMeetingRoutes(Routes& routes, Deps& deps);
+void AddMetricsRoutes(Routes& routes, Deps& deps);
 
 }  // namespace gp::api

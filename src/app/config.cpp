@@ -298,6 +298,22 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& environment,
     config.trusted_proxies = std::string(TrimAscii(*value));
   }
 
+  if (auto value = settings.Get("METRICS_TOKEN")) {
+    // A bearer token (RFC 6750's token68 alphabet); the value is a secret and is not shown.
+    std::string_view token = TrimAscii(*value);
+    bool ok = token.size() >= 16 && token.size() <= 256;
+    for (char c : token) {
+      ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '=');
+    }
+    if (!ok) {
+      return KeyError(
+          "METRICS_TOKEN",
+          "must be 16 to 256 characters of A-Z a-z 0-9 - . _ ~ + / = (the value is not shown)");
+    }
+    config.metrics_token = std::string(token);
+  }
+
   if (auto value = settings.Get("SECRET_KEY_FILE")) config.secret_key_file = std::string(TrimAscii(*value));
 
   if (auto value = settings.Get("WEBEX_API_URL")) {

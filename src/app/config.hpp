@@ -30,6 +30,9 @@ struct Config {
   // TRUSTED_PROXIES: the proxies whose X-Forwarded-For names the client (http::TrustedProxies), as
   // given and checked.
   std::string trusted_proxies;
+  // METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>` and is served to any
+  // address; unset, it is served to loopback clients only. A secret: never logged or shown.
+  std::string metrics_token;
   // PostgreSQL: several instances may share the database (SQLite: one process).
   bool database_shared() const { return database_url.starts_with("postgres"); }
   std::string secret_key_file = "data/secret.key";

@@ -19,12 +19,12 @@
 #include <boost/asio/use_future.hpp>
 
 #include "api/api.hpp"
+#include "app/portal_metrics.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "core/loop_thread.hpp"
 #include "core/periodic_task.hpp"
 #include "core/work_pool.hpp"
-#include "storage/postgres/async_version.hpp"
 #include "domain/throttle.hpp"
 #include "http/server.hpp"
 #include "service/app_admin.hpp"
@@ -42,6 +42,7 @@
 #include "service/sign_in.hpp"
 #include "service/spaces.hpp"
 #include "storage/open.hpp"
+#include "storage/postgres/async_version.hpp"
 #include "storage/postgres/pg_event_log.hpp"
 #include "webex/client.hpp"
 #include "webex/curl_transport.hpp"
@@ -129,6 +130,8 @@ std::string OriginOf(const std::string& url) {
 struct Portal::Impl {
   Config config;
   Clock clock = SystemClock();
+  // Declared before everything that reports to it, so that it outlives them.
+  std::unique_ptr<PortalMetrics> metrics = std::make_unique<PortalMetrics>();
   // One thread runs this loop: the HTTP server, every Webex call (curl multi), the timers and the
   // periodic tasks. Blocking work goes to `pool`.
   asio::io_context loop{1};
@@ -208,6 +211,7 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   if (config.database_shared()) p.pool->SetReadsBlock(config.database_pool_size);
   p.transport = std::make_unique<webex::CurlTransport>(p.loop.get_executor());
   p.webex = std::make_unique<webex::Client>(config.webex_api_url, *p.transport);
+  p.webex->SetHooks(p.metrics->WebexHooks());
   if (config.guest_provider == GuestProvider::kGuestIssuer) {
     p.provider = std::make_unique<webex::GuestIssuerProvider>(*p.webex, config.guest_issuer_id,
                                                               config.guest_shared_secret,
@@ -219,6 +223,10 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   }
   p.throttle = std::make_unique<domain::LoginThrottle>();
   p.audit = std::make_unique<service::Audit>(*p.storage, *p.pool, p.clock);
+  p.audit->SetObserver(
+      [metrics = p.metrics.get()](const std::string& action, const std::string& outcome) {
+        metrics->Audited(action, outcome);
+      });
   p.sessions = std::make_unique<service::Sessions>(*p.storage, p.clock, config.guest_token_expiration,
                                                    !config.database_shared());
   p.app_admin = std::make_unique<service::AppAdmin>(*p.storage, *p.webex, *p.pool, *p.box, p.clock, config.client_id,
@@ -279,6 +287,8 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   p.meetings = std::make_unique<service::Meetings>(*p.storage, *p.webex, *p.app_admin, *p.hosts, *p.pool,
                                                    *p.notices, *p.audit, p.clock, meeting_options);
   p.admin_auth->SetHosts(p.hosts.get());
+  p.metrics->Watch(
+      {*p.events, *p.app_admin, *p.hosts, *p.guest_tokens, *p.reconciler, *p.storage, *p.pool});
   p.reconciler->SetHosts(p.hosts.get());
   api::ApiOptions options;
   options.secure_cookies = config.public_url_is_https;
@@ -287,6 +297,9 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   options.web_root = WebRoot();
   options.webex_origin = OriginOf(config.webex_api_url);
   options.reads_block = config.database_shared();
+  options.metrics = &p.metrics->registry();
+  options.metrics_token = config.metrics_token;
+  options.collect_metrics = [metrics = p.metrics.get()] { metrics->Collect(); };
   if (config.database_shared()) {
     auto open = [url = config.database_url]() { return storage::postgres::Connection::Open(url, {}); };
     auto off_loop = [&p](storage::postgres::AsyncVersion::Open opener)
@@ -325,6 +338,10 @@ Result<void> Portal::Start() {
     return method == "POST" && IsMessagesTarget(target) ? upload_limit : small;
   };
   options.large_body_slots = kUploadSlots;
+  options.on_answer = [metrics = p.metrics.get()](std::string_view method, std::string_view route,
+                                                  int status, std::chrono::duration<double> took) {
+    metrics->Answered(method, route, status, took);
+  };
   p.server = std::make_unique<http::Server>(options, p.routes->Handler(), p.loop);
   auto started = p.server->Start();
   if (!started) return Fail(started.error().code, "LISTEN_ADDRESS: " + started.error().message);

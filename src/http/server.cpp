@@ -314,6 +314,7 @@ struct Server::Impl {
         admission = Admit(parser);
         if (admission->refusal) {
           LogRefusal(parser.get(), admission->refusal->status);
+          Observe(parser.get().method_string(), kRefusedRoute, admission->refusal->status, {});
           co_await Refuse(stream, std::move(*admission->refusal));
           break;
         }
@@ -343,7 +344,10 @@ struct Server::Impl {
                    ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
           refusal = ErrorResponse(400, "bad_request", "The request is not valid HTTP.");
         }
-        if (refusal) co_await Refuse(stream, std::move(*refusal));
+        if (refusal) {
+          Observe(parser.get().method_string(), kRefusedRoute, refusal->status, {});
+          co_await Refuse(stream, std::move(*refusal));
+        }
         break;
       }
       auto& raw = parser.get();
@@ -376,9 +380,11 @@ struct Server::Impl {
         request.path_params.clear();
         buffer.consume(buffer.size());
         buffer.shrink_to_fit();
+        Observe(request.method, request.route, status, std::chrono::steady_clock::now() - started);
         co_await WriteStream(stream, response, version, ec);
       } else {
         co_await WriteResponse(stream, response, version, keep_alive, head, ec);
+        Observe(request.method, request.route, status, std::chrono::steady_clock::now() - started);
       }
       --in_flight;
       auto elapsed =
@@ -394,6 +400,11 @@ struct Server::Impl {
       if (ec || !keep_alive) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  void Observe(std::string_view method, std::string_view route, int status,
+               std::chrono::duration<double> took) {
+    if (options.on_answer) options.on_answer(method, route, status, took);
   }
 
   // Refusals given from the head alone are logged like requests (without an id, as no handler saw

@@ -50,7 +50,17 @@ struct ServerOptions {
   TrustedProxies trusted_proxies;
   // Added to the answers the server gives by itself (413, 431, 400, 503).
   std::vector<std::pair<std::string, std::string>> refusal_headers;
+  // Told of every answer once its status is final: the method, the route that matched
+  // (Request::route,
+  // "" when none did, kRefusedRoute for the server's own refusals), the status and how long it took
+  // — for a stream, when it opens. Called on the loop; must be quick and must not block.
+  std::function<void(std::string_view method, std::string_view route, int status,
+                     std::chrono::duration<double> took)>
+      on_answer;
 };
+
+// The route given to ServerOptions::on_answer for answers the server gives by itself.
+inline constexpr std::string_view kRefusedRoute = "refused";
 
 using AsyncHandler = std::function<boost::asio::awaitable<Response>(Request&)>;
 

@@ -51,6 +51,7 @@ webex::Task<std::string> AppAdmin::Refresh(webex::Deadline deadline) {
   auto refresh_token = box_.Decrypt(record->refresh_token_enc);
   if (!refresh_token) co_return AppAdminRequired();
   auto tokens = co_await webex_.RefreshToken(client_id_, client_secret_, *refresh_token, deadline);
+  refresh_counts_.Count(tokens.has_value());
   if (!tokens) {
     log::warn("AppAdmin token refresh failed ({})", ErrorCodeName(tokens.error().code));
     if (tokens.error().code == ErrorCode::kUnauthorized || tokens.error().code == ErrorCode::kBadRequest) {

@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/single_flight.hpp"
 #include "core/work_pool.hpp"
+#include "service/refresh_counts.hpp"
 #include "storage/storage.hpp"
 #include "webex/api.hpp"
 
@@ -47,6 +48,8 @@ class AppAdmin {
   bool Ready();
   // The AppAdmin's Webex person id, when one is signed in.
   std::optional<std::string> PersonId();
+  // Refreshes of the AppAdmin's access token that worked and that failed.
+  const RefreshCounts& refresh_counts() const { return refresh_counts_; }
 
  private:
   webex::Task<std::string> Refresh(webex::Deadline deadline);
@@ -60,6 +63,7 @@ class AppAdmin {
   std::string client_secret_;
   SingleFlight<Result<std::string>> refresh_;
   std::function<void()> on_adopted_;
+  RefreshCounts refresh_counts_;
 };
 
 }  // namespace gp::service

@@ -26,6 +26,7 @@ void Audit::Record(const std::string& actor, const std::string& action, const st
   record.target = Bounded(target);
   record.outcome = Bounded(outcome);
   record.detail = Bounded(detail);
+  if (observer_) observer_(action, outcome);
   auto appended = storage_.AppendAudit(record);
   if (!appended) {
     log::error("audit record for {} could not be stored: {}", log::Safe(record.action), appended.error().message);

@@ -9,6 +9,7 @@
 #include <utility>  // Asio 1.74 needs it before its own headers.
 
 #include <cstddef>
+#include <functional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -30,11 +31,16 @@ class Audit {
               const std::string& outcome, const std::string& detail = {});
   boost::asio::awaitable<void> Note(std::string actor, std::string action, std::string target, std::string outcome,
                                     std::string detail = {});
+  // Told of each record's action and outcome (for metrics), on the recording thread. Set before
+  // use.
+  using Observer = std::function<void(const std::string& action, const std::string& outcome)>;
+  void SetObserver(Observer observer) { observer_ = std::move(observer); }
 
  private:
   storage::Storage& storage_;
   WorkPool& pool_;
   Clock clock_;
+  Observer observer_;
 };
 
 }  // namespace gp::service

@@ -84,7 +84,12 @@ void Events::Deliver(const Entry& entry) {
     auto [first, last] = by_guest_.equal_range(guest);
     for (auto it = first; it != last; ++it) {
       const auto& open = streams_.at(it->second);
-      if (entry.id > open.after) open.stream->Push(frame);
+      if (entry.id <= open.after) continue;
+      if (open.stream->Push(frame)) {
+        delivered_.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        dropped_.fetch_add(1, std::memory_order_relaxed);
+      }
     }
   }
   last_id_ = std::max(last_id_, entry.id);
@@ -101,6 +106,7 @@ int64_t Events::Publish(const std::string& type, const std::string& data, const 
       std::lock_guard lock(write_mutex_);
       if (pending_.size() >= options_.max_pending) {
         log::error("live events: {} events wait for the log; dropped a {} event", pending_.size(), log::Safe(type));
+        dropped_.fetch_add(1, std::memory_order_relaxed);
         return 0;
       }
       pending_.push_back({0, type, data, guest_ids});
@@ -186,6 +192,7 @@ void Events::WriteLog() {
       }
       if (id.error().code != ErrorCode::kUnavailable && attempts >= kAttemptsOnError) {
         log::error("live events: the log refused a {} event; dropped it", log::Safe(next.type));
+        dropped_.fetch_add(1, std::memory_order_relaxed);
         pending_.pop_front();
         attempts = 0;
         continue;

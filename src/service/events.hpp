@@ -24,6 +24,7 @@
 // the reader thread, and gets `resync` only when the log no longer has what followed it. Both threads
 // are joined by the destructor (the writer first appends what is still queued, while it can).
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -91,6 +92,11 @@ class Events {
   void Sweep(int64_t now, const std::function<bool(const std::string& cookie)>& alive);
 
   size_t open_streams() const;
+  // Live events pushed to a stream, and those that reached no one they were for: the stream's queue
+  // was full (the stream then ends) or it had closed, or (with a log) the log could not take the
+  // event.
+  uint64_t delivered() const { return delivered_.load(std::memory_order_relaxed); }
+  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
   // The id of the newest event delivered to this instance's streams (with a log: read back from it).
   int64_t last_id() const;
 
@@ -159,6 +165,8 @@ class Events {
   std::unique_ptr<storage::EventLog::Listening> listening_;
   std::thread writer_;
   std::thread reader_;
+  std::atomic<uint64_t> delivered_{0};
+  std::atomic<uint64_t> dropped_{0};
 };
 
 }  // namespace gp::service

@@ -11,6 +11,7 @@ GuestTokens::GuestTokens(storage::Storage& storage, webex::GuestTokenProvider& p
 webex::Task<GuestTokens::Issued> GuestTokens::Issue(storage::GuestRecord guest, webex::Deadline deadline) {
   // The portal's guest id is the stable subject: the same guest always maps to the same identity.
   auto issued = co_await provider_.Issue(guest.id, guest.display_name, deadline);
+  issue_counts_.Count(issued.has_value());
   if (!issued) co_return tl::unexpected(issued.error());
   int64_t now = clock_();
   storage::GuestTokenRecord token;

@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/single_flight.hpp"
 #include "core/work_pool.hpp"
+#include "service/refresh_counts.hpp"
 #include "storage/storage.hpp"
 #include "webex/guest_token_provider.hpp"
 
@@ -29,6 +30,8 @@ class GuestTokens {
   webex::Task<std::string> TokenFor(storage::GuestRecord guest, webex::Deadline deadline);
   // The guest's Webex person id, creating the identity through the provider when it has none.
   webex::Task<std::string> PersonIdFor(storage::GuestRecord guest, webex::Deadline deadline);
+  // Guest tokens the provider issued, and its failures.
+  const RefreshCounts& issue_counts() const { return issue_counts_; }
 
  private:
   struct Issued {
@@ -44,6 +47,7 @@ class GuestTokens {
   const crypto::SecretBox& box_;
   Clock clock_;
   std::map<std::string, std::shared_ptr<SingleFlight<Result<Issued>>>> in_flight_;
+  RefreshCounts issue_counts_;
 };
 
 }  // namespace gp::service

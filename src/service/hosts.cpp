@@ -244,6 +244,7 @@ webex::Task<std::string> Hosts::Refresh(std::string host_id, webex::Deadline dea
   auto refresh_token = box_.Decrypt(host->refresh_token_enc);
   if (!refresh_token) co_return NotConnected();
   auto tokens = co_await webex_.RefreshToken(options_.client_id, options_.client_secret, *refresh_token, deadline);
+  refresh_counts_.Count(tokens.has_value());
   if (!tokens) {
     log::warn("meeting host token refresh failed ({})", ErrorCodeName(tokens.error().code));
     if (host->access_expires_at > clock_()) {

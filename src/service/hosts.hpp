@@ -19,6 +19,7 @@
 #include "core/single_flight.hpp"
 #include "core/work_pool.hpp"
 #include "service/audit.hpp"
+#include "service/refresh_counts.hpp"
 #include "storage/storage.hpp"
 #include "webex/api.hpp"
 
@@ -78,6 +79,8 @@ class Hosts {
 
   // "none", "warn", "critical" or "expired": how near the host's refresh token is to its end.
   std::string TokenWarning(const storage::HostRecord& host) const;
+  // Refreshes of meeting hosts' access tokens that worked and that failed.
+  const RefreshCounts& refresh_counts() const { return refresh_counts_; }
 
  private:
   webex::Task<std::string> Refresh(std::string host_id, webex::Deadline deadline);
@@ -91,6 +94,7 @@ class Hosts {
   HostsOptions options_;
   // One refresh per host at a time (loop only).
   std::map<std::string, std::shared_ptr<SingleFlight<Result<std::string>>>> refreshes_;
+  RefreshCounts refresh_counts_;
 };
 
 }  // namespace gp::service

@@ -433,6 +433,7 @@ struct Context {
   Transport& transport;
   const Waiter& waiter;
   const RetryPolicy& policy;
+  const CallHooks& hooks;
 
   std::string Url(const std::string& path) const { return base_url + path; }
   bool SameOrigin(const std::string& url) const {
@@ -451,9 +452,19 @@ Task<HttpResult> Execute(Context ctx, HttpCall call, Deadline deadline) {
   // are safe to repeat.
   const bool idempotent = call.method == "GET" || call.method == "HEAD" ||
                           call.method == "DELETE" || call.method == "PUT";
+  const bool observed = ctx.hooks.answered || ctx.hooks.retrying;
+  const std::string endpoint = observed ? EndpointTemplate(ctx.base_url, call.url) : std::string();
+  auto retrying = [&](int status) {
+    if (ctx.hooks.retrying) ctx.hooks.retrying(call.method, endpoint, status);
+  };
   for (int attempt = 1;; ++attempt) {
     const bool last = attempt >= max_attempts;
+    const auto started = std::chrono::steady_clock::now();
     Result<HttpResult> sent = co_await ctx.transport.Send(call, deadline);
+    if (ctx.hooks.answered) {
+      ctx.hooks.answered(call.method, endpoint, sent ? sent->status : 0,
+                         std::chrono::steady_clock::now() - started);
+    }
     if (!sent) {
       Error error = sent.error();
       log::warn("webex {} {} failed: {} (attempt {}/{})", call.method, path, error.message, attempt, max_attempts);
@@ -466,6 +477,7 @@ Task<HttpResult> Execute(Context ctx, HttpCall call, Deadline deadline) {
         error.retry_after_seconds = RetryAfterOf(wait);
         co_return tl::unexpected(error);
       }
+      retrying(0);
       co_await ctx.waiter(wait);
       continue;
     }
@@ -490,6 +502,7 @@ Task<HttpResult> Execute(Context ctx, HttpCall call, Deadline deadline) {
       }
       log::warn("webex {} {} answered {} trackingId={}; retrying in {} s (attempt {}/{})", call.method, path,
                 status, tracking, wait, attempt, max_attempts);
+      retrying(status);
       co_await ctx.waiter(seconds(wait));
       continue;
     }
@@ -509,6 +522,7 @@ Task<HttpResult> Execute(Context ctx, HttpCall call, Deadline deadline) {
       }
       log::warn("webex {} {} answered {} trackingId={}; retrying in {} ms (attempt {}/{})", call.method, path,
                 status, tracking, wait.count(), attempt, max_attempts);
+      retrying(status);
       co_await ctx.waiter(wait);
       continue;
     }
@@ -559,6 +573,43 @@ std::string RoomsUrl(const Context& ctx, const std::string& sort_by, int max) {
 
 }  // namespace
 
+std::string EndpointTemplate(std::string_view base_url, std::string_view url) {
+  // The resources the client calls, and the literal words that follow some of them.
+  static constexpr std::array<std::string_view, 11> kResources = {
+      "rooms",    "memberships",  "messages", "people", "contents", "webhooks",
+      "meetings", "access_token", "jwt",      "guests", "authorize"};
+  static constexpr std::array<std::string_view, 5> kWords = {"me", "join", "login", "token", "end"};
+  constexpr std::size_t kMaxSegments = 3;
+  std::string base = PathOf(base_url);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  std::string path = PathOf(url);
+  if (!path.starts_with(base) || (path.size() > base.size() && path[base.size()] != '/'))
+    return "other";
+  std::string_view rest = std::string_view(path).substr(base.size());
+  std::string out;
+  std::size_t segments = 0;
+  while (!rest.empty()) {
+    rest.remove_prefix(1);  // the '/'
+    auto end = rest.find('/');
+    std::string_view segment = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+    if (segment.empty()) continue;
+    if (++segments > kMaxSegments) return "other";
+    if (segments == 1) {
+      if (std::find(kResources.begin(), kResources.end(), segment) == kResources.end())
+        return "other";
+      out += '/';
+      out += segment;
+    } else if (std::find(kWords.begin(), kWords.end(), segment) != kWords.end()) {
+      out += '/';
+      out += segment;
+    } else {
+      out += "/{id}";
+    }
+  }
+  return out.empty() ? "other" : out;
+}
+
 Waiter TimerWaiter() { return &WaitOnTimer; }
 
 Client::Client(std::string base_url, Transport& transport, Waiter waiter, RetryPolicy policy,
@@ -576,47 +627,47 @@ Client::Client(std::string base_url, Transport& transport, Waiter waiter, RetryP
 }
 
 Task<Person> Client::GetMe(std::string token, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   auto response = co_await Execute(ctx, JsonCall("GET", ctx.Url("/people/me"), std::move(token)), deadline);
   co_return ParseBody(response, &ParsePerson);
 }
 
 Task<Person> Client::GetPerson(std::string token, std::string person_id, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   auto url = ctx.Url("/people/" + PercentEncode(person_id));
   auto response = co_await Execute(ctx, JsonCall("GET", std::move(url), std::move(token)), deadline);
   co_return ParseBody(response, &ParsePerson);
 }
 
 Task<Room> Client::CreateRoom(std::string token, std::string title, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   const json body{{"title", std::move(title)}};
   auto response = co_await Execute(ctx, JsonCall("POST", ctx.Url("/rooms"), std::move(token), &body), deadline);
   co_return ParseBody(response, &ParseRoom);
 }
 
 Task<Room> Client::GetRoom(std::string token, std::string room_id, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   auto url = ctx.Url("/rooms/" + PercentEncode(room_id));
   auto response = co_await Execute(ctx, JsonCall("GET", std::move(url), std::move(token)), deadline);
   co_return ParseBody(response, &ParseRoom);
 }
 
 Task<void> Client::DeleteRoom(std::string token, std::string room_id, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   auto url = ctx.Url("/rooms/" + PercentEncode(room_id));
   auto response = co_await Execute(ctx, JsonCall("DELETE", std::move(url), std::move(token)), deadline);
   co_return Discard(response);
 }
 
 Task<std::vector<Room>> Client::ListRooms(std::string token, std::string sort_by, int max, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   co_return co_await ListAll<Room>(ctx, std::move(token), RoomsUrl(ctx, sort_by, max), &ParseRoom, deadline);
 }
 
 Task<std::vector<Room>> Client::ListRecentRooms(std::string token, std::string sort_by, int max,
                                                 Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   auto response =
       co_await Execute(ctx, JsonCall("GET", RoomsUrl(ctx, sort_by, max), std::move(token)), deadline);
   if (!response) co_return tl::unexpected(response.error());
@@ -625,7 +676,7 @@ Task<std::vector<Room>> Client::ListRecentRooms(std::string token, std::string s
 
 Task<Membership> Client::AddMembership(std::string token, std::string room_id, std::string person_id,
                                        Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   const json body{{"roomId", std::move(room_id)}, {"personId", std::move(person_id)}};
   auto response =
       co_await Execute(ctx, JsonCall("POST", ctx.Url("/memberships"), std::move(token), &body), deadline);
@@ -633,21 +684,21 @@ Task<Membership> Client::AddMembership(std::string token, std::string room_id, s
 }
 
 Task<void> Client::DeleteMembership(std::string token, std::string membership_id, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   auto url = ctx.Url("/memberships/" + PercentEncode(membership_id));
   auto response = co_await Execute(ctx, JsonCall("DELETE", std::move(url), std::move(token)), deadline);
   co_return Discard(response);
 }
 
 Task<std::vector<Membership>> Client::ListMemberships(std::string token, std::string room_id, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   auto url = ctx.Url("/memberships?" + EncodeParams({{"roomId", std::move(room_id)}}));
   co_return co_await ListAll<Membership>(ctx, std::move(token), std::move(url), &ParseMembership, deadline);
 }
 
 Task<Message> Client::SendMessage(std::string token, std::string room_id, OutgoingMessage message,
                                   Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   if (message.upload) {
     if (!message.files.empty()) {
       co_return Fail(ErrorCode::kBadRequest,
@@ -682,7 +733,7 @@ Task<MessagePage> Client::ListMessages(std::string token, std::string room_id, i
 }
 
 Task<MessagePage> Client::ListMessagesAt(std::string token, std::string next_url, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   if (!ctx.SameOrigin(next_url)) {
     co_return Fail(ErrorCode::kBadRequest, "the page URL does not point at WEBEX_API_URL");
   }
@@ -700,7 +751,7 @@ Task<MessagePage> Client::ListMessagesAt(std::string token, std::string next_url
 }
 
 Task<Message> Client::GetMessage(std::string token, std::string message_id, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   auto url = ctx.Url("/messages/" + PercentEncode(message_id));
   auto response = co_await Execute(ctx, JsonCall("GET", std::move(url), std::move(token)), deadline);
   co_return ParseBody(response, &ParseMessage);
@@ -709,7 +760,7 @@ Task<Message> Client::GetMessage(std::string token, std::string message_id, Dead
 Task<ContentInfo> Client::HeadContent(std::string token, std::string content_id,
                                       Deadline deadline) {
   if (!IsContentId(content_id)) co_return BadContentId();
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   auto response = co_await Execute(
       ctx, ContentCall("HEAD", ctx.Url("/contents/" + content_id), std::move(token)), deadline);
   if (!response) co_return tl::unexpected(response.error());
@@ -720,7 +771,7 @@ Task<Content> Client::GetContent(std::string token, std::string content_id, int6
                                  Deadline deadline) {
   if (!IsContentId(content_id)) co_return BadContentId();
   if (max_bytes < 0) co_return Fail(ErrorCode::kBadRequest, "max_bytes must not be negative");
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   auto too_large = [max_bytes] {
     return Fail(ErrorCode::kTooLarge,
                 "the file is larger than " + std::to_string(max_bytes) + " bytes");
@@ -746,7 +797,7 @@ Task<Content> Client::GetContent(std::string token, std::string content_id, int6
 }
 
 Task<Webhook> Client::CreateWebhook(std::string token, WebhookSpec spec, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   json body{{"name", std::move(spec.name)},
             {"targetUrl", std::move(spec.target_url)},
             {"resource", std::move(spec.resource)},
@@ -758,13 +809,13 @@ Task<Webhook> Client::CreateWebhook(std::string token, WebhookSpec spec, Deadlin
 }
 
 Task<std::vector<Webhook>> Client::ListWebhooks(std::string token, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   co_return co_await ListAll<Webhook>(ctx, std::move(token), ctx.Url("/webhooks"), &ParseWebhook, deadline);
 }
 
 Task<Webhook> Client::UpdateWebhook(std::string token, std::string webhook_id, WebhookUpdate update,
                                     Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   json body{{"name", std::move(update.name)}, {"targetUrl", std::move(update.target_url)}};
   if (!update.secret.empty()) body["secret"] = std::move(update.secret);
   if (!update.status.empty()) body["status"] = std::move(update.status);
@@ -775,28 +826,28 @@ Task<Webhook> Client::UpdateWebhook(std::string token, std::string webhook_id, W
 }
 
 Task<void> Client::DeleteWebhook(std::string token, std::string webhook_id, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   auto url = ctx.Url("/webhooks/" + PercentEncode(webhook_id));
   auto response = co_await Execute(ctx, JsonCall("DELETE", std::move(url), std::move(token)), deadline);
   co_return Discard(response);
 }
 
 Task<Meeting> Client::CreateAdhocMeeting(std::string token, std::string room_id, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   const json body{{"roomId", std::move(room_id)}, {"adhoc", true}};
   auto response = co_await Execute(ctx, JsonCall("POST", ctx.Url("/meetings"), std::move(token), &body), deadline);
   co_return ParseBody(response, &ParseMeeting);
 }
 
 Task<Meeting> Client::GetMeeting(std::string token, std::string meeting_id, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   auto url = ctx.Url("/meetings/" + PercentEncode(meeting_id));
   auto response = co_await Execute(ctx, JsonCall("GET", std::move(url), std::move(token)), deadline);
   co_return ParseBody(response, &ParseMeeting);
 }
 
 Task<void> Client::EndMeeting(std::string token, std::string meeting_id, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   const json body = json::object();
   auto url = ctx.Url("/meetings/" + PercentEncode(meeting_id) + "/end");
   auto response = co_await Execute(ctx, JsonCall("POST", std::move(url), std::move(token), &body), deadline);
@@ -805,7 +856,7 @@ Task<void> Client::EndMeeting(std::string token, std::string meeting_id, Deadlin
 
 Task<MeetingJoin> Client::JoinMeeting(std::string token, std::string meeting_id, std::string email,
                                       std::string display_name, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   json body{{"meetingId", std::move(meeting_id)}, {"joinDirectly", false}};
   if (!email.empty()) body["email"] = std::move(email);
   if (!display_name.empty()) body["displayName"] = std::move(display_name);
@@ -816,7 +867,7 @@ Task<MeetingJoin> Client::JoinMeeting(std::string token, std::string meeting_id,
 
 Task<GuestToken> Client::CreateGuestToken(std::string service_app_token, std::string subject,
                                           std::string display_name, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   const json body{{"subject", std::move(subject)}, {"displayName", std::move(display_name)}};
   auto response = co_await Execute(
       ctx, JsonCall("POST", ctx.Url("/guests/token"), std::move(service_app_token), &body), deadline);
@@ -824,14 +875,14 @@ Task<GuestToken> Client::CreateGuestToken(std::string service_app_token, std::st
 }
 
 Task<JwtLogin> Client::LoginWithJwt(std::string jwt, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   auto response = co_await Execute(ctx, JsonCall("POST", ctx.Url("/jwt/login"), std::move(jwt)), deadline);
   co_return ParseBody(response, &ParseJwtLogin);
 }
 
 Task<OAuthTokens> Client::ExchangeCode(std::string client_id, std::string client_secret, std::string code,
                                        std::string redirect_uri, std::string code_verifier, Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   Params form{{"grant_type", "authorization_code"},
               {"client_id", std::move(client_id)},
               {"client_secret", std::move(client_secret)},
@@ -844,7 +895,7 @@ Task<OAuthTokens> Client::ExchangeCode(std::string client_id, std::string client
 
 Task<OAuthTokens> Client::RefreshToken(std::string client_id, std::string client_secret, std::string refresh_token,
                                        Deadline deadline) {
-  const Context ctx{base_url_, transport_, waiter_, policy_};
+  const Context ctx{base_url_, transport_, waiter_, policy_, hooks_};
   const Params form{{"grant_type", "refresh_token"},
                     {"client_id", std::move(client_id)},
                     {"client_secret", std::move(client_secret)},

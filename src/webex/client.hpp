@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -38,6 +39,21 @@ struct RetryPolicy {
   int max_pages = 100;                               // pagination safety cap
 };
 
+// Told of each attempt of a call and of each retry, for metrics. `endpoint` is the template of the
+// call's path (EndpointTemplate); `status` is 0 when no answer came. Called on the calling
+// coroutine's thread; must be quick.
+struct CallHooks {
+  std::function<void(std::string_view method, std::string_view endpoint, int status,
+                     std::chrono::duration<double> took)>
+      answered;
+  std::function<void(std::string_view method, std::string_view endpoint, int status)> retrying;
+};
+
+// The path of `url` below `base_url`'s path, with ids replaced by "{id}" ("/rooms/{id}",
+// "/memberships", "/people/me"): a bounded set, fit for metric labels. A resource the client does
+// not call is "other".
+std::string EndpointTemplate(std::string_view base_url, std::string_view url);
+
 class Client final : public Api {
  public:
   // `base_url` is WEBEX_API_URL, e.g. "https://webexapis.com/v1" (a trailing '/' is ignored).
@@ -48,6 +64,8 @@ class Client final : public Api {
   Client& operator=(const Client&) = delete;
 
   const std::string& base_url() const { return base_url_; }
+  // Before any call.
+  void SetHooks(CallHooks hooks) { hooks_ = std::move(hooks); }
 
   // Api
   Task<Person> GetMe(std::string token, Deadline deadline) override;
@@ -105,6 +123,7 @@ class Client final : public Api {
   Waiter waiter_;
   RetryPolicy policy_;
   domain::RandomSource random_;
+  CallHooks hooks_;
 };
 
 }  // namespace gp::webex

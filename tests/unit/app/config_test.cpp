@@ -114,6 +114,27 @@ TEST(Config, Overrides) {
   EXPECT_EQ(config->password_hash.iterations, 3);
 }
 
+TEST(Config, MetricsToken) {
+  auto unset = LoadConfig(Production(), "");
+  ASSERT_TRUE(unset) << unset.error().message;
+  EXPECT_EQ(unset->metrics_token, "");
+  auto set = LoadConfig(With(Production(), "METRICS_TOKEN", "  scrape-Token_0123456789~+/=  "), "");
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->metrics_token, "scrape-Token_0123456789~+/=");
+  const std::string message =
+      "METRICS_TOKEN: must be 16 to 256 characters of A-Z a-z 0-9 - . _ ~ + / = (the value is not "
+      "shown)";
+  for (const std::string& bad :
+       {std::string("short-secret-15"), std::string("has a space in it 0123"),
+        std::string("quote\"is-not-allowed-here"), std::string(257, 'a')}) {
+    auto error = ErrorOf(With(Production(), "METRICS_TOKEN", bad));
+    EXPECT_EQ(error, message) << bad;
+    EXPECT_EQ(error.find(bad), std::string::npos) << "the error shows the token";
+  }
+  auto longest = LoadConfig(With(Production(), "METRICS_TOKEN", std::string(256, 'a')), "");
+  EXPECT_TRUE(longest) << longest.error().message;
+}
+
 TEST(Config, ListenAddressForms) {
   auto v6 = LoadConfig(With(Production(), "LISTEN_ADDRESS", "[::1]:0"), "");
   ASSERT_TRUE(v6) << v6.error().message;

@@ -1180,5 +1180,86 @@ TEST(WebexTypesTest, ContentIdFromUrlTakesTheIdAfterContents) {
   EXPECT_EQ(ContentIdFromUrl(""), "");
 }
 
+TEST(WebexEndpointTemplate, ReplacesIdsAndKeepsKnownWords) {
+  const std::string base = "http://127.0.0.1:5001/v1";
+  EXPECT_EQ(EndpointTemplate(base, base + "/rooms/Y2lzY29zcGFyazovL3VzL1JPT00vMQ?max=1"),
+            "/rooms/{id}");
+  EXPECT_EQ(EndpointTemplate(base + "/", base + "/rooms?sortBy=lastactivity"), "/rooms");
+  EXPECT_EQ(EndpointTemplate(base, base + "/memberships?roomId=R1"), "/memberships");
+  EXPECT_EQ(EndpointTemplate(base, base + "/memberships/M1"), "/memberships/{id}");
+  EXPECT_EQ(EndpointTemplate(base, base + "/people/me"), "/people/me");
+  EXPECT_EQ(EndpointTemplate(base, base + "/people/P1"), "/people/{id}");
+  EXPECT_EQ(EndpointTemplate(base, base + "/meetings/join"), "/meetings/join");
+  EXPECT_EQ(EndpointTemplate(base, base + "/meetings/MTG1/end"), "/meetings/{id}/end");
+  EXPECT_EQ(EndpointTemplate(base, base + "/jwt/login"), "/jwt/login");
+  EXPECT_EQ(EndpointTemplate(base, base + "/guests/token"), "/guests/token");
+  EXPECT_EQ(EndpointTemplate(base, base + "/access_token"), "/access_token");
+  EXPECT_EQ(EndpointTemplate("https://webexapis.com/v1", "https://webexapis.com/v1/contents/C1"),
+            "/contents/{id}");
+  // Anything the client does not call, or outside the API's path, is "other": the set stays
+  // bounded.
+  EXPECT_EQ(EndpointTemplate(base, base + "/guest-names/Ann"), "other");
+  EXPECT_EQ(EndpointTemplate(base, base + "/rooms/a/b/c"), "other");
+  EXPECT_EQ(EndpointTemplate(base, "http://127.0.0.1:5001/v10/rooms"), "other");
+  EXPECT_EQ(EndpointTemplate(base, "http://127.0.0.1:5001/elsewhere/rooms"), "other");
+  EXPECT_EQ(EndpointTemplate(base, base), "other");
+}
+
+TEST_F(WebexClientTest, HooksSeeEveryAttemptByEndpointTemplateAndEveryRetry) {
+  FakeWebex fake([](const http::Request& request, int n) {
+    if (request.path == "/v1/people/me") {
+      if (n == 0) return Status(429, "3");
+      if (n == 1) return Status(503);
+      return JsonResponse(200, kPerson);
+    }
+    return Status(404);
+  });
+  Client client = MakeClient(fake);
+  std::vector<std::string> answered;
+  std::vector<std::string> retried;
+  CallHooks hooks;
+  hooks.answered = [&](std::string_view method, std::string_view endpoint, int status,
+                       std::chrono::duration<double> took) {
+    EXPECT_GE(took.count(), 0.0);
+    answered.push_back(std::string(method) + " " + std::string(endpoint) + " " +
+                       std::to_string(status));
+  };
+  hooks.retrying = [&](std::string_view method, std::string_view endpoint, int status) {
+    retried.push_back(std::string(method) + " " + std::string(endpoint) + " " +
+                      std::to_string(status));
+  };
+  client.SetHooks(hooks);
+  ASSERT_TRUE(Run(client.GetMe("tok", Later())).has_value());
+  EXPECT_FALSE(Run(client.GetRoom("tok", "Y2lzY29zcGFyazovL3VzL1JPT00vMQ", Later())).has_value());
+  EXPECT_EQ(answered, (std::vector<std::string>{"GET /people/me 429", "GET /people/me 503",
+                                                "GET /people/me 200", "GET /rooms/{id} 404"}));
+  EXPECT_EQ(retried, (std::vector<std::string>{"GET /people/me 429", "GET /people/me 503"}));
+}
+
+TEST_F(WebexClientTest, HooksSeeCallsThatGotNoAnswerAsStatusZero) {
+  std::string base;
+  {
+    FakeWebex fake([](const http::Request&, int) { return JsonResponse(200, "{}"); });
+    base = fake.base_url();
+  }  // stopped: nothing listens on that port now
+  Client client(base, transport_, waiter_.waiter(), RetryPolicy{.max_attempts = 2});
+  std::vector<int> statuses;
+  int retries = 0;
+  CallHooks hooks;
+  hooks.answered = [&](std::string_view, std::string_view endpoint, int status,
+                       std::chrono::duration<double>) {
+    EXPECT_EQ(endpoint, "/people/me");
+    statuses.push_back(status);
+  };
+  hooks.retrying = [&](std::string_view, std::string_view, int status) {
+    EXPECT_EQ(status, 0);
+    ++retries;
+  };
+  client.SetHooks(hooks);
+  EXPECT_FALSE(Run(client.GetMe("tok", Later())).has_value());
+  EXPECT_EQ(statuses, (std::vector<int>{0, 0}));
+  EXPECT_EQ(retries, 1);
+}
+
 }  // namespace
 }  // namespace gp::webex
