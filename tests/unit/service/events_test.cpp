@@ -148,6 +148,10 @@ TEST_F(EventsTest, ASlowClientIsDroppedInsteadOfGrowingMemory) {
   for (int i = 0; i < 10; ++i) events_.Publish("a", data, {"ann"});
   EXPECT_TRUE(slow->overflowed());
   EXPECT_TRUE(Drain(slow).closed);
+  // Counted for metrics: three ~1 KB frames fit the 4 KiB queue; the fourth overflowed it, and the
+  // rest found the stream closed.
+  EXPECT_EQ(events_.delivered(), 3u);
+  EXPECT_EQ(events_.dropped(), 7u);
 }
 
 TEST_F(EventsTest, SweepEndsExpiredSessionsAndOnesEndedElsewhere) {
