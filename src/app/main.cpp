@@ -16,8 +16,11 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "app/cli_backup.hpp"
+#include "app/cli_check.hpp"
 #include "app/config.hpp"
 #include "app/portal.hpp"
+#include "app/progress.hpp"
 #include "core/encoding.hpp"
 #include "core/log.hpp"
 #include "domain/imports.hpp"
@@ -64,35 +67,6 @@ std::optional<std::string> GuestIdByUsername(Portal& portal, const std::string& 
   return guest->id;
 }
 
-// The SQLite file DATABASE_URL names, or "" for none (in memory, another backend).
-std::string SqlitePath(std::string_view url) {
-  if (url == "sqlite::memory:") return "";
-  for (std::string_view prefix : {"sqlite://", "sqlite:"}) {
-    if (url.substr(0, prefix.size()) == prefix) return std::string(url.substr(prefix.size()));
-  }
-  return "";
-}
-
-// One warning line, with the fix, for each database file that others than its owner may access:
-// the database (with its -wal and -shm) holds password hashes, session hashes and encrypted tokens.
-// (A key file like that stops the portal from starting at all: crypto::SecretBox::LoadOrCreateKeyFile.)
-std::vector<std::string> LooseDatabaseFiles(const gp::app::Config& config) {
-  std::vector<std::string> warnings;
-  const std::string db = SqlitePath(config.database_url);
-  if (db.empty()) return warnings;
-  for (const std::string& file : {db, db + "-wal", db + "-shm"}) {
-    struct stat info {};
-    if (::stat(file.c_str(), &info) != 0) continue;  // not there (yet): nothing to protect
-    const unsigned mode = info.st_mode & 07777U;
-    if ((mode & 0077U) == 0) continue;
-    std::array<char, 8> octal{};
-    std::snprintf(octal.data(), octal.size(), "%04o", mode);
-    warnings.push_back("warning: " + file + " can be read by group or others (mode " + octal.data() +
-                       "); make it the owner's only: chmod 600 " + file);
-  }
-  return warnings;
-}
-
 // A command line that cannot be run as given: exit code 2, as for an unknown option.
 int Refuse(const std::string& message) {
   std::cerr << "guest-portal: " << message << "\n";
@@ -109,7 +83,9 @@ int MigrateData(const std::string& from, const std::string& to) {
   if (!gp::storage::IsPostgresUrl(to)) {
     return Refuse("--to must be a PostgreSQL URL (postgresql://...), not '" + RedactDatabaseUrl(to) + "'");
   }
-  auto report = gp::storage::CopyDatabase(from, to);
+  gp::app::Progress progress("migrate-data", "rows");
+  auto report = gp::storage::CopyDatabase(from, to, [&progress](int64_t done, int64_t total) { progress.Update(done, total); });
+  progress.Finish();
   if (!report) return Fail("migrate-data: " + report.error().message);
   for (const auto& table : report->tables) {
     std::cout << table.table << ": " << table.sqlite_rows << " in SQLite, " << table.postgres_rows
@@ -169,6 +145,14 @@ int Run(int argc, char** argv) {
   migrate_data->add_option("--from", data_from, "the SQLite database: sqlite:PATH")->required();
   migrate_data->add_option("--to", data_to, "the PostgreSQL database: postgresql://USER[:PASSWORD]@HOST/DB")
       ->required();
+  auto* backup = app.add_subcommand("backup", "Copy the SQLite database into FILE, also while the server runs.");
+  std::string backup_file;
+  bool backup_force = false;
+  backup->add_option("file", backup_file, "the backup file to write (mode 0600)")->required();
+  backup->add_flag("--force", backup_force, "replace FILE if it exists");
+  auto* restore = app.add_subcommand("restore", "Replace the SQLite database with a backup (the server must be stopped).");
+  std::string restore_file;
+  restore->add_option("file", restore_file, "a file written by `guest-portal backup`")->required();
   auto* demo = app.add_subcommand("demo", "Start the demo: a seeded webex-emulator and the portal on localhost:5000.");
 
   auto* guests = app.add_subcommand("guests", "Manage guest accounts.");
@@ -229,6 +213,14 @@ int Run(int argc, char** argv) {
   }
 
   if (migrate_data->parsed()) return MigrateData(data_from, data_to);
+  if (check->parsed()) return gp::app::RunCheck();
+  if (backup->parsed() || restore->parsed()) {
+    auto config = gp::app::LoadConfigFromProcess();
+    if (!config) return Fail(config.error().message);
+    gp::log::Configure(config->log_level);
+    return backup->parsed() ? gp::app::RunBackup(*config, backup_file, backup_force)
+                            : gp::app::RunRestore(*config, restore_file);
+  }
 
   int exit_code = 0;
   auto portal = OpenPortal(exit_code);
@@ -249,18 +241,6 @@ int Run(int argc, char** argv) {
   if (migrate->parsed()) {
     std::cout << "guest-portal: database is up to date\n";
     return 0;
-  }
-  if (check->parsed()) {
-    // Looked at while the database is open, so that its -wal and -shm files exist.
-    const auto loose = LooseDatabaseFiles(portal->config());
-    for (const auto& warning : loose) std::cerr << "guest-portal: " << warning << "\n";
-    auto ping = portal->storage().Ping();
-    if (!ping) return Fail("database: " + ping.error().message);
-    std::cout << "configuration: ok\ndatabase: ok\n";
-    auto webex = portal->CheckWebex();
-    if (!webex) return Fail("WEBEX_API_URL: " + webex.error().message);
-    std::cout << *webex << "\n";
-    return loose.empty() ? 0 : 1;
   }
   if (guests_list->parsed()) {
     auto list = portal->guests().List();
@@ -294,7 +274,11 @@ int Run(int argc, char** argv) {
     bool csv = import_path.size() >= 4 && import_path.substr(import_path.size() - 4) == ".csv";
     auto plan = csv ? gp::domain::ParseGuestsCsv(text) : gp::domain::ParseGuestsJson(text);
     if (!plan) return Fail(plan.error().message);
-    auto report = portal->guests().Import(*plan, actor);
+    gp::app::Progress progress("guests import", "guests");
+    auto report = portal->guests().Import(*plan, actor, [&progress](int64_t done, int64_t total) {
+      progress.Update(done, total);
+    });
+    progress.Finish();
     if (!report) return Fail(report.error().message);
     std::cout << "created " << report->created.size() << " guests, added " << report->pairs_added << " pairs\n";
     for (const auto& skipped : report->skipped) {
@@ -334,7 +318,11 @@ int Run(int argc, char** argv) {
     if (!ok) return Fail("cannot read " + hosts_path);
     auto spaces = gp::service::ParseLargeSpaces(text);
     if (!spaces) return Fail(hosts_path + ": " + spaces.error().message);
-    auto added = portal->hosts().ImportSpaces(*spaces, actor);
+    gp::app::Progress progress("hosts import", "spaces");
+    auto added = portal->hosts().ImportSpaces(*spaces, actor, [&progress](int64_t done, int64_t total) {
+      progress.Update(done, total);
+    });
+    progress.Finish();
     if (!added) return Fail(added.error().message);
     std::cout << "added " << *added << " of " << spaces->size() << " spaces\n";
     return 0;

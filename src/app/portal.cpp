@@ -8,6 +8,7 @@
 #include <array>
 #include <fstream>
 #include <future>
+#include <optional>
 #include <sstream>
 #include <iostream>
 #include <thread>
@@ -43,6 +44,7 @@
 #include "service/spaces.hpp"
 #include "storage/open.hpp"
 #include "storage/postgres/async_version.hpp"
+#include "storage/sqlite/database_lock.hpp"
 #include "storage/postgres/pg_event_log.hpp"
 #include "webex/client.hpp"
 #include "webex/curl_transport.hpp"
@@ -139,6 +141,8 @@ struct Portal::Impl {
   // With PostgreSQL: the data's version, read from the loop (Routes::SetReadsBlock).
   std::unique_ptr<storage::postgres::AsyncVersion> versions;
   std::unique_ptr<crypto::SecretBox> box;
+  // A SQLite file is held (shared) as long as this portal lives, so that `restore` knows it is in use.
+  std::optional<storage::sqlite::DatabaseLock> database_lock;
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<webex::CurlTransport> transport;
   std::unique_ptr<webex::Client> webex;
@@ -199,6 +203,11 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   if (!box) return Fail(ErrorCode::kBadRequest, "SECRET_KEY_FILE: " + box.error().message);
   p.box = std::make_unique<crypto::SecretBox>(*box);
 
+  if (auto file = storage::SqliteFilePath(config.database_url); !file.empty()) {
+    auto lock = storage::sqlite::DatabaseLock::Take(file, storage::sqlite::DatabaseLock::Mode::kShared);
+    if (!lock) return Fail(ErrorCode::kUnavailable, "DATABASE_URL: " + lock.error().message);
+    p.database_lock.emplace(std::move(*lock));
+  }
   storage::StorageOptions storage_options;
   storage_options.pool_size = config.database_pool_size;
   auto storage = storage::OpenStorage(config.database_url, storage_options);
@@ -482,26 +491,6 @@ void Portal::Stop() {
   if (p.pool) p.pool->Join();
 }
 
-Result<std::string> Portal::CheckWebex() {
-  Impl& p = *impl_;
-  return p.RunOnLoop([&p]() -> asio::awaitable<Result<std::string>> {
-    const auto deadline = webex::DeadlineIn(seconds(20));
-    if (p.app_admin->Ready()) {
-      auto token = co_await p.app_admin->AccessToken(deadline);
-      if (!token) co_return tl::unexpected(token.error());
-      auto me = co_await p.webex->GetMe(*token, deadline);
-      if (!me) co_return tl::unexpected(me.error());
-      co_return "Webex: reachable as the AppAdmin " + p.app_admin->Status().email;
-    }
-    auto anonymous = co_await p.webex->GetMe("", deadline);
-    if (!anonymous && anonymous.error().code == ErrorCode::kUnauthorized) {
-      co_return std::string("Webex: reachable (no administrator has signed in yet)");
-    }
-    if (!anonymous) co_return tl::unexpected(anonymous.error());
-    co_return Fail(ErrorCode::kUpstream, "Webex answered a request without a token: is WEBEX_API_URL right?");
-  }());
-}
-
 Result<int64_t> Portal::ReconcileNow(seconds budget) {
   Impl& p = *impl_;
   return p.RunOnLoop([&p, budget]() -> asio::awaitable<Result<int64_t>> {
@@ -515,6 +504,12 @@ Result<int64_t> Portal::ReconcileNow(seconds budget) {
   }());
 }
 
+void Portal::RunOnLoop(std::function<asio::awaitable<void>()> operation) {
+  impl_->RunOnLoop(operation());
+}
+
+webex::Api& Portal::webex() { return *impl_->webex; }
+service::AppAdmin& Portal::app_admin() { return *impl_->app_admin; }
 storage::Storage& Portal::storage() { return *impl_->storage; }
 service::Guests& Portal::guests() { return *impl_->guests; }
 service::Hosts& Portal::hosts() { return *impl_->hosts; }

@@ -2,21 +2,30 @@
 // The composition root: builds the portal's object graph from a Config. The server, the CLI and
 // the tests all start from here.
 
+#include <utility>  // Asio 1.74 needs it before its own headers.
+
 #include <chrono>
+#include <functional>
 #include <memory>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "app/config.hpp"
 #include "core/error.hpp"
+#include "service/app_admin.hpp"
 #include "service/guests.hpp"
 #include "service/hosts.hpp"
 #include "service/policy.hpp"
 #include "storage/storage.hpp"
+#include "webex/api.hpp"
 
 namespace gp::app {
 
 class Portal {
  public:
-  // Opens storage (running migrations), loads or creates the secret key, builds the services.
+  // Opens storage (running migrations), loads or creates the secret key, builds the services. A
+  // SQLite database is held with a shared DatabaseLock for the portal's life (`restore` needs it
+  // exclusively); kUnavailable while a restore runs.
   static Result<std::unique_ptr<Portal>> Create(const Config& config);
   ~Portal();
 
@@ -28,12 +37,15 @@ class Portal {
   void Wait();
   void Stop();
 
-  // Reaches Webex: as the AppAdmin when one is signed in, else anonymously (a 401 proves the API
-  // answers). Returns a line describing what was reached. For the CLI (before Start).
-  Result<std::string> CheckWebex();
   // Carries out the pending Webex work now, for up to `budget` (the CLI after a change; the server
   // does it by itself). Returns how many jobs are still queued. For the CLI (before Start).
   Result<int64_t> ReconcileNow(std::chrono::seconds budget);
+
+  // For `check` (before Start): runs `operation` on the portal's loop from the calling thread and
+  // returns when it has completed; the objects below are used from inside it.
+  void RunOnLoop(std::function<boost::asio::awaitable<void>()> operation);
+  webex::Api& webex();
+  service::AppAdmin& app_admin();
 
   storage::Storage& storage();
   service::Guests& guests();

@@ -115,14 +115,18 @@ Result<void> Guests::Delete(const std::string& id, const std::string& actor) {
   return {};
 }
 
-Result<ImportReport> Guests::Import(const domain::ImportPlan& plan, const std::string& actor) {
+Result<ImportReport> Guests::Import(const domain::ImportPlan& plan, const std::string& actor,
+                                    const ProgressCallback& progress) {
   ImportReport report;
   report.skipped = plan.skipped;
   std::map<std::string, std::string> ids_by_username;
   auto existing = storage_.ListGuests();
   if (!existing) return tl::unexpected(existing.error());
   for (const auto& guest : *existing) ids_by_username[guest.username] = guest.id;
+  const auto total = static_cast<int64_t>(plan.guests.size());
+  int64_t done = 0;
   for (const auto& guest : plan.guests) {
+    if (progress) progress(done++, total);
     if (ids_by_username.contains(guest.username)) {
       report.skipped.push_back({guest.username, guest.username, "username already exists"});
       continue;
@@ -135,6 +139,7 @@ Result<ImportReport> Guests::Import(const domain::ImportPlan& plan, const std::s
     ids_by_username[guest.username] = created->id;
     report.created.push_back(guest.username);
   }
+  if (progress) progress(total, total);
   std::vector<storage::PairRecord> pairs;
   for (const auto& pair : plan.pairs) {
     auto a = ids_by_username.find(pair.username_a);

@@ -12,6 +12,7 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/progress_callback.hpp"
 #include "domain/ids.hpp"
 #include "domain/imports.hpp"
 #include "service/audit.hpp"
@@ -48,7 +49,9 @@ class Guests {
   Result<storage::GuestRecord> Create(const NewGuest& guest, const std::string& actor);
   Result<storage::GuestRecord> Update(const std::string& id, const GuestChanges& changes, const std::string& actor);
   Result<void> Delete(const std::string& id, const std::string& actor);
-  Result<ImportReport> Import(const domain::ImportPlan& plan, const std::string& actor);
+  // `progress` hears of each guest handled (created or skipped).
+  Result<ImportReport> Import(const domain::ImportPlan& plan, const std::string& actor,
+                              const ProgressCallback& progress = {});
 
   void SetOnQueued(std::function<void()> on_queued) { on_queued_ = std::move(on_queued); }
   // Called after spaces were closed, and after a guest's sessions were ended (reason: disabled,

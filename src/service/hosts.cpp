@@ -145,9 +145,12 @@ Result<void> Hosts::Remove(const std::string& id, const std::string& actor) {
   return {};
 }
 
-Result<int64_t> Hosts::ImportSpaces(const std::vector<PoolSpace>& spaces, const std::string& actor) {
+Result<int64_t> Hosts::ImportSpaces(const std::vector<PoolSpace>& spaces, const std::string& actor,
+                                    const ProgressCallback& progress) {
   int64_t added = 0;
+  int64_t done = 0;
   for (const auto& space : spaces) {
+    if (progress) progress(done++, static_cast<int64_t>(spaces.size()));
     auto host = AddSpace(space.space_id, space.title, actor);
     if (host) {
       ++added;

@@ -16,6 +16,7 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/progress_callback.hpp"
 #include "core/single_flight.hpp"
 #include "core/work_pool.hpp"
 #include "service/audit.hpp"
@@ -58,7 +59,8 @@ class Hosts {
   // kConflict (reason "host_leased") while a lease holds it.
   Result<void> Remove(const std::string& id, const std::string& actor);
   // Adds the spaces not in the pool yet; returns how many were added.
-  Result<int64_t> ImportSpaces(const std::vector<PoolSpace>& spaces, const std::string& actor);
+  Result<int64_t> ImportSpaces(const std::vector<PoolSpace>& spaces, const std::string& actor,
+                               const ProgressCallback& progress = {});
   Result<std::vector<storage::HostRecord>> List();
 
   // The link on the portal that sends the host's person through Webex sign-in.

@@ -342,7 +342,15 @@ std::string InsertSql(const std::string& table, const std::vector<Column>& colum
   return sql + " ON CONFLICT DO NOTHING";
 }
 
-Result<void> CopyRows(Source& source, Target& target, TableCopy& copy, const std::vector<Column>& columns) {
+// Rows read from SQLite so far, of all the tables' rows.
+struct RowTally {
+  int64_t done = 0;
+  int64_t total = 0;
+  const ProgressCallback& progress;
+};
+
+Result<void> CopyRows(Source& source, Target& target, TableCopy& copy, const std::vector<Column>& columns,
+                      RowTally& tally) {
   std::vector<std::string> names;
   for (const auto& column : columns) names.push_back(column.name);
   auto key = source.Texts("SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk", copy.table);
@@ -364,6 +372,8 @@ Result<void> CopyRows(Source& source, Target& target, TableCopy& copy, const std
     if (!inserted) return tl::unexpected(inserted.error());
     copy.inserted += std::strtoll(PQcmdTuples(inserted->get()), nullptr, 10);
     batch.clear();
+    tally.done += rows;
+    if (tally.progress) tally.progress(tally.done, tally.total);
     return {};
   };
   for (;;) {
@@ -416,7 +426,8 @@ Result<int> MigrateAt(const std::string& url, const std::string& label) {
   return *version;
 }
 
-Result<CopyReport> Copy(const std::string& path, const std::string& from_url, Target& target) {
+Result<CopyReport> Copy(const std::string& path, const std::string& from_url, Target& target,
+                        const ProgressCallback& progress) {
   CopyReport report;
   auto sqlite_version = MigrateAt(from_url, "SQLite");
   if (!sqlite_version) return tl::unexpected(sqlite_version.error());
@@ -429,6 +440,12 @@ Result<CopyReport> Copy(const std::string& path, const std::string& from_url, Ta
   auto sequences = source->Int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'");
   if (!sequences) return tl::unexpected(sequences.error());
 
+  RowTally tally{0, 0, progress};
+  for (const auto& table : *tables) {
+    auto counted = source->Int("SELECT count(*) FROM " + Quote(table));
+    if (!counted) return tl::unexpected(counted.error());
+    tally.total += *counted;
+  }
   if (auto begun = target.Run("BEGIN"); !begun) return tl::unexpected(begun.error());
   for (const auto& table : *tables) {
     TableCopy copy;
@@ -438,7 +455,7 @@ Result<CopyReport> Copy(const std::string& path, const std::string& from_url, Ta
     auto counted = source->Int("SELECT count(*) FROM " + Quote(table));
     if (!counted) return tl::unexpected(counted.error());
     copy.sqlite_rows = *counted;
-    auto copied = CopyRows(*source, target, copy, *columns);
+    auto copied = CopyRows(*source, target, copy, *columns, tally);
     if (!copied) return Fail(copied.error().code, "copying " + table + ": " + copied.error().message);
     auto moved = MoveSequences(*source, target, copy, *columns, *sequences > 0);
     if (!moved) return Fail(moved.error().code, "moving the id sequence of " + table + ": " + moved.error().message);
@@ -506,7 +523,8 @@ std::string RedactDatabaseUrl(std::string_view url) {
   return redacted;
 }
 
-Result<CopyReport> CopyDatabase(const std::string& from_url, const std::string& to_url) {
+Result<CopyReport> CopyDatabase(const std::string& from_url, const std::string& to_url,
+                                const ProgressCallback& progress) {
   if (!IsSqliteFileUrl(from_url)) {
     return Fail(ErrorCode::kBadRequest, "the source must be a SQLite database file (sqlite:PATH), not " +
                                             RedactDatabaseUrl(from_url));
@@ -529,7 +547,7 @@ Result<CopyReport> CopyDatabase(const std::string& from_url, const std::string& 
   }
   auto target = Target::Open(to_url);
   if (!target) return tl::unexpected(target.error());
-  auto report = Copy(path, from_url, *target);
+  auto report = Copy(path, from_url, *target, progress);
   if (!report) {
     // The transaction, if begun, ends with the connection: nothing of this copy is committed.
     Error error = report.error();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/progress_callback.hpp"
 
 namespace gp::storage {
 
@@ -49,6 +50,8 @@ std::string RedactDatabaseUrl(std::string_view url);
 // sequence is moved past both the largest id and SQLite's AUTOINCREMENT high-water mark, so that no id is
 // handed out twice. Any failure rolls the whole copy back. kBadRequest for URLs of the wrong kinds,
 // kNotFound when the SQLite file does not exist. Messages never contain the PostgreSQL password.
-Result<CopyReport> CopyDatabase(const std::string& from_url, const std::string& to_url);
+// `progress` hears of the rows copied so far of all the rows to copy.
+Result<CopyReport> CopyDatabase(const std::string& from_url, const std::string& to_url,
+                                const ProgressCallback& progress = {});
 
 }  // namespace gp::storage

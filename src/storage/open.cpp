@@ -59,4 +59,12 @@ Result<std::unique_ptr<Storage>> OpenStorage(const std::string& database_url, co
               "unsupported database URL (expected sqlite:PATH, sqlite::memory: or postgresql://...)");
 }
 
+std::string SqliteFilePath(const std::string& database_url) {
+  std::string_view url = database_url;
+  if (url == "sqlite::memory:") return "";
+  if (StartsWith(url, "sqlite://")) return std::string(url.substr(9));
+  if (StartsWith(url, "sqlite:")) return std::string(url.substr(7));
+  return "";
+}
+
 }  // namespace gp::storage

@@ -28,3 +28,10 @@ Result<std::unique_ptr<Storage>> OpenStorage(const std::string& database_url);
 Result<std::unique_ptr<Storage>> OpenStorage(const std::string& database_url, const StorageOptions& options);
 
 }  // namespace gp::storage
+
+namespace gp::storage {
+
+// The file a "sqlite:PATH" / "sqlite://PATH" URL names; "" for "sqlite::memory:" and other backends.
+std::string SqliteFilePath(const std::string& database_url);
+
+}  // namespace gp::storage

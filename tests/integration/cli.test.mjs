@@ -1,8 +1,8 @@
 // Configuration errors and the command line (SPEC §3, §6).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, statSync } from 'node:fs';
-import { stopAll, makeTempDir, portalEnv, runPortal, freePort, startEmulator } from '../lib/harness.mjs';
+import { statSync } from 'node:fs';
+import { stopAll, makeTempDir, portalEnv, runPortal, freePort } from '../lib/harness.mjs';
 
 after(stopAll);
 
@@ -119,46 +119,6 @@ test('CLI: guests add/list/remove and policy allow/list/revoke against one datab
 
   const key = statSync(env.SECRET_KEY_FILE);
   assert.equal(key.mode & 0o777, 0o600, `SECRET_KEY_FILE mode ${(key.mode & 0o777).toString(8)}`);
-});
-
-test('check: a fresh database is 0600; a data file others can read is one warning line and a non-zero exit', async () => {
-  const emulator = await startEmulator();
-  const env = portalEnv({ dir: makeTempDir(), port: 1, emulator });
-  const db = env.DATABASE_URL.replace(/^sqlite:/, '');
-  let r = runPortal(['check'], env);
-  assert.equal(r.status, 0, `check of a fresh portal: ${output(r)}`);
-  assert.doesNotMatch(r.stderr, /chmod/, output(r));
-  const mode = (file) => (statSync(file).mode & 0o777).toString(8);
-  assert.equal(mode(db), '600', `a fresh database is mode ${mode(db)}`);
-  assert.equal(mode(env.SECRET_KEY_FILE), '600');
-
-  chmodSync(db, 0o644);
-  r = runPortal(['check'], env);
-  assert.notEqual(r.status, 0, `check passed with the database readable by others: ${output(r)}`);
-  const warningsFor = (file) => r.stderr.split('\n').filter((line) => line.endsWith(`chmod 600 ${file}`));
-  const lines = warningsFor(db);
-  assert.equal(lines.length, 1, `expected one warning line for ${db}: ${output(r)}`);
-  assert.match(lines[0], /warning/i, output(r));
-  assert.match(lines[0], /0644/, output(r));
-  // The -wal and -shm files SQLite made meanwhile took the database's mode; put them back too.
-  for (const file of [db, `${db}-wal`, `${db}-shm`]) {
-    try {
-      chmodSync(file, 0o600);
-    } catch {
-      // not there
-    }
-  }
-  // A key file others can read stops even the check, with the fix in its one line.
-  chmodSync(env.SECRET_KEY_FILE, 0o640);
-  r = runPortal(['check'], env);
-  assert.notEqual(r.status, 0, output(r));
-  assert.ok(r.stderr.includes(`chmod 600 ${env.SECRET_KEY_FILE}`), output(r));
-  // Fixed: quiet and zero again.
-  chmodSync(env.SECRET_KEY_FILE, 0o600);
-  r = runPortal(['check'], env);
-  assert.equal(r.status, 0, output(r));
-  assert.doesNotMatch(r.stderr, /chmod/, output(r));
-  await emulator.stop();
 });
 
 test('migrate-data refuses a --from that is not SQLite and a --to that is not PostgreSQL, with exit 2', () => {
