@@ -33,6 +33,7 @@ struct ApiOptions {
   std::string webex_origin;  // allowed as a form-action target (the OAuth authorize page)
   bool reads_block = false;  // the database is across the network (Routes::SetReadsBlock)
   Routes::VersionNow version_now;  // the data's version, read without blocking (Routes::SetReadsBlock)
+  int schema_version = 0;  // this build's newest migration, which /readyz expects the database at
 };
 
 struct Deps {

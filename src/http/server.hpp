@@ -50,6 +50,16 @@ struct ServerOptions {
   TrustedProxies trusted_proxies;
   // Added to the answers the server gives by itself (413, 431, 400, 503).
   std::vector<std::pair<std::string, std::string>> refusal_headers;
+  // How long Stop() lets requests in flight finish.
+  std::chrono::milliseconds drain_grace{5000};
+};
+
+// What Stop() found and did: requests in flight and streams open when it began, and the requests
+// still unfinished when the grace ran out (they are cut off with the loop).
+struct DrainReport {
+  int requests = 0;
+  int streams = 0;
+  int unfinished = 0;
 };
 
 using AsyncHandler = std::function<boost::asio::awaitable<Response>(Request&)>;
@@ -69,9 +79,10 @@ class Server {
   uint16_t port() const;
   // Blocks until Stop() is called or SIGINT/SIGTERM arrives (when `handle_signals`).
   void Wait(bool handle_signals = true);
-  // Stops accepting, ends streams (writing their farewell), lets requests in flight finish (up to a
-  // grace period), then returns. Not to be called on the loop's own thread.
-  void Stop();
+  // Stops accepting (new connections are refused), ends streams (writing their farewell), lets
+  // requests in flight finish with their answers (up to `drain_grace`; each closes its connection),
+  // then returns. Not to be called on the loop's own thread. Only the first call does anything.
+  DrainReport Stop();
   // Requests being handled and streams open now.
   int in_flight() const;
 
