@@ -39,6 +39,7 @@ struct ApiOptions {
   metrics::Registry* metrics = nullptr;
   std::string metrics_token;
   std::function<void()> collect_metrics;
+  int schema_version = 0;  // this build's newest migration, which /readyz expects the database at
 };
 
 struct Deps {

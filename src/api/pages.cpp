@@ -1,5 +1,8 @@
-// The pages and static files of the web UI, and GET /healthz.
+// The pages and static files of the web UI, GET /healthz and GET /readyz.
+#include <utility>  // Asio 1.74 needs it before its own headers.
+
 #include "api/api.hpp"
+#include "api/health.hpp"
 #include "api/json_views.hpp"
 
 namespace gp::api {
@@ -19,6 +22,21 @@ void AddPageRoutes(Routes& routes, Deps& deps, const http::StaticFiles& files) {
                if (!ping) return JsonResponse(503, {{"status", "unavailable"}});
                return JsonResponse(200, {{"status", "ok"}});
              });
+  routes.AddAsync("GET", "/readyz", Access::kPublic,
+                  [&deps](http::Request&, const Caller&) -> boost::asio::awaitable<Result<http::Response>> {
+                    auto observe = [&deps]() -> Result<ReadinessFacts> {
+                      ReadinessFacts facts{deps.storage.Ping(), deps.storage.SchemaVersion(),
+                                           deps.options.schema_version, std::nullopt};
+                      if (facts.database) facts.app_admin = deps.app_admin.Status();
+                      return facts;
+                    };
+                    auto facts = co_await deps.pool.Read(observe);
+                    if (!facts) co_return tl::unexpected(facts.error());
+                    auto readiness = AssessReadiness(*facts);
+                    auto response = JsonResponse(readiness.ready ? 200 : 503, readiness.body);
+                    response.headers.Set("Cache-Control", "no-store");
+                    co_return response;
+                  });
 }
 
 }  // namespace gp::api

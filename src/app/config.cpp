@@ -477,6 +477,12 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& environment,
     config.log_level = level;
   }
 
+  if (auto value = settings.Get("LOG_FORMAT")) {
+    std::string format = ToLower(TrimAscii(*value));
+    if (format != "text" && format != "json") return KeyError("LOG_FORMAT", "must be text or json, not " + Shown(*value));
+    config.log_json = format == "json";
+  }
+
   if (auto value = settings.Get("WORKER_THREADS")) {
     auto threads = ParseInteger(*value);
     if (!threads || *threads < 1 || *threads > kMaxWorkerThreads) {

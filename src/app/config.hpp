@@ -66,6 +66,8 @@ struct Config {
   int64_t max_file_bytes = 26214400;
 
   std::string log_level = "info";  // debug, info, warn, error, off
+  // LOG_FORMAT: text lines, or one JSON object per line (core/log.hpp).
+  bool log_json = false;
   // Threads of the pool for blocking work (Argon2id, database writes); 0: one per core.
   int worker_threads = 0;
   crypto::PasswordParams password_hash;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -32,8 +33,14 @@ namespace {
 
 using gp::app::Portal;
 
+// With LOG_FORMAT=json the error is a log line like the others (stderr stays JSON lines).
 int Fail(const std::string& message) {
-  std::cerr << "guest-portal: " << message << "\n";
+  if (gp::log::IsJson()) {
+    gp::log::error("guest-portal: {}", message);
+    spdlog::default_logger()->flush();
+  } else {
+    std::cerr << "guest-portal: " << message << "\n";
+  }
   return 1;
 }
 
@@ -41,10 +48,14 @@ int Fail(const std::string& message) {
 std::unique_ptr<Portal> OpenPortal(int& exit_code) {
   auto config = gp::app::LoadConfigFromProcess();
   if (!config) {
+    // The configuration that names the format is the one that failed: the environment may still say.
+    if (const char* format = std::getenv("LOG_FORMAT"); format && std::string_view(format) == "json") {
+      gp::log::Configure("info", gp::log::Format::kJson);
+    }
     exit_code = Fail(config.error().message);
     return nullptr;
   }
-  gp::log::Configure(config->log_level);
+  gp::log::Configure(config->log_level, config->log_json ? gp::log::Format::kJson : gp::log::Format::kText);
   auto portal = Portal::Create(*config);
   if (!portal) {
     exit_code = Fail(portal.error().message);
@@ -358,9 +369,8 @@ int main(int argc, char** argv) {
   try {
     return Run(argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "guest-portal: unexpected error: %s\n", e.what());
+    return Fail(std::string("unexpected error: ") + e.what());
   } catch (...) {
-    std::fprintf(stderr, "guest-portal: unexpected error\n");
+    return Fail("unexpected error");
   }
-  return 1;
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <array>
 #include <fstream>
 #include <future>
@@ -17,6 +18,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include "api/api.hpp"
@@ -42,6 +44,7 @@
 #include "service/sessions.hpp"
 #include "service/sign_in.hpp"
 #include "service/spaces.hpp"
+#include "storage/migrations.hpp"
 #include "storage/open.hpp"
 #include "storage/postgres/async_version.hpp"
 #include "storage/sqlite/database_lock.hpp"
@@ -60,6 +63,12 @@ using std::chrono::seconds;
 constexpr auto kRefreshInterval = seconds(60);
 constexpr auto kCleanupInterval = seconds(60);
 constexpr auto kReconcileInterval = seconds(2);
+// How long a stop lets requests in flight and a background pass under way finish (SIGTERM; the
+// usual stop timeouts of systemd and Docker are 90 s and 10 s).
+constexpr auto kDrainGrace = seconds(5);
+// Sent to each event stream when the server stops: the browser reconnects after this long, to this
+// instance once it is back or to another one behind the proxy.
+constexpr const char* kStreamFarewell = ": the server is stopping\nretry: 3000\n\n";
 // With a shared database, a space intent this old cannot be in creation on any instance.
 constexpr int64_t kSharedIntentGraceSeconds = 60;
 // How often open event streams are checked for sessions that ended elsewhere or expired.
@@ -273,6 +282,7 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
     p.event_log = std::move(*log);
     event_options.log = p.event_log.get();
   }
+  event_options.stream.farewell = kStreamFarewell;
   p.events = std::make_unique<service::Events>(event_options);
   p.notices = std::make_unique<service::Notices>(*p.storage, *p.events);
   p.messages = std::make_unique<service::Messages>(*p.storage, *p.webex, *p.app_admin, *p.guest_tokens, *p.pool,
@@ -309,6 +319,8 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   options.metrics = &p.metrics->registry();
   options.metrics_token = config.metrics_token;
   options.collect_metrics = [metrics = p.metrics.get()] { metrics->Collect(); };
+  auto migrations = storage::EmbeddedMigrations(config.database_shared() ? "postgres" : "sqlite");
+  options.schema_version = migrations.empty() ? 0 : migrations.back().version;
   if (config.database_shared()) {
     auto open = [url = config.database_url]() { return storage::postgres::Connection::Open(url, {}); };
     auto off_loop = [&p](storage::postgres::AsyncVersion::Open opener)
@@ -351,6 +363,7 @@ Result<void> Portal::Start() {
                                                   int status, std::chrono::duration<double> took) {
     metrics->Answered(method, route, status, took);
   };
+  options.drain_grace = kDrainGrace;
   p.server = std::make_unique<http::Server>(options, p.routes->Handler(), p.loop);
   auto started = p.server->Start();
   if (!started) return Fail(started.error().code, "LISTEN_ADDRESS: " + started.error().message);
@@ -472,7 +485,14 @@ Result<void> Portal::Start() {
 uint16_t Portal::port() const { return impl_->server ? impl_->server->port() : 0; }
 
 void Portal::Wait() {
-  if (impl_->server) impl_->server->Wait(true);
+  Impl& p = *impl_;
+  if (p.server) {
+    // The signal starts Stop(), which drains the server and the background work together.
+    std::promise<void> signalled;
+    asio::signal_set signals(p.loop, SIGINT, SIGTERM);
+    signals.async_wait([&signalled](const boost::system::error_code&, int) { signalled.set_value(); });
+    signalled.get_future().wait();
+  }
   Stop();
 }
 
@@ -480,8 +500,19 @@ void Portal::Stop() {
   Impl& p = *impl_;
   if (p.stopped) return;
   p.stopped = true;
+  const auto deadline = std::chrono::steady_clock::now() + kDrainGrace;
   for (auto& task : p.tasks) task->Stop();
-  if (p.server) p.server->Stop();
+  http::DrainReport drained;
+  if (p.server) drained = p.server->Stop();
+  // A background pass under way (the reconciler in the middle of a Webex call) may finish within the
+  // same grace; what it does not finish stays in the database as pending work.
+  auto running = [&p] {
+    return std::count_if(p.tasks.begin(), p.tasks.end(), [](const auto& task) { return task->running(); });
+  };
+  while (running() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  const auto tasks_cut = running();
   if (p.loop_thread.joinable()) {
     p.loop.stop();
     p.loop_thread.join();
@@ -489,6 +520,12 @@ void Portal::Stop() {
   // Another instance takes the background work at once instead of after the term.
   if (p.leader && p.config.database_shared()) p.leader->Release();
   if (p.pool) p.pool->Join();
+  if (!p.server) return;
+  // One line for the operator: what the stop waited for and what the next start takes up.
+  const int64_t pending = p.reconciler->Backlog();
+  log::info("stopped: {} request(s) in flight finished, {} cut off; {} event stream(s) ended with a "
+            "reconnect hint; {} background task(s) cut off; {} Webex job(s) pending for the next start",
+            drained.requests - drained.unfinished, drained.unfinished, drained.streams, tasks_cut, pending);
 }
 
 Result<int64_t> Portal::ReconcileNow(seconds budget) {

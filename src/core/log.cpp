@@ -2,9 +2,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
+#include <ctime>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -135,7 +140,126 @@ bool AppendEscaped(std::string_view value, std::size_t limit, std::string& out) 
   return true;
 }
 
+// Appends `value` as the contents of a JSON string: quotes, backslashes and control characters
+// escaped, bytes that are not valid UTF-8 replaced by U+FFFD, so the line always parses.
+void AppendJsonString(std::string_view value, spdlog::memory_buf_t& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < value.size();) {
+    auto c = static_cast<unsigned char>(value[i]);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c == '\n') {
+      out.append(std::string_view("\\n"));
+    } else if (c == '\r') {
+      out.append(std::string_view("\\r"));
+    } else if (c == '\t') {
+      out.append(std::string_view("\\t"));
+    } else if (c < 0x20) {
+      out.append(std::string_view("\\u00"));
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0x0F]);
+    } else if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      std::size_t length = Utf8SequenceLength(value, i);
+      if (length == 0) {
+        out.append(std::string_view("\\ufffd"));
+        ++i;
+        continue;
+      }
+      out.append(value.substr(i, length));
+      i += length;
+      continue;
+    }
+    ++i;
+  }
+}
+
+void AppendJsonField(std::string_view name, std::string_view value, spdlog::memory_buf_t& out) {
+  out.push_back(',');
+  out.push_back('"');
+  out.append(name);
+  out.append(std::string_view("\":\""));
+  AppendJsonString(value, out);
+  out.push_back('"');
+}
+
+class JsonFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    auto since_epoch = msg.time.time_since_epoch();
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+    auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
+    std::time_t time = seconds.count();
+    std::tm utc{};
+    gmtime_r(&time, &utc);
+    std::array<char, 48> stamp{};
+    int length = std::snprintf(stamp.data(), stamp.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                               utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
+                               utc.tm_min, utc.tm_sec, static_cast<int>(millis));
+    dest.append(std::string_view(R"({"time":")"));
+    dest.append(std::string_view(stamp.data(), static_cast<std::size_t>(std::max(length, 0))));
+    dest.push_back('"');
+    auto level = spdlog::level::to_string_view(msg.level);
+    AppendJsonField("level", std::string_view(level.data(), level.size()), dest);
+    std::string_view payload(msg.payload.data(), msg.payload.size());
+    if (std::string_view(msg.logger_name.data(), msg.logger_name.size()) == kAccessLogger) {
+      dest.append(payload);  // fields rendered by Access(), each starting with a comma
+    } else {
+      AppendJsonField("message", payload, dest);
+    }
+    dest.append(std::string_view("}\n"));
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<JsonFormatter>();
+  }
+};
+
+std::atomic<bool> json_format{false};
+
 }  // namespace
+
+std::unique_ptr<spdlog::formatter> MakeJsonFormatter() {
+  return std::make_unique<JsonFormatter>();
+}
+
+bool IsJson() {
+  return json_format.load();
+}
+
+void Access(spdlog::level::level_enum level, const AccessRecord& record) {
+  if (!spdlog::should_log(level)) return;
+  auto method = Safe(record.method, 16);
+  auto path = Safe(record.path);
+  if (!json_format.load()) {
+    if (record.duration_ms) {
+      spdlog::log(level, "{} id={} {} {} status={} ms={:.1f}", record.message, record.request_id,
+                  method, path, record.status, *record.duration_ms);
+    } else {
+      spdlog::log(level, "{} id={} {} {} status={}", record.message, record.request_id, method,
+                  path, record.status);
+    }
+    return;
+  }
+  auto logger = spdlog::get(kAccessLogger);
+  if (!logger) return;
+  spdlog::memory_buf_t fields;
+  AppendJsonField("message", record.message, fields);
+  AppendJsonField("request_id", record.request_id, fields);
+  AppendJsonField("method", method, fields);
+  if (record.route.empty()) {
+    fields.append(std::string_view(R"(,"route":null)"));
+  } else {
+    AppendJsonField("route", record.route, fields);
+  }
+  AppendJsonField("path", path, fields);
+  fmt::format_to(std::back_inserter(fields), R"(,"status":{})", record.status);
+  if (record.duration_ms)
+    fmt::format_to(std::back_inserter(fields), R"(,"duration_ms":{:.1f})", *record.duration_ms);
+  logger->log(level, std::string_view(fields.data(), fields.size()));
+}
 
 std::string Safe(std::string_view value, std::size_t max_bytes) {
   std::string out;
@@ -147,18 +271,39 @@ std::string Safe(std::string_view value, std::size_t max_bytes) {
   return out;
 }
 
-void Configure(const std::string& level) {
-  std::shared_ptr<spdlog::logger> logger;
-  if (isatty(STDERR_FILENO)) {
-    logger = spdlog::stderr_color_mt("gp");
+void Configure(const std::string& level, Format format) {
+  spdlog::drop("gp");
+  spdlog::drop(kAccessLogger);
+  const bool json = format == Format::kJson;
+  json_format = json;
+  spdlog::sink_ptr sink;
+  if (isatty(STDERR_FILENO) && !json) {
+    sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   } else {
-    logger = std::make_shared<spdlog::logger>("gp", std::make_shared<BufferedStderrSink>());
-    spdlog::register_logger(logger);
+    sink = std::make_shared<BufferedStderrSink>();
   }
+  auto logger = std::make_shared<spdlog::logger>("gp", sink);
+  // The access logger shares the sink (one buffer, lines in order); only json mode uses it.
+  auto access = std::make_shared<spdlog::logger>(kAccessLogger, sink);
+  spdlog::register_logger(logger);
+  spdlog::register_logger(access);
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  if (json) {
+    spdlog::set_formatter(MakeJsonFormatter());
+    // spdlog's own complaints (a bad format string) would otherwise be a plain line on stderr.
+    spdlog::set_error_handler([](const std::string& message) {
+      spdlog::memory_buf_t line;
+      line.append(std::string_view(R"({"level":"error")"));
+      AppendJsonField("message", "log error: " + message, line);
+      line.append(std::string_view("}\n"));
+      std::fwrite(line.data(), 1, line.size(), stderr);
+    });
+  } else {
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  }
   spdlog::set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::warn);
+  access->flush_on(spdlog::level::warn);
   spdlog::flush_every(kIdleFlush);
 }
 

@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <limits>
 #include <list>
 #include <mutex>
@@ -18,6 +19,7 @@
 #include <boost/beast/http.hpp>
 
 #include "core/log.hpp"
+#include "http/request_id.hpp"
 #include "http/stream.hpp"
 
 namespace gp::http {
@@ -29,9 +31,10 @@ namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
+// How long Stop() waits for the loop to close the listening socket (the loop may be gone already).
+constexpr auto kAcceptorCloseWait = std::chrono::seconds(1);
 // How long to wait before accepting again after an accept failed (out of file descriptors).
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
-constexpr auto kDrainGrace = std::chrono::seconds(5);
 // After refusing a request whose body is still arriving, the rest is read and discarded for a
 // while before the socket closes: closing with unread data makes the kernel send a reset, and
 // the client then loses the refusal it has not read yet.
@@ -127,6 +130,21 @@ struct Server::Impl {
   std::condition_variable stop_cv;
   bool stop_requested = false;
   bool stopped = false;
+
+  // A new id, or the one a trusted proxy gave the request (http/request_id.hpp).
+  std::string RequestIdFor(const std::string& peer,
+                           const bhttp::request<bhttp::string_body>* head) {
+    std::optional<std::string_view> incoming;
+    if (head != nullptr) {
+      auto field = head->find("X-Request-Id");
+      if (field != head->end())
+        incoming = std::string_view(field->value().data(), field->value().size());
+    }
+    bool trusted =
+        incoming && !options.trusted_proxies.empty() && options.trusted_proxies.Contains(peer);
+    return ChooseRequestId(trusted, incoming,
+                           id_prefix + std::to_string(next_request.fetch_add(1)));
+  }
 
   asio::awaitable<Response> Invoke(Request& request) {
     try {
@@ -274,9 +292,11 @@ struct Server::Impl {
   }
 
   // Answers a request the server refuses by itself and closes the connection.
-  asio::awaitable<void> Refuse(beast::tcp_stream& stream, Response refusal) {
+  asio::awaitable<void> Refuse(beast::tcp_stream& stream, Response refusal,
+                               const std::string& request_id) {
     boost::system::error_code ec;
     for (const auto& [name, value] : options.refusal_headers) refusal.headers.Set(name, value);
+    refusal.headers.Set("X-Request-Id", request_id);
     co_await WriteResponse(stream, refusal, 11, false, false, ec);
     if (!ec) co_await Linger(stream);
   }
@@ -313,9 +333,10 @@ struct Server::Impl {
       if (!ec) {
         admission = Admit(parser);
         if (admission->refusal) {
-          LogRefusal(parser.get(), admission->refusal->status);
+          auto id = RequestIdFor(remote, &parser.get());
+          LogRefusal(parser.get(), id, admission->refusal->status);
           Observe(parser.get().method_string(), kRefusedRoute, admission->refusal->status, {});
-          co_await Refuse(stream, std::move(*admission->refusal));
+          co_await Refuse(stream, std::move(*admission->refusal), id);
           break;
         }
         parser.body_limit(admission->body_limit);
@@ -345,12 +366,16 @@ struct Server::Impl {
           refusal = ErrorResponse(400, "bad_request", "The request is not valid HTTP.");
         }
         if (refusal) {
+          // The head may not have arrived whole: only a complete one is asked for an id.
+          auto id = RequestIdFor(remote, parser.is_header_done() ? &parser.get() : nullptr);
+          if (parser.is_header_done()) LogRefusal(parser.get(), id, refusal->status);
           Observe(parser.get().method_string(), kRefusedRoute, refusal->status, {});
-          co_await Refuse(stream, std::move(*refusal));
+          co_await Refuse(stream, std::move(*refusal), id);
         }
         break;
       }
       auto& raw = parser.get();
+      std::string request_id = RequestIdFor(remote, &raw);
       unsigned version = raw.version();
       bool keep_alive = raw.keep_alive();
       Request request = ToRequest(raw, remote);
@@ -360,7 +385,7 @@ struct Server::Impl {
       }
       // The parsed message (its header fields) is not needed again; a stream may live for hours.
       (void)parser.release();
-      request.request_id = id_prefix + std::to_string(next_request.fetch_add(1));
+      request.request_id = std::move(request_id);
       bool head = request.method == "HEAD";
       auto started = std::chrono::steady_clock::now();
       ++in_flight;
@@ -369,6 +394,7 @@ struct Server::Impl {
         asio::steady_timer timer(stream.get_executor(), response.delay);
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
+      response.headers.Set("X-Request-Id", request.request_id);
       int status = response.status;
       keep_alive = keep_alive && !stopping.load() && !response.stream;
       if (response.stream && !head) {
@@ -389,14 +415,14 @@ struct Server::Impl {
       --in_flight;
       auto elapsed =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
-      if (options.access_log) {
-        // Method and path come from the client: escaped and capped, so they cannot forge log lines.
-        log::info("request id={} {} {} status={} ms={:.1f}", request.request_id,
-                  log::Safe(request.method, 16), log::Safe(request.path), status, elapsed.count());
-      } else {
-        log::debug("request id={} {} {} status={} ms={:.1f}", request.request_id,
-                   log::Safe(request.method, 16), log::Safe(request.path), status, elapsed.count());
-      }
+      // Method and path come from the client: Access escapes and caps them.
+      log::Access(options.access_log ? spdlog::level::info : spdlog::level::debug,
+                  {.request_id = request.request_id,
+                   .method = request.method,
+                   .route = request.route,
+                   .path = request.path,
+                   .status = status,
+                   .duration_ms = elapsed.count()});
       if (ec || !keep_alive) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -407,18 +433,21 @@ struct Server::Impl {
     if (options.on_answer) options.on_answer(method, route, status, took);
   }
 
-  // Refusals given from the head alone are logged like requests (without an id, as no handler saw
-  // them); running out of large-body slots is worth a warning.
-  void LogRefusal(const bhttp::request<bhttp::string_body>& head, int status) {
+  // Refusals given from the head alone are logged like requests (no route: no handler saw them);
+  // running out of large-body slots is worth a warning.
+  void LogRefusal(const bhttp::request<bhttp::string_body>& head, const std::string& request_id,
+                  int status) {
     std::string_view target = head.target();
-    auto method = log::Safe(head.method_string(), 16);
-    auto path = log::Safe(target.substr(0, target.find('?')));
+    log::AccessRecord record{.message = "request refused",
+                             .request_id = request_id,
+                             .method = head.method_string(),
+                             .path = target.substr(0, target.find('?')),
+                             .status = status};
     if (status == 503) {
-      log::warn("request refused {} {} status=503: no slot left for a large body", method, path);
-    } else if (options.access_log) {
-      log::info("request refused {} {} status={}", method, path, status);
+      record.message = "request refused: no slot left for a large body";
+      log::Access(spdlog::level::warn, record);
     } else {
-      log::debug("request refused {} {} status={}", method, path, status);
+      log::Access(options.access_log ? spdlog::level::info : spdlog::level::debug, record);
     }
   }
 
@@ -524,25 +553,37 @@ void Server::Wait(bool handle_signals) {
   Stop();
 }
 
-void Server::Stop() {
+DrainReport Server::Stop() {
   {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->stopped) return;
+    if (impl_->stopped) return {};
     impl_->stopped = true;
     impl_->stop_cv.notify_all();
   }
   impl_->stopping = true;
-  asio::post(impl_->ioc, [this] {
-    boost::system::error_code ec;
-    impl_->acceptor.close(ec);
-  });
+  if (impl_->bound_port != 0) {
+    // Closed on the loop, and waited for: once the drain begins, a new connection is refused.
+    auto closed = std::make_shared<std::promise<void>>();
+    auto closed_future = closed->get_future();
+    asio::post(impl_->ioc, [this, closed] {
+      boost::system::error_code ec;
+      impl_->acceptor.close(ec);
+      closed->set_value();
+    });
+    (void)closed_future.wait_for(kAcceptorCloseWait);
+  }
+  DrainReport report;
   {
     std::lock_guard lock(impl_->streams_mutex);
+    report.requests = impl_->in_flight.load();
     for (auto& weak : impl_->streams) {
-      if (auto stream = weak.lock()) stream->Shutdown();
+      if (auto stream = weak.lock()) {
+        stream->Shutdown();
+        ++report.streams;
+      }
     }
   }
-  auto deadline = std::chrono::steady_clock::now() + kDrainGrace;
+  auto deadline = std::chrono::steady_clock::now() + impl_->options.drain_grace;
   auto busy = [this] {
     std::lock_guard lock(impl_->streams_mutex);
     return impl_->in_flight.load() > 0 || !impl_->streams.empty();
@@ -550,11 +591,13 @@ void Server::Stop() {
   while (busy() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  if (!impl_->own) return;
+  report.unfinished = impl_->in_flight.load();
+  if (!impl_->own) return report;
   impl_->ioc.stop();
   for (auto& thread : impl_->threads) {
     if (thread.joinable()) thread.join();
   }
+  return report;
 }
 
 int Server::in_flight() const {

@@ -51,12 +51,22 @@ struct ServerOptions {
   // Added to the answers the server gives by itself (413, 431, 400, 503).
   std::vector<std::pair<std::string, std::string>> refusal_headers;
   // Told of every answer once its status is final: the method, the route that matched
-  // (Request::route,
-  // "" when none did, kRefusedRoute for the server's own refusals), the status and how long it took
-  // — for a stream, when it opens. Called on the loop; must be quick and must not block.
+  // (Request::route, "" when none did, kRefusedRoute for the server's own refusals), the status and
+  // how long it took — for a stream, when it opens. Called on the loop; must be quick and must not
+  // block.
   std::function<void(std::string_view method, std::string_view route, int status,
                      std::chrono::duration<double> took)>
       on_answer;
+  // How long Stop() lets requests in flight finish.
+  std::chrono::milliseconds drain_grace{5000};
+};
+
+// What Stop() found and did: requests in flight and streams open when it began, and the requests
+// still unfinished when the grace ran out (they are cut off with the loop).
+struct DrainReport {
+  int requests = 0;
+  int streams = 0;
+  int unfinished = 0;
 };
 
 // The route given to ServerOptions::on_answer for answers the server gives by itself.
@@ -79,9 +89,10 @@ class Server {
   uint16_t port() const;
   // Blocks until Stop() is called or SIGINT/SIGTERM arrives (when `handle_signals`).
   void Wait(bool handle_signals = true);
-  // Stops accepting, ends streams (writing their farewell), lets requests in flight finish (up to a
-  // grace period), then returns. Not to be called on the loop's own thread.
-  void Stop();
+  // Stops accepting (new connections are refused), ends streams (writing their farewell), lets
+  // requests in flight finish with their answers (up to `drain_grace`; each closes its connection),
+  // then returns. Not to be called on the loop's own thread. Only the first call does anything.
+  DrainReport Stop();
   // Requests being handled and streams open now.
   int in_flight() const;
 

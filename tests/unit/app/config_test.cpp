@@ -60,6 +60,7 @@ TEST(Config, DefaultsInDemoMode) {
   EXPECT_EQ(config->notify_mode, NotifyMode::kAuto);
   EXPECT_EQ(config->effective_notify_mode, NotifyMode::kPoll);
   EXPECT_EQ(config->log_level, "info");
+  EXPECT_FALSE(config->log_json);
   EXPECT_EQ(config->worker_threads, 0);  // one per core
   EXPECT_EQ(config->password_hash.memory_kib, 19456);
   EXPECT_EQ(config->password_hash.iterations, 2);
@@ -88,6 +89,7 @@ TEST(Config, Overrides) {
   env["MEETING_MODE"] = "space-pool";
   env["LARGE_SPACES_FILE"] = "largespaces.json";
   env["LOG_LEVEL"] = "DEBUG";
+  env["LOG_FORMAT"] = " JSON ";
   env["WORKER_THREADS"] = "2";
   env["PASSWORD_HASH_MEMORY_KIB"] = "65536";
   env["PASSWORD_HASH_ITERATIONS"] = "3";
@@ -109,6 +111,7 @@ TEST(Config, Overrides) {
   EXPECT_EQ(config->meeting_mode, MeetingMode::kSpacePool);
   EXPECT_EQ(config->large_spaces_file, "largespaces.json");
   EXPECT_EQ(config->log_level, "debug");
+  EXPECT_TRUE(config->log_json);
   EXPECT_EQ(config->worker_threads, 2);
   EXPECT_EQ(config->password_hash.memory_kib, 65536);
   EXPECT_EQ(config->password_hash.iterations, 3);
@@ -188,6 +191,8 @@ TEST(Config, EachInvalidValueNamesItsKey) {
   EXPECT_EQ(ErrorOf(With(Production(), "GUEST_TOKEN_EXPIRATION", "99999999999999999999")),
             expiration + "'99999999999999999999'");
   EXPECT_EQ(ErrorOf(With(Production(), "LOG_LEVEL", "loud")), "LOG_LEVEL: must be debug, info, warn, error or off, not 'loud'");
+  EXPECT_EQ(ErrorOf(With(Production(), "LOG_FORMAT", "logfmt")), "LOG_FORMAT: must be text or json, not 'logfmt'");
+  EXPECT_FALSE(LoadConfig(With(Production(), "LOG_FORMAT", "text"), "").value().log_json);
   EXPECT_EQ(ErrorOf(With(Production(), "WORKER_THREADS", "0")), "WORKER_THREADS: must be a whole number from 1 to 256, not '0'");
   EXPECT_EQ(ErrorOf(With(Production(), "WORKER_THREADS", "lots")),
             "WORKER_THREADS: must be a whole number from 1 to 256, not 'lots'");
@@ -410,7 +415,7 @@ TEST(EnvDefault, DocumentsEveryKeyWithItsDefault) {
        {"LISTEN_ADDRESS", "PUBLIC_URL", "DATABASE_URL", "DATABASE_POOL_SIZE", "SECRET_KEY_FILE", "WEBEX_API_URL", "CLIENT_ID", "CLIENT_SECRET",
         "ADMIN_EMAILS", "GUEST_PROVIDER", "SERVICE_APP_CLIENT_ID", "SERVICE_APP_CLIENT_SECRET",
         "SERVICE_APP_REFRESH_TOKEN", "GUEST_ISSUER_ID", "GUEST_SHARED_SECRET", "GUEST_TOKEN_EXPIRATION", "MEETING_MODE",
-        "LARGE_SPACES_FILE", "NOTIFY_MODE", "LOG_LEVEL", "WORKER_THREADS", "PASSWORD_HASH_MEMORY_KIB",
+        "LARGE_SPACES_FILE", "NOTIFY_MODE", "LOG_LEVEL", "LOG_FORMAT", "WORKER_THREADS", "PASSWORD_HASH_MEMORY_KIB",
         "PASSWORD_HASH_ITERATIONS", "DEMO"}) {
     EXPECT_TRUE(values->contains(key)) << key;
   }
@@ -430,6 +435,7 @@ TEST(EnvDefault, DocumentsEveryKeyWithItsDefault) {
   EXPECT_EQ(from_file->meeting_mode, defaults->meeting_mode);
   EXPECT_EQ(from_file->notify_mode, defaults->notify_mode);
   EXPECT_EQ(from_file->log_level, defaults->log_level);
+  EXPECT_EQ(from_file->log_json, defaults->log_json);
   EXPECT_EQ(from_file->worker_threads, defaults->worker_threads);
   EXPECT_EQ(from_file->password_hash.memory_kib, defaults->password_hash.memory_kib);
   EXPECT_EQ(from_file->password_hash.iterations, defaults->password_hash.iterations);

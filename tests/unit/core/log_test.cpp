@@ -2,7 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <sstream>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/ostream_sink.h>
 
 namespace gp::log {
 namespace {
@@ -116,6 +122,67 @@ TEST(LogSafeTest, AHugeValueIsCutWithoutEscapingAllOfIt) {
   std::string safe = Safe(value, 64);
   EXPECT_EQ(safe.size(), 63u) << "22 escapes of two bytes and a 19-byte marker: " << safe;
   EXPECT_EQ(safe.substr(safe.size() - 19), "\xe2\x80\xa6(16777216 bytes)");
+}
+
+// The lines a logger with the JSON formatter writes, each parsed on its own.
+class JsonLinesTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<spdlog::logger> Logger(const std::string& name) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+    sink->set_formatter(MakeJsonFormatter());
+    auto logger = std::make_shared<spdlog::logger>(name, sink);
+    logger->set_level(spdlog::level::debug);
+    return logger;
+  }
+  std::vector<nlohmann::json> Lines() {
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(out_.str());
+    for (std::string line; std::getline(in, line);) {
+      auto parsed = nlohmann::json::parse(line, nullptr, false);
+      EXPECT_FALSE(parsed.is_discarded()) << "not JSON: " << line;
+      lines.push_back(parsed);
+    }
+    return lines;
+  }
+  std::ostringstream out_;
+};
+
+TEST_F(JsonLinesTest, EachMessageIsOneObjectWithTimeLevelAndMessage) {
+  auto logger = Logger("gp");
+  logger->info("listening on {}:{}", "127.0.0.1", 5000);
+  logger->warn("second");
+  auto lines = Lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["message"], "listening on 127.0.0.1:5000");
+  EXPECT_EQ(lines[0]["level"], "info");
+  EXPECT_EQ(lines[1]["level"], "warning");
+  // RFC 3339 in UTC with milliseconds: 2026-01-02T03:04:05.678Z
+  std::string time = lines[0]["time"];
+  ASSERT_EQ(time.size(), 24u) << time;
+  EXPECT_EQ(time[10], 'T');
+  EXPECT_EQ(time[19], '.');
+  EXPECT_EQ(time.back(), 'Z');
+}
+
+TEST_F(JsonLinesTest, QuotesNewlinesControlsAndBrokenUtf8StayInsideOneLine) {
+  auto logger = Logger("gp");
+  const std::string nasty = "say \"hi\"\nforged {\"level\":\"error\"}\r\x01\\ caf\xc3\xa9 \xff\xfe end";
+  logger->error("{}", nasty);
+  auto lines = Lines();
+  ASSERT_EQ(lines.size(), 1u) << out_.str();
+  EXPECT_EQ(lines[0]["level"], "error");
+  EXPECT_EQ(lines[0]["message"], "say \"hi\"\nforged {\"level\":\"error\"}\r\x01\\ caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd end");
+}
+
+TEST_F(JsonLinesTest, TheAccessLoggersMessagesAreFieldsNotText) {
+  auto logger = Logger(kAccessLogger);
+  logger->info(R"(,"message":"request","request_id":"ab-1","status":200)");
+  auto lines = Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["message"], "request");
+  EXPECT_EQ(lines[0]["request_id"], "ab-1");
+  EXPECT_EQ(lines[0]["status"], 200);
+  EXPECT_EQ(lines[0]["level"], "info");
 }
 
 }  // namespace

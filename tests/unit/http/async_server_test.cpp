@@ -10,6 +10,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -246,6 +247,71 @@ TEST_F(StreamingTest, StopWritesTheFarewellAndEndsTheStream) {
   EXPECT_EQ(decoded->body, "data: one\n\nevent: bye\n\n");
   EXPECT_TRUE(PollUntil([&] { return ended_.load(); }));
   EXPECT_TRUE(PollUntil([&] { return server_->in_flight() == 0; }));
+}
+
+}  // namespace
+}  // namespace gp::http
+
+namespace gp::http {
+namespace {
+
+// Stop() while a handler still waits: the client gets the handler's real answer, on a connection the
+// server then closes, and a new connection is refused.
+TEST_F(AsyncServerTest, StopLetsARequestInFlightFinishWithItsAnswerAndRefusesNewConnections) {
+  std::atomic<bool> waiting{false};
+  StartServer([&](Request&) -> asio::awaitable<Response> {
+    waiting = true;
+    asio::steady_timer timer(co_await asio::this_coro::executor, 500ms);
+    co_await timer.async_wait(asio::use_awaitable);
+    co_return Response::Text(200, "finished");
+  });
+  WireClient client(port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.Send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(PollUntil([&] { return waiting.load(); }));
+
+  DrainReport report;
+  std::thread stopper([&] { report = server_->Stop(); });
+  // Once the drain has begun, nobody new gets in.
+  EXPECT_TRUE(PollUntil([&] {
+    WireClient late(port());
+    return !late.connected();
+  }));
+  stopper.join();
+  EXPECT_EQ(report.requests, 1);
+  EXPECT_EQ(report.unfinished, 0);
+  ASSERT_TRUE(client.ReadToEnd());
+  EXPECT_EQ(client.received().rfind("HTTP/1.1 200", 0), 0u) << client.received();
+  EXPECT_NE(client.received().find("Connection: close"), std::string::npos) << client.received();
+  EXPECT_NE(client.received().find("finished"), std::string::npos) << client.received();
+}
+
+// A request that outlasts the grace is reported as cut off, and the stop does not wait for it.
+TEST_F(AsyncServerTest, StopGivesUpOnARequestThatOutlastsTheGrace) {
+  ServerOptions options;
+  options.access_log = false;
+  options.drain_grace = 200ms;
+  std::atomic<bool> waiting{false};
+  server_ = std::make_unique<Server>(
+      options,
+      [&](Request&) -> asio::awaitable<Response> {
+        waiting = true;
+        asio::steady_timer timer(co_await asio::this_coro::executor, 30s);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_return Response::Text(200, "late");
+      },
+      io_);
+  ASSERT_TRUE(server_->Start());
+  loop_ = std::thread([this] { io_.run(); });
+  WireClient client(port());
+  ASSERT_TRUE(client.Send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(PollUntil([&] { return waiting.load(); }));
+  const auto stopping = std::chrono::steady_clock::now();
+  auto report = server_->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, 2s);
+  EXPECT_EQ(report.requests, 1);
+  EXPECT_EQ(report.unfinished, 1);
 }
 
 }  // namespace
