@@ -15,6 +15,7 @@ std::unique_ptr<Routes> BuildRoutes(Deps& deps, const http::StaticFiles& files) 
   AddMessageRoutes(*routes, deps);
   AddAdminRoutes(*routes, deps);
   AddMeetingRoutes(*routes, deps);
+  AddAuditRoutes(*routes, deps);
   return routes;
 }
 

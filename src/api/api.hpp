@@ -10,6 +10,7 @@
 #include "api/routes.hpp"
 #include "http/static_files.hpp"
 #include "service/app_admin.hpp"
+#include "service/audit.hpp"
 #include "service/guest_tokens.hpp"
 #include "service/guests.hpp"
 #include "service/hosts.hpp"
@@ -51,6 +52,7 @@ struct Deps {
   service::GuestTokens& guest_tokens;
   service::Hosts& hosts;
   service::Meetings& meetings;
+  service::Audit& audit;
   ApiOptions options;
 };
 
@@ -67,5 +69,6 @@ void AddRoomRoutes(Routes& routes, Deps& deps);
 void AddMessageRoutes(Routes& routes, Deps& deps);
 void AddAdminRoutes(Routes& routes, Deps& deps);
 void AddMeetingRoutes(Routes& routes, Deps& deps);
+void AddAuditRoutes(Routes& routes, Deps& deps);
 
 }  // namespace gp::api

@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "app/cli_audit.hpp"
 #include "app/config.hpp"
 #include "app/portal.hpp"
 #include "core/encoding.hpp"
@@ -216,6 +217,9 @@ int Run(int argc, char** argv) {
     sub->add_option("username_b", user_b)->required();
   }
 
+  gp::app::AuditExportArgs audit_args;
+  auto* audit_export = gp::app::AddAuditCommands(app, audit_args);
+
   CLI11_PARSE(app, argc, argv);
 
   if (demo->parsed()) {
@@ -339,6 +343,7 @@ int Run(int argc, char** argv) {
     std::cout << "added " << *added << " of " << spaces->size() << " spaces\n";
     return 0;
   }
+  if (audit_export->parsed()) return gp::app::ExportAudit(portal->audit(), audit_args, std::cout, std::cerr);
   if (policy_list->parsed()) {
     auto pairs = portal->policy().Pairs();
     if (!pairs) return Fail(pairs.error().message);

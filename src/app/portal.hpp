@@ -7,6 +7,7 @@
 
 #include "app/config.hpp"
 #include "core/error.hpp"
+#include "service/audit.hpp"
 #include "service/guests.hpp"
 #include "service/hosts.hpp"
 #include "service/policy.hpp"
@@ -37,6 +38,7 @@ class Portal {
 
   storage::Storage& storage();
   service::Guests& guests();
+  service::Audit& audit();
   service::Hosts& hosts();
   service::Policy& policy();
   const Config& config() const;

@@ -246,6 +246,7 @@ webex::Task<std::string> Hosts::Refresh(std::string host_id, webex::Deadline dea
   auto tokens = co_await webex_.RefreshToken(options_.client_id, options_.client_secret, *refresh_token, deadline);
   if (!tokens) {
     log::warn("meeting host token refresh failed ({})", ErrorCodeName(tokens.error().code));
+    co_await audit_.Note("portal", "token.refresh", "host:" + host_id, "failure", RefreshFailure(tokens.error()));
     if (host->access_expires_at > clock_()) {
       if (auto token = box_.Decrypt(host->access_token_enc)) co_return *token;
     }
