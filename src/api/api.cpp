@@ -16,6 +16,7 @@ std::unique_ptr<Routes> BuildRoutes(Deps& deps, const http::StaticFiles& files) 
   AddAdminRoutes(*routes, deps);
   AddMeetingRoutes(*routes, deps);
   AddMetricsRoutes(*routes, deps);
+  AddAuditRoutes(*routes, deps);
   return routes;
 }
 

@@ -11,6 +11,7 @@
 #include "core/metrics.hpp"
 #include "http/static_files.hpp"
 #include "service/app_admin.hpp"
+#include "service/audit.hpp"
 #include "service/guest_tokens.hpp"
 #include "service/guests.hpp"
 #include "service/hosts.hpp"
@@ -58,6 +59,7 @@ struct Deps {
   service::GuestTokens& guest_tokens;
   service::Hosts& hosts;
   service::Meetings& meetings;
+  service::Audit& audit;
   ApiOptions options;
 };
 
@@ -75,5 +77,6 @@ void AddMessageRoutes(Routes& routes, Deps& deps);
 void AddAdminRoutes(Routes& routes, Deps& deps);
 void AddMeetingRoutes(Routes& routes, Deps& deps);
 void AddMetricsRoutes(Routes& routes, Deps& deps);
+void AddAuditRoutes(Routes& routes, Deps& deps);
 
 }  // namespace gp::api

@@ -60,6 +60,7 @@ void AddSessionRoutes(Routes& routes, Deps& deps) {
              [&deps](http::Request&, const Caller& caller) -> Result<http::Response> {
                auto ended = deps.sessions.End(caller.cookie_value);
                if (!ended) return tl::unexpected(ended.error());
+               deps.audit.Record(caller.actor, "session.sign_out", "", "success");
                deps.notices.SessionEnded(caller.session.csrf_token, "signed_out");
                auto response = http::Response::Empty(204);
                response.headers.Add("Set-Cookie", ClearedSessionCookie(deps.options.secure_cookies));

@@ -136,6 +136,7 @@ constexpr int64_t kMaxPollInterval = 3600;
 constexpr int64_t kMaxLeaseTimeout = 86400;
 // Webex accepts files up to 100 MB.
 constexpr int64_t kMaxFileBytes = 100 * 1000 * 1000;
+constexpr int64_t kMaxAuditRetentionDays = 36500;
 constexpr int kMaxWorkerThreads = 256;
 
 bool IsKeyStart(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
@@ -467,6 +468,15 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& environment,
                                             " (Webex's limit), not " + Shown(*value));
     }
     config.max_file_bytes = *bytes;
+  }
+
+  if (auto value = settings.Get("AUDIT_RETENTION_DAYS")) {
+    auto days = ParseInteger(*value);
+    if (!days || *days < 0 || *days > kMaxAuditRetentionDays) {
+      return KeyError("AUDIT_RETENTION_DAYS", "must be a whole number of days from 0 (keep forever) to " +
+                                                  std::to_string(kMaxAuditRetentionDays) + ", not " + Shown(*value));
+    }
+    config.audit_retention_days = static_cast<int>(*days);
   }
 
   if (auto value = settings.Get("LOG_LEVEL")) {

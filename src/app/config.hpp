@@ -64,6 +64,8 @@ struct Config {
   int64_t poll_interval = 5;
   // The largest file a guest may send.
   int64_t max_file_bytes = 26214400;
+  // Days an audit record is kept; 0 keeps every record forever.
+  int audit_retention_days = 365;
 
   std::string log_level = "info";  // debug, info, warn, error, off
   // LOG_FORMAT: text lines, or one JSON object per line (core/log.hpp).

@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "app/cli_audit.hpp"
 #include "app/cli_backup.hpp"
 #include "app/cli_check.hpp"
 #include "app/config.hpp"
@@ -211,6 +212,9 @@ int Run(int argc, char** argv) {
     sub->add_option("username_b", user_b)->required();
   }
 
+  gp::app::AuditExportArgs audit_args;
+  auto* audit_export = gp::app::AddAuditCommands(app, audit_args);
+
   CLI11_PARSE(app, argc, argv);
 
   if (demo->parsed()) {
@@ -338,6 +342,7 @@ int Run(int argc, char** argv) {
     std::cout << "added " << *added << " of " << spaces->size() << " spaces\n";
     return 0;
   }
+  if (audit_export->parsed()) return gp::app::ExportAudit(portal->audit(), audit_args, std::cout, std::cerr);
   if (policy_list->parsed()) {
     auto pairs = portal->policy().Pairs();
     if (!pairs) return Fail(pairs.error().message);

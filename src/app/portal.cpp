@@ -247,9 +247,10 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
       });
   p.sessions = std::make_unique<service::Sessions>(*p.storage, p.clock, config.guest_token_expiration,
                                                    !config.database_shared());
-  p.app_admin = std::make_unique<service::AppAdmin>(*p.storage, *p.webex, *p.pool, *p.box, p.clock, config.client_id,
-                                                    config.client_secret);
-  p.guest_tokens = std::make_unique<service::GuestTokens>(*p.storage, *p.provider, *p.pool, *p.box, p.clock);
+  p.app_admin = std::make_unique<service::AppAdmin>(*p.storage, *p.webex, *p.pool, *p.box, *p.audit, p.clock,
+                                                    config.client_id, config.client_secret);
+  p.guest_tokens =
+      std::make_unique<service::GuestTokens>(*p.storage, *p.provider, *p.pool, *p.box, *p.audit, p.clock);
   p.spaces = std::make_unique<service::Spaces>(*p.storage, *p.webex, *p.app_admin, *p.guest_tokens, *p.pool,
                                                *p.audit, p.intents, p.clock);
   p.guests = std::make_unique<service::Guests>(*p.storage, *p.sessions, *p.audit, p.clock, config.password_hash);
@@ -286,7 +287,7 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   p.events = std::make_unique<service::Events>(event_options);
   p.notices = std::make_unique<service::Notices>(*p.storage, *p.events);
   p.messages = std::make_unique<service::Messages>(*p.storage, *p.webex, *p.app_admin, *p.guest_tokens, *p.pool,
-                                                   *p.notices, p.clock, config.max_file_bytes);
+                                                   *p.notices, *p.audit, p.clock, config.max_file_bytes);
   p.notifier = std::make_unique<service::Notifier>(
       *p.storage, *p.webex, *p.app_admin, *p.messages, *p.pool, *p.box,
       config.effective_notify_mode == NotifyMode::kWebhook ? service::NotifyMode::kWebhook
@@ -333,7 +334,7 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   p.deps = std::make_unique<api::Deps>(api::Deps{*p.storage, *p.pool, *p.sessions, *p.app_admin, *p.guests,
                                                  *p.policy, *p.spaces, *p.guest_auth, *p.admin_auth, *p.messages,
                                                  *p.notices, *p.notifier, *p.guest_tokens, *p.hosts,
-                                                 *p.meetings, options});
+                                                 *p.meetings, *p.audit, options});
   return portal;
 }
 
@@ -396,6 +397,9 @@ Result<void> Portal::Start() {
       (void)p.storage->DeleteExpiredSessions(p.clock());
       (void)p.storage->DeleteExpiredOAuthStates(p.clock());
       (void)p.storage->DeleteSpaceMessagesSeenBefore(p.clock() - kMessageRecordSeconds);
+      if (auto purged = p.audit->Purge(p.config.audit_retention_days); !purged) {
+        log::warn("audit retention: {}", log::Safe(purged.error().message));
+      }
       return {};
     });
   });
@@ -549,6 +553,7 @@ webex::Api& Portal::webex() { return *impl_->webex; }
 service::AppAdmin& Portal::app_admin() { return *impl_->app_admin; }
 storage::Storage& Portal::storage() { return *impl_->storage; }
 service::Guests& Portal::guests() { return *impl_->guests; }
+service::Audit& Portal::audit() { return *impl_->audit; }
 service::Hosts& Portal::hosts() { return *impl_->hosts; }
 service::Policy& Portal::policy() { return *impl_->policy; }
 const Config& Portal::config() const { return impl_->config; }

@@ -13,6 +13,7 @@
 #include "app/config.hpp"
 #include "core/error.hpp"
 #include "service/app_admin.hpp"
+#include "service/audit.hpp"
 #include "service/guests.hpp"
 #include "service/hosts.hpp"
 #include "service/policy.hpp"
@@ -49,6 +50,7 @@ class Portal {
 
   storage::Storage& storage();
   service::Guests& guests();
+  service::Audit& audit();
   service::Hosts& hosts();
   service::Policy& policy();
   const Config& config() const;

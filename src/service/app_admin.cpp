@@ -14,11 +14,12 @@ tl::unexpected<Error> AppAdminRequired() {
 }  // namespace
 
 AppAdmin::AppAdmin(storage::Storage& storage, webex::Api& webex, WorkPool& pool, const crypto::SecretBox& box,
-                   Clock clock, std::string client_id, std::string client_secret)
+                   Audit& audit, Clock clock, std::string client_id, std::string client_secret)
     : storage_(storage),
       webex_(webex),
       pool_(pool),
       box_(box),
+      audit_(audit),
       clock_(std::move(clock)),
       client_id_(std::move(client_id)),
       client_secret_(std::move(client_secret)) {}
@@ -54,6 +55,7 @@ webex::Task<std::string> AppAdmin::Refresh(webex::Deadline deadline) {
   refresh_counts_.Count(tokens.has_value());
   if (!tokens) {
     log::warn("AppAdmin token refresh failed ({})", ErrorCodeName(tokens.error().code));
+    co_await audit_.Note("portal", "token.refresh", "app_admin", "failure", RefreshFailure(tokens.error()));
     if (tokens.error().code == ErrorCode::kUnauthorized || tokens.error().code == ErrorCode::kBadRequest) {
       co_return AppAdminRequired();
     }

@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/single_flight.hpp"
 #include "core/work_pool.hpp"
+#include "service/audit.hpp"
 #include "service/refresh_counts.hpp"
 #include "storage/storage.hpp"
 #include "webex/api.hpp"
@@ -31,8 +32,8 @@ struct AppAdminStatus {
 
 class AppAdmin {
  public:
-  AppAdmin(storage::Storage& storage, webex::Api& webex, WorkPool& pool, const crypto::SecretBox& box, Clock clock,
-           std::string client_id, std::string client_secret);
+  AppAdmin(storage::Storage& storage, webex::Api& webex, WorkPool& pool, const crypto::SecretBox& box, Audit& audit,
+           Clock clock, std::string client_id, std::string client_secret);
 
   // Stores the tokens of an administrator who has just signed in; they become the AppAdmin's.
   // Blocking: call on the pool.
@@ -58,6 +59,7 @@ class AppAdmin {
   webex::Api& webex_;
   WorkPool& pool_;
   const crypto::SecretBox& box_;
+  Audit& audit_;
   Clock clock_;
   std::string client_id_;
   std::string client_secret_;

@@ -1,6 +1,9 @@
 #include "service/audit.hpp"
 
+#include <algorithm>
+
 #include "core/log.hpp"
+#include "domain/audit.hpp"
 
 namespace gp::service {
 namespace {
@@ -41,6 +44,49 @@ boost::asio::awaitable<void> Audit::Note(std::string actor, std::string action, 
   });
   // A full pool must not lose the trail: the write then happens here, once.
   if (!written) Record(actor, action, target, outcome, detail);
+}
+
+std::string RefreshFailure(const Error& error) {
+  return std::string(ErrorCodeName(error.code)) + ": " + error.message;
+}
+
+Result<AuditPage> Audit::List(const storage::AuditFilter& filter) {
+  auto items = storage_.ListAudit(filter);
+  if (!items) return tl::unexpected(items.error());
+  AuditPage page;
+  page.items = std::move(*items);
+  const auto limit = static_cast<std::size_t>(std::clamp(filter.limit, 1, storage::AuditFilter::kMaxLimit));
+  if (page.items.size() < limit) return page;
+  // A full page: one more matching record (the index makes this one row's read) decides whether
+  // there is a next page, so that the last page says so rather than leading to an empty one.
+  storage::AuditFilter probe = filter;
+  probe.before_seq = page.items.back().seq;
+  probe.limit = 1;
+  auto older = storage_.ListAudit(probe);
+  if (!older) return tl::unexpected(older.error());
+  if (!older->empty()) page.next_before = page.items.back().seq;
+  return page;
+}
+
+Result<int64_t> Audit::Purge(int retention_days) {
+  if (retention_days <= 0) return 0;
+  const int64_t cutoff_ms = (clock_() - static_cast<int64_t>(retention_days) * 86400) * 1000;
+  int64_t deleted = 0;
+  while (true) {
+    auto batch = storage_.DeleteAuditBefore(cutoff_ms, kPurgeBatch);
+    if (!batch) {
+      if (deleted > 0) break;  // what was deleted is still recorded below
+      return tl::unexpected(batch.error());
+    }
+    deleted += *batch;
+    if (*batch < kPurgeBatch) break;
+  }
+  if (deleted > 0) {
+    Record("portal", "audit.purge", "", "success",
+           std::to_string(deleted) + " records older than " + domain::AuditTime(cutoff_ms) + " (" +
+               std::to_string(retention_days) + " days)");
+  }
+  return deleted;
 }
 
 }  // namespace gp::service

@@ -9,8 +9,11 @@
 #include <utility>  // Asio 1.74 needs it before its own headers.
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -20,9 +23,22 @@
 
 namespace gp::service {
 
+// One page of the log, newest first, and the cursor (a seq) of the next one: set only when older
+// records match the filter, so the last page has none.
+struct AuditPage {
+  std::vector<storage::AuditRecord> items;
+  std::optional<int64_t> next_before;
+};
+
+// The detail of a failed token refresh: what kind of failure and Webex's message, never a token.
+std::string RefreshFailure(const Error& error);
+
 class Audit {
  public:
   static constexpr std::size_t kMaxFieldBytes = 512;
+  // Retention deletes at most this many records per statement, so a first purge of a large log
+  // never holds the database for long.
+  static constexpr int64_t kPurgeBatch = 1000;
 
   Audit(storage::Storage& storage, WorkPool& pool, Clock clock)
       : storage_(storage), pool_(pool), clock_(std::move(clock)) {}
@@ -35,6 +51,13 @@ class Audit {
   // use.
   using Observer = std::function<void(const std::string& action, const std::string& outcome)>;
   void SetObserver(Observer observer) { observer_ = std::move(observer); }
+
+  // A page for the API and the CLI (blocks: call it on the pool, a reader or in the CLI).
+  Result<AuditPage> List(const storage::AuditFilter& filter);
+
+  // Retention: deletes the records older than `retention_days` (0 keeps everything), in batches of
+  // kPurgeBatch, and records an `audit.purge` with the count when it deleted any. Blocks.
+  Result<int64_t> Purge(int retention_days);
 
  private:
   storage::Storage& storage_;

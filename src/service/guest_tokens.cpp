@@ -5,14 +5,17 @@
 namespace gp::service {
 
 GuestTokens::GuestTokens(storage::Storage& storage, webex::GuestTokenProvider& provider, WorkPool& pool,
-                         const crypto::SecretBox& box, Clock clock)
-    : storage_(storage), provider_(provider), pool_(pool), box_(box), clock_(std::move(clock)) {}
+                         const crypto::SecretBox& box, Audit& audit, Clock clock)
+    : storage_(storage), provider_(provider), pool_(pool), box_(box), audit_(audit), clock_(std::move(clock)) {}
 
 webex::Task<GuestTokens::Issued> GuestTokens::Issue(storage::GuestRecord guest, webex::Deadline deadline) {
   // The portal's guest id is the stable subject: the same guest always maps to the same identity.
   auto issued = co_await provider_.Issue(guest.id, guest.display_name, deadline);
   issue_counts_.Count(issued.has_value());
-  if (!issued) co_return tl::unexpected(issued.error());
+  if (!issued) {
+    co_await audit_.Note("portal", "token.refresh", "guest:" + guest.id, "failure", RefreshFailure(issued.error()));
+    co_return tl::unexpected(issued.error());
+  }
   int64_t now = clock_();
   storage::GuestTokenRecord token;
   token.guest_id = guest.id;

@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/single_flight.hpp"
 #include "core/work_pool.hpp"
+#include "service/audit.hpp"
 #include "service/refresh_counts.hpp"
 #include "storage/storage.hpp"
 #include "webex/guest_token_provider.hpp"
@@ -24,7 +25,7 @@ namespace gp::service {
 class GuestTokens {
  public:
   GuestTokens(storage::Storage& storage, webex::GuestTokenProvider& provider, WorkPool& pool,
-              const crypto::SecretBox& box, Clock clock);
+              const crypto::SecretBox& box, Audit& audit, Clock clock);
 
   // A Webex access token for the guest that stays valid for a while yet.
   webex::Task<std::string> TokenFor(storage::GuestRecord guest, webex::Deadline deadline);
@@ -45,6 +46,7 @@ class GuestTokens {
   webex::GuestTokenProvider& provider_;
   WorkPool& pool_;
   const crypto::SecretBox& box_;
+  Audit& audit_;
   Clock clock_;
   std::map<std::string, std::shared_ptr<SingleFlight<Result<Issued>>>> in_flight_;
   RefreshCounts issue_counts_;

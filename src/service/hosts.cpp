@@ -250,6 +250,7 @@ webex::Task<std::string> Hosts::Refresh(std::string host_id, webex::Deadline dea
   refresh_counts_.Count(tokens.has_value());
   if (!tokens) {
     log::warn("meeting host token refresh failed ({})", ErrorCodeName(tokens.error().code));
+    co_await audit_.Note("portal", "token.refresh", "host:" + host_id, "failure", RefreshFailure(tokens.error()));
     if (host->access_expires_at > clock_()) {
       if (auto token = box_.Decrypt(host->access_token_enc)) co_return *token;
     }

@@ -24,16 +24,27 @@ std::string PreviewOf(const webex::Message& message) {
   return preview;
 }
 
+// What the audit log keeps of a failed send: the kind of failure and Webex's message, never the
+// message itself (Webex's message is left out should it quote the text).
+std::string SendFailure(const Error& error, const SendRequest& request) {
+  auto quotes = [&](const std::string& sent) { return !sent.empty() && error.message.find(sent) != std::string::npos; };
+  std::string detail = ErrorCodeName(error.code);
+  if (!quotes(request.text) && !quotes(request.markdown)) detail += ": " + error.message;
+  if (request.file) detail += " (with a file)";
+  return detail;
+}
+
 }  // namespace
 
 Messages::Messages(storage::Storage& storage, webex::Api& webex, AppAdmin& app_admin, GuestTokens& guest_tokens,
-                   WorkPool& pool, Notices& notices, Clock clock, int64_t max_file_bytes)
+                   WorkPool& pool, Notices& notices, Audit& audit, Clock clock, int64_t max_file_bytes)
     : storage_(storage),
       webex_(webex),
       app_admin_(app_admin),
       guest_tokens_(guest_tokens),
       pool_(pool),
       notices_(notices),
+      audit_(audit),
       clock_(std::move(clock)),
       max_file_bytes_(max_file_bytes) {}
 
@@ -176,7 +187,10 @@ webex::Task<MessageView> Messages::Send(SendRequest request) {
   auto guest = co_await pool_.Read([&] { return storage_.GetGuest(request.guest_id); });
   if (!guest) co_return tl::unexpected(guest.error());
   auto token = co_await guest_tokens_.TokenFor(*guest, deadline);
-  if (!token) co_return tl::unexpected(token.error());
+  if (!token) {
+    co_await audit_.Note("guest:" + guest->id, "message.send", space->id, "failure", SendFailure(token.error(), request));
+    co_return tl::unexpected(token.error());
+  }
 
   webex::OutgoingMessage outgoing;
   outgoing.text = request.text;
@@ -201,7 +215,10 @@ webex::Task<MessageView> Messages::Send(SendRequest request) {
     }
   } done{sending_, room_id};
   auto sent = co_await webex_.SendMessage(*token, room_id, std::move(outgoing), deadline);
-  if (!sent) co_return tl::unexpected(sent.error());
+  if (!sent) {
+    co_await audit_.Note("guest:" + guest->id, "message.send", space->id, "failure", SendFailure(sent.error(), request));
+    co_return tl::unexpected(sent.error());
+  }
 
   if (file && !sent->files.empty()) {
     file->id = webex::ContentIdFromUrl(sent->files.front());

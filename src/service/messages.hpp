@@ -22,6 +22,7 @@
 #include "core/error.hpp"
 #include "core/work_pool.hpp"
 #include "service/app_admin.hpp"
+#include "service/audit.hpp"
 #include "service/guest_tokens.hpp"
 #include "service/notices.hpp"
 #include "service/spaces.hpp"
@@ -84,7 +85,7 @@ class Messages {
   static constexpr std::chrono::seconds kFileBudget{120};
 
   Messages(storage::Storage& storage, webex::Api& webex, AppAdmin& app_admin, GuestTokens& guest_tokens,
-           WorkPool& pool, Notices& notices, Clock clock, int64_t max_file_bytes);
+           WorkPool& pool, Notices& notices, Audit& audit, Clock clock, int64_t max_file_bytes);
 
   // Newest first; `before` is the `next` of the previous page (empty: the newest).
   webex::Task<MessagePage> List(std::string guest_id, std::string space_id, int max, std::string before);
@@ -129,6 +130,7 @@ class Messages {
   GuestTokens& guest_tokens_;
   WorkPool& pool_;
   Notices& notices_;
+  Audit& audit_;
   Clock clock_;
   int64_t max_file_bytes_;
   // Sends in flight per Webex room (loop only): Learn waits for them, so that the webhook echo of a

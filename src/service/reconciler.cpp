@@ -178,14 +178,25 @@ asio::awaitable<void> Reconciler::RunJobs(std::vector<storage::WebexJob> jobs, s
     const char* action = job.kind == storage::JobKind::kDeleteRoom   ? "room.delete"
                          : job.kind == storage::JobKind::kEndMeeting ? "meeting.end"
                                                                      : "membership.remove";
+    const std::string target = job.space_id.empty() ? job.room_id : job.space_id;
     if (results[i]) {
       auto completed = co_await pool_.Run([&] { return storage_.CompleteWebexJob(job.id); });
       if (completed) ++report.done;
-      co_await audit_.Note("reconciler", action, job.space_id.empty() ? job.room_id : job.space_id, "success",
-                           job.person_id);
+      co_await audit_.Note("reconciler", action, target, "success", job.person_id);
       continue;
     }
     const Error& error = results[i].error();
+    if (job.attempts + 1 >= options_.max_attempts) {
+      // Retrying has not helped for long: the job goes, and the audit log keeps what was left undone.
+      auto dropped = co_await pool_.Run([&] { return storage_.CompleteWebexJob(job.id); });
+      if (!dropped) continue;  // still queued: the next pass decides again
+      std::string detail = std::string(action) + (job.person_id.empty() ? "" : " " + job.person_id) + " after " +
+                           std::to_string(job.attempts + 1) + " attempts: " + ErrorCodeName(error.code) + ": " +
+                           error.message;
+      log::error("reconciler: gave up {} after {} attempts: {}", action, job.attempts + 1, ErrorCodeName(error.code));
+      co_await audit_.Note("reconciler", "reconciler.give_up", target, "failure", std::move(detail));
+      continue;
+    }
     int64_t backoff = options_.initial_backoff_seconds << std::min(job.attempts, 16);
     backoff = std::min(backoff, options_.max_backoff_seconds);
     backoff = std::max<int64_t>(backoff, error.retry_after_seconds);

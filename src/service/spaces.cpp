@@ -173,6 +173,9 @@ webex::Task<CreatedSpace> Spaces::Create(CreateSpaceRequest request) {
   }
   if (failure) {
     co_await Abandon(intent.id, room->id, *token);
+    for (size_t i = 0; i < added.size(); ++i) {
+      if (!added[i]) co_await audit_.Note(actor, "membership.add", key, "failure", ids[i] + ": " + added[i].error().message);
+    }
     co_await audit_.Note(actor, "space.create", key, "failure", "a member could not be added: " + failure->message);
     Error error = *failure;
     if (error.code != ErrorCode::kUnavailable && error.code != ErrorCode::kTooManyRequests) {
@@ -209,6 +212,7 @@ webex::Task<CreatedSpace> Spaces::Create(CreateSpaceRequest request) {
     co_return tl::unexpected(error);
   }
   co_await audit_.Note(actor, "space.create", space.id, "success", title);
+  for (const auto& id : ids) co_await audit_.Note(actor, "membership.add", space.id, "success", id);
   if (on_created_) on_created_(space);
   co_return CreatedSpace{space, false};
 }

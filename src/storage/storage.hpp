@@ -206,6 +206,9 @@ class Storage {
   // The audit log, append-only. ListAudit returns newest first.
   virtual Result<int64_t> AppendAudit(const AuditRecord& record) = 0;
   virtual Result<std::vector<AuditRecord>> ListAudit(const AuditFilter& filter) = 0;
+  // Deletes the oldest records dated before `before_ms`, at most `max_rows` of them (so that one call
+  // holds the database for a bounded time); returns how many it deleted.
+  virtual Result<int64_t> DeleteAuditBefore(int64_t before_ms, int64_t max_rows) = 0;
 
   // Background work that one instance at a time does when several share the database (token refreshes,
   // the poller, meeting timers). TakeRunner makes `instance` the runner of `task` until `expires_at` when

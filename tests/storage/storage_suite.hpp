@@ -1761,6 +1761,10 @@ TYPED_TEST_P(StorageSuite, AuditIsListedNewestFirstWithFilters) {
   EXPECT_EQ(seqs({.action = "guest.create"}), (std::vector<int64_t>{s4, s1}));
   EXPECT_EQ(seqs({.actor = "admin:x"}), (std::vector<int64_t>{s4, s3, s1}));
   EXPECT_EQ(seqs({.since_ms = 2000}), (std::vector<int64_t>{s4, s3, s2}));
+  EXPECT_EQ(seqs({.until_ms = 3000}), (std::vector<int64_t>{s2, s1}));
+  EXPECT_EQ(seqs({.since_ms = 2000, .until_ms = 4000}), (std::vector<int64_t>{s3, s2}));
+  EXPECT_EQ(seqs({.until_ms = 1000}), (std::vector<int64_t>{}));
+  EXPECT_EQ(seqs({.until_ms = 4000, .before_seq = s3}), (std::vector<int64_t>{s2, s1}));
   EXPECT_EQ(seqs({.before_seq = s3}), (std::vector<int64_t>{s2, s1}));
   EXPECT_EQ(seqs({.action = "guest.create", .actor = "admin:x", .since_ms = 1500}), (std::vector<int64_t>{s4}));
   EXPECT_EQ(seqs({.limit = 2}), (std::vector<int64_t>{s4, s3}));
@@ -1786,6 +1790,44 @@ TYPED_TEST_P(StorageSuite, AuditLimitIsCappedAt500) {
   auto records = this->store().ListAudit({.limit = 100000});
   ASSERT_TRUE(records);
   EXPECT_EQ(records->size(), static_cast<size_t>(AuditFilter::kMaxLimit));
+}
+
+TYPED_TEST_P(StorageSuite, AuditRetentionDeletesTheOldestRecordsInBoundedBatches) {
+  std::vector<int64_t> seqs;
+  for (int64_t at_ms : {5000, 1000, 2000, 3000, 4000}) {
+    auto seq = this->store().AppendAudit({0, at_ms, "actor", "action", "", "success", ""});
+    GP_ASSERT_OK(seq);
+    seqs.push_back(*seq);
+  }
+  auto listed = [&] {
+    std::vector<int64_t> at;
+    auto records = this->store().ListAudit({});
+    EXPECT_TRUE(records);
+    if (records) {
+      for (const auto& record : *records) at.push_back(record.at_ms);
+    }
+    return at;
+  };
+  // Three records are older than 4000; a batch of two takes the two appended first of them.
+  auto first = this->store().DeleteAuditBefore(4000, 2);
+  GP_ASSERT_OK(first);
+  EXPECT_EQ(*first, 2);
+  EXPECT_EQ(listed(), (std::vector<int64_t>{4000, 3000, 5000}));
+  auto second = this->store().DeleteAuditBefore(4000, 2);
+  GP_ASSERT_OK(second);
+  EXPECT_EQ(*second, 1);
+  EXPECT_EQ(listed(), (std::vector<int64_t>{4000, 5000}));
+  auto none = this->store().DeleteAuditBefore(4000, 2);
+  GP_ASSERT_OK(none);
+  EXPECT_EQ(*none, 0);
+  auto zero = this->store().DeleteAuditBefore(100000, 0);
+  GP_ASSERT_OK(zero);
+  EXPECT_EQ(*zero, 0);
+  EXPECT_EQ(listed().size(), 2u);
+  // New records keep increasing sequence numbers after a deletion.
+  auto next = this->store().AppendAudit({0, 6000, "actor", "action", "", "success", ""});
+  GP_ASSERT_OK(next);
+  EXPECT_GT(*next, seqs.back());
 }
 
 TYPED_TEST_P(StorageSuite, ConcurrentAppendsGetDistinctSequenceNumbers) {
@@ -1929,7 +1971,8 @@ REGISTER_TYPED_TEST_SUITE_P(StorageSuite, MigrateIsIdempotentAndRecordsEveryVers
                             GuestTokensAreCachedPerGuest, OAuthStateIsTakenOnce, OAuthStateKeepsItsPurpose,
                             ExpiredOAuthStateIsNotFoundAndGone,
                             ExpiredOAuthStatesAreSweptAndCounted, AuditIsListedNewestFirstWithFilters,
-                            AuditLimitIsCappedAt500, ConcurrentAppendsGetDistinctSequenceNumbers,
+                            AuditLimitIsCappedAt500, AuditRetentionDeletesTheOldestRecordsInBoundedBatches,
+                            ConcurrentAppendsGetDistinctSequenceNumbers,
                             ARunnerHoldsItsTaskUntilItsTermRunsOut,
                             AReleasedRunnerIsTakenAtOnceAndOnlyItsHolderReleasesIt,
                             OneOfManyInstancesAskingAtOnceRunsTheTask, SettingsAreKeyValues);

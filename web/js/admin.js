@@ -1,5 +1,6 @@
 // The admin console: the AppAdmin's Webex connection, guests, allowed pairs, spaces, the pool of
-// meeting hosts and import.
+// meeting hosts, import and the activity (audit) log.
+import { loadActivity, wireActivity } from './activity.js';
 import { api, ApiError } from './api.js';
 import { announce, busy, byId, el, formatTime } from './dom.js';
 import { goHome, sessionWithRole, wireSignOut } from './page.js';
@@ -686,13 +687,14 @@ async function main() {
   if (!session) return;
   const admin = session.admin || {};
   byId('admin-name').textContent = admin.displayName ? `${admin.displayName} (${admin.email})` : admin.email || 'Administrator';
-  for (const id of ['guests-heading', 'pairs-heading', 'spaces-heading', 'hosts-heading', 'import-heading']) byId(id).tabIndex = -1;
+  for (const id of ['guests-heading', 'pairs-heading', 'spaces-heading', 'hosts-heading', 'import-heading', 'activity-heading']) byId(id).tabIndex = -1;
   wireSignOut();
   wireAddGuest();
   wireEdit();
   wirePairs();
   wireHosts();
   wireImport();
+  wireActivity({ onError: handleFatal });
   const results = await Promise.allSettled([loadStatus(), loadGuests(), loadPairs(), loadSpaces(), loadHosts()]);
   // Leases name their space by id when the portal gives no title: the spaces may have come second.
   if (state.hosts.items.some((h) => h.lease)) renderHosts();
@@ -700,6 +702,8 @@ async function main() {
   if (failed.some(handleFatal)) return;
   if (failed.length) announce(byId('page-error'), `Part of the console could not be loaded: ${failed[0].message}`, 'error');
   byId('main').removeAttribute('aria-busy');
+  // Last, once the sections above have their size: its scrolling loads pages as its end comes into view.
+  await loadActivity();
 }
 
 main();

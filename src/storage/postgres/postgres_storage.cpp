@@ -1283,8 +1283,14 @@ Result<int64_t> PostgresStorage::AppendAudit(const AuditRecord& record) {
 Result<std::vector<AuditRecord>> PostgresStorage::ListAudit(const AuditFilter& filter) {
   int64_t limit = std::clamp(filter.limit, 1, AuditFilter::kMaxLimit);
   return WithConnection([&](Connection& db) {
-    return AllRows(db, sql::kListAudit, ReadAudit, filter.action, filter.actor, filter.since_ms, filter.before_seq, limit);
+    return AllRows(db, sql::kListAudit, ReadAudit, filter.action, filter.actor, filter.since_ms, filter.until_ms,
+                   filter.before_seq, limit);
   });
+}
+
+Result<int64_t> PostgresStorage::DeleteAuditBefore(int64_t before_ms, int64_t max_rows) {
+  if (max_rows <= 0) return 0;
+  return WithConnection([&](Connection& db) { return ChangeAny(db, sql::kDeleteAuditBefore, before_ms, max_rows); });
 }
 
 // ---- Runners ----

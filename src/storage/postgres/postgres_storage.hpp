@@ -136,6 +136,7 @@ class PostgresStorage final : public Storage {
 
   Result<int64_t> AppendAudit(const AuditRecord& record) override;
   Result<std::vector<AuditRecord>> ListAudit(const AuditFilter& filter) override;
+  Result<int64_t> DeleteAuditBefore(int64_t before_ms, int64_t max_rows) override;
 
   Result<bool> TakeRunner(const std::string& task, const std::string& instance, int64_t now,
                           int64_t expires_at) override;

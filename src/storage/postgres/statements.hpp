@@ -364,8 +364,12 @@ inline constexpr Statement kListAudit{
     "list_audit",
     "SELECT seq, at_ms, actor, action, target, outcome, detail FROM audit_log"
     " WHERE ($1::text IS NULL OR action = $1::text) AND ($2::text IS NULL OR actor = $2::text)"
-    " AND ($3::bigint IS NULL OR at_ms >= $3::bigint) AND ($4::bigint IS NULL OR seq < $4::bigint)"
-    " ORDER BY seq DESC LIMIT $5"};
+    " AND ($3::bigint IS NULL OR at_ms >= $3::bigint) AND ($4::bigint IS NULL OR at_ms < $4::bigint)"
+    " AND ($5::bigint IS NULL OR seq < $5::bigint)"
+    " ORDER BY seq DESC LIMIT $6"};
+inline constexpr Statement kDeleteAuditBefore{
+    "delete_audit_before",
+    "DELETE FROM audit_log WHERE seq IN (SELECT seq FROM audit_log WHERE at_ms < $1 ORDER BY seq LIMIT $2)"};
 
 // Settings.
 // A runner is taken when the task has none, its term ran out, or the instance holds it already. One

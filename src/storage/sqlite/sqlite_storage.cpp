@@ -1260,8 +1260,14 @@ Result<int64_t> SqliteStorage::AppendAudit(const AuditRecord& record) {
 Result<std::vector<AuditRecord>> SqliteStorage::ListAudit(const AuditFilter& filter) {
   int64_t limit = std::clamp(filter.limit, 1, AuditFilter::kMaxLimit);
   return Read([&](Connection& db) {
-    return Rows(db, sql::kListAudit, ReadAudit, filter.action, filter.actor, filter.since_ms, filter.before_seq, limit);
+    return Rows(db, sql::kListAudit, ReadAudit, filter.action, filter.actor, filter.since_ms, filter.until_ms,
+                filter.before_seq, limit);
   });
+}
+
+Result<int64_t> SqliteStorage::DeleteAuditBefore(int64_t before_ms, int64_t max_rows) {
+  if (max_rows <= 0) return 0;
+  return Write([&](Connection& db) { return ChangeAny(db, sql::kDeleteAuditBefore, before_ms, max_rows); });
 }
 
 // ---- Runners ----

@@ -352,8 +352,11 @@ inline constexpr Statement kListAudit{
     "list_audit",
     "SELECT seq, at_ms, actor, action, target, outcome, detail FROM audit_log"
     " WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR actor = ?2)"
-    " AND (?3 IS NULL OR at_ms >= ?3) AND (?4 IS NULL OR seq < ?4)"
-    " ORDER BY seq DESC LIMIT ?5"};
+    " AND (?3 IS NULL OR at_ms >= ?3) AND (?4 IS NULL OR at_ms < ?4) AND (?5 IS NULL OR seq < ?5)"
+    " ORDER BY seq DESC LIMIT ?6"};
+inline constexpr Statement kDeleteAuditBefore{
+    "delete_audit_before",
+    "DELETE FROM audit_log WHERE seq IN (SELECT seq FROM audit_log WHERE at_ms < ?1 ORDER BY seq LIMIT ?2)"};
 
 // Settings.
 inline constexpr Statement kGetSetting{"get_setting", "SELECT value FROM settings WHERE key = ?1"};

@@ -406,6 +406,20 @@ std::string ReadEnvDefault() {
   return content.str();
 }
 
+TEST(Config, AuditRetentionDays) {
+  EXPECT_EQ(LoadConfig(Production(), "")->audit_retention_days, 365);
+  EXPECT_EQ(LoadConfig(With(Production(), "AUDIT_RETENTION_DAYS", "30"), "")->audit_retention_days, 30);
+  EXPECT_EQ(LoadConfig(With(Production(), "AUDIT_RETENTION_DAYS", "0"), "")->audit_retention_days, 0);
+  EXPECT_EQ(LoadConfig(With(Production(), "AUDIT_RETENTION_DAYS", "36500"), "")->audit_retention_days, 36500);
+  const std::string message = "AUDIT_RETENTION_DAYS: must be a whole number of days from 0 (keep forever) to 36500, not ";
+  EXPECT_EQ(ErrorOf(With(Production(), "AUDIT_RETENTION_DAYS", "-1")), message + "'-1'");
+  EXPECT_EQ(ErrorOf(With(Production(), "AUDIT_RETENTION_DAYS", "36501")), message + "'36501'");
+  EXPECT_EQ(ErrorOf(With(Production(), "AUDIT_RETENTION_DAYS", "1y")), message + "'1y'");
+  auto documented = ParseDotenv(ReadEnvDefault());
+  ASSERT_TRUE(documented);
+  EXPECT_EQ(documented->at("AUDIT_RETENTION_DAYS"), "365");
+}
+
 TEST(EnvDefault, DocumentsEveryKeyWithItsDefault) {
   std::string text = ReadEnvDefault();
   ASSERT_FALSE(text.empty());

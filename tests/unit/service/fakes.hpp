@@ -858,8 +858,9 @@ class ServiceTest : public ::testing::Test {
     random_ = CountingRandom();
     sessions_ = std::make_unique<Sessions>(*storage_, clock_, 3600);
     audit_ = std::make_unique<Audit>(*storage_, *pool_, clock_);
-    app_admin_ = std::make_unique<AppAdmin>(*storage_, *webex_, *pool_, *box_, clock_, "client-id", "client-secret");
-    guest_tokens_ = std::make_unique<GuestTokens>(*storage_, *provider_, *pool_, *box_, clock_);
+    app_admin_ =
+        std::make_unique<AppAdmin>(*storage_, *webex_, *pool_, *box_, *audit_, clock_, "client-id", "client-secret");
+    guest_tokens_ = std::make_unique<GuestTokens>(*storage_, *provider_, *pool_, *box_, *audit_, clock_);
     spaces_ = std::make_unique<Spaces>(*storage_, *webex_, *app_admin_, *guest_tokens_, *pool_, *audit_, intents_,
                                        clock_, random_);
     reconciler_ = std::make_unique<Reconciler>(*storage_, *webex_, *app_admin_, *pool_, *audit_, intents_, clock_);

@@ -35,7 +35,7 @@ class MessagesTest : public fakes::ServiceTest {
     options.stream.heartbeat_text = kPing;
     events_ = std::make_unique<Events>(options);
     notices_ = std::make_unique<Notices>(*storage_, *events_);
-    messages_ = std::make_unique<Messages>(*storage_, *webex_, *app_admin_, *guest_tokens_, *pool_, *notices_,
+    messages_ = std::make_unique<Messages>(*storage_, *webex_, *app_admin_, *guest_tokens_, *pool_, *notices_, *audit_,
                                            clock_, 1000);
   }
 

@@ -133,5 +133,43 @@ TEST(ParseWebexTime, ReadsWebexTimesAndRefusesOthers) {
   EXPECT_FALSE(ParseWebexTime(""));
 }
 
+TEST_F(ReconcilerTest, AJobThatKeepsFailingIsGivenUpOnceAndRecorded) {
+  ReconcilerOptions options;
+  options.max_attempts = 3;
+  options.initial_backoff_seconds = 1;
+  options.max_backoff_seconds = 1;
+  Reconciler reconciler(*storage_, *webex_, *app_admin_, *pool_, *audit_, intents_, clock_,
+                        options);
+  auto space = SeedOpenSpace({ann_.id, bob_.id}, kTitle);
+  auto closed = storage_->ReplacePairs({}, Now());  // revokes the pair: both memberships are to go
+  ASSERT_TRUE(closed) << closed.error().message;
+  ASSERT_EQ(Jobs().size(), 2u);
+  webex_->FailAlways(Op::kDeleteMembership);
+
+  for (int pass = 1; pass <= 2; ++pass) {
+    Run(reconciler.RunOnce());
+    Advance(5);
+    EXPECT_EQ(Jobs().size(), 2u) << "pass " << pass;
+  }
+  Run(reconciler.RunOnce());  // the third failure of each
+  EXPECT_TRUE(Jobs().empty());
+  Advance(5);
+  Run(reconciler.RunOnce());
+  EXPECT_EQ(webex_->Calls(Op::kDeleteMembership), 6);
+
+  auto audit = storage_->ListAudit({.action = "reconciler.give_up"});
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->size(), 2u);
+  for (const auto& record : *audit) {
+    EXPECT_EQ(record.actor, "reconciler");
+    EXPECT_EQ(record.target, space.id);
+    EXPECT_EQ(record.outcome, "failure");
+    EXPECT_NE(record.detail.find("membership.remove "), std::string::npos) << record.detail;
+    EXPECT_NE(record.detail.find(" after 3 attempts: unavailable: "), std::string::npos)
+        << record.detail;
+  }
+  EXPECT_TRUE(storage_->ListAudit({.action = "membership.remove"})->empty());
+}
+
 }  // namespace
 }  // namespace gp::service
