@@ -96,7 +96,8 @@ int MigrateData(const std::string& from, const std::string& to) {
     return Refuse("--to must be a PostgreSQL URL (postgresql://...), not '" + RedactDatabaseUrl(to) + "'");
   }
   gp::app::Progress progress("migrate-data", "rows");
-  auto report = gp::storage::CopyDatabase(from, to, [&progress](int64_t done, int64_t total) { progress.Update(done, total); });
+  auto report = gp::storage::CopyDatabase(
+      from, to, [&progress](int64_t done, int64_t total) { progress.Update(done, total); });
   progress.Finish();
   if (!report) return Fail("migrate-data: " + report.error().message);
   for (const auto& table : report->tables) {
@@ -157,12 +158,14 @@ int Run(int argc, char** argv) {
   migrate_data->add_option("--from", data_from, "the SQLite database: sqlite:PATH")->required();
   migrate_data->add_option("--to", data_to, "the PostgreSQL database: postgresql://USER[:PASSWORD]@HOST/DB")
       ->required();
-  auto* backup = app.add_subcommand("backup", "Copy the SQLite database into FILE, also while the server runs.");
+  auto* backup = app.add_subcommand(
+      "backup", "Copy the SQLite database into FILE, also while the server runs.");
   std::string backup_file;
   bool backup_force = false;
   backup->add_option("file", backup_file, "the backup file to write (mode 0600)")->required();
   backup->add_flag("--force", backup_force, "replace FILE if it exists");
-  auto* restore = app.add_subcommand("restore", "Replace the SQLite database with a backup (the server must be stopped).");
+  auto* restore = app.add_subcommand(
+      "restore", "Replace the SQLite database with a backup (the server must be stopped).");
   std::string restore_file;
   restore->add_option("file", restore_file, "a file written by `guest-portal backup`")->required();
   auto* demo = app.add_subcommand("demo", "Start the demo: a seeded webex-emulator and the portal on localhost:5000.");
@@ -290,9 +293,8 @@ int Run(int argc, char** argv) {
     auto plan = csv ? gp::domain::ParseGuestsCsv(text) : gp::domain::ParseGuestsJson(text);
     if (!plan) return Fail(plan.error().message);
     gp::app::Progress progress("guests import", "guests");
-    auto report = portal->guests().Import(*plan, actor, [&progress](int64_t done, int64_t total) {
-      progress.Update(done, total);
-    });
+    auto report = portal->guests().Import(
+        *plan, actor, [&progress](int64_t done, int64_t total) { progress.Update(done, total); });
     progress.Finish();
     if (!report) return Fail(report.error().message);
     std::cout << "created " << report->created.size() << " guests, added " << report->pairs_added << " pairs\n";
@@ -334,9 +336,8 @@ int Run(int argc, char** argv) {
     auto spaces = gp::service::ParseLargeSpaces(text);
     if (!spaces) return Fail(hosts_path + ": " + spaces.error().message);
     gp::app::Progress progress("hosts import", "spaces");
-    auto added = portal->hosts().ImportSpaces(*spaces, actor, [&progress](int64_t done, int64_t total) {
-      progress.Update(done, total);
-    });
+    auto added = portal->hosts().ImportSpaces(
+        *spaces, actor, [&progress](int64_t done, int64_t total) { progress.Update(done, total); });
     progress.Finish();
     if (!added) return Fail(added.error().message);
     std::cout << "added " << *added << " of " << spaces->size() << " spaces\n";

@@ -545,7 +545,7 @@ Result<int64_t> Portal::ReconcileNow(seconds budget) {
   }());
 }
 
-void Portal::RunOnLoop(std::function<asio::awaitable<void>()> operation) {
+void Portal::RunOnLoop(const std::function<asio::awaitable<void>()>& operation) {
   impl_->RunOnLoop(operation());
 }
 

@@ -44,7 +44,7 @@ class Portal {
 
   // For `check` (before Start): runs `operation` on the portal's loop from the calling thread and
   // returns when it has completed; the objects below are used from inside it.
-  void RunOnLoop(std::function<boost::asio::awaitable<void>()> operation);
+  void RunOnLoop(const std::function<boost::asio::awaitable<void>()>& operation);
   webex::Api& webex();
   service::AppAdmin& app_admin();
 

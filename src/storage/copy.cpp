@@ -349,8 +349,8 @@ struct RowTally {
   const ProgressCallback& progress;
 };
 
-Result<void> CopyRows(Source& source, Target& target, TableCopy& copy, const std::vector<Column>& columns,
-                      RowTally& tally) {
+Result<void> CopyRows(Source& source, Target& target, TableCopy& copy,
+                      const std::vector<Column>& columns, RowTally& tally) {
   std::vector<std::string> names;
   for (const auto& column : columns) names.push_back(column.name);
   auto key = source.Texts("SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk", copy.table);

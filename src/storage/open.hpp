@@ -31,7 +31,8 @@ Result<std::unique_ptr<Storage>> OpenStorage(const std::string& database_url, co
 
 namespace gp::storage {
 
-// The file a "sqlite:PATH" / "sqlite://PATH" URL names; "" for "sqlite::memory:" and other backends.
+// The file a "sqlite:PATH" / "sqlite://PATH" URL names; "" for "sqlite::memory:" and other
+// backends.
 std::string SqliteFilePath(const std::string& database_url);
 
 }  // namespace gp::storage
