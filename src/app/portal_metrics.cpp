@@ -50,8 +50,8 @@ PortalMetrics::PortalMetrics()
           {"method", "route", "status"})),
       request_seconds_(registry_.AddHistogram(
           "guest_portal_http_request_duration_seconds",
-          "Time from a request's arrival to the end of its answer (a stream: to "
-          "its opening).",
+          "Time from a request having been read to its answer written (a stream: "
+          "to its opening).",
           {"method", "route"}, metrics::LatencyBuckets())),
       webex_requests_(registry_.AddCounter(
           "guest_portal_webex_requests_total",
