@@ -30,6 +30,12 @@ struct Config {
   // TRUSTED_PROXIES: the proxies whose X-Forwarded-For names the client (http::TrustedProxies), as
   // given and checked.
   std::string trusted_proxies;
+  // TLS_CERT_FILE and TLS_KEY_FILE: both set, the portal serves HTTPS itself (PUBLIC_URL is then
+  // https). Checked here for presence only; the files are read when the server starts and on
+  // SIGHUP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool tls() const { return !tls_cert_file.empty(); }
   // PostgreSQL: several instances may share the database (SQLite: one process).
   bool database_shared() const { return database_url.starts_with("postgres"); }
   std::string secret_key_file = "data/secret.key";

@@ -73,24 +73,39 @@ std::string SqlitePath(std::string_view url) {
   return "";
 }
 
-// One warning line, with the fix, for each database file that others than its owner may access:
-// the database (with its -wal and -shm) holds password hashes, session hashes and encrypted tokens.
-// (A key file like that stops the portal from starting at all: crypto::SecretBox::LoadOrCreateKeyFile.)
+// A warning line, with the fix, when others than its owner may read `file`; none when it is the
+// owner's only or is not there (yet: nothing to protect).
+std::optional<std::string> LooseFile(const std::string& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) return std::nullopt;
+  const unsigned mode = info.st_mode & 07777U;
+  if ((mode & 0077U) == 0) return std::nullopt;
+  std::array<char, 8> octal{};
+  std::snprintf(octal.data(), octal.size(), "%04o", mode);
+  return "warning: " + file + " can be read by group or others (mode " + octal.data() +
+         "); make it the owner's only: chmod 600 " + file;
+}
+
+// One warning line for each database file that others than its owner may access: the database
+// (with its -wal and -shm) holds password hashes, session hashes and encrypted tokens.
+// (A key file like that stops the portal from starting at all:
+// crypto::SecretBox::LoadOrCreateKeyFile.)
 std::vector<std::string> LooseDatabaseFiles(const gp::app::Config& config) {
   std::vector<std::string> warnings;
   const std::string db = SqlitePath(config.database_url);
   if (db.empty()) return warnings;
   for (const std::string& file : {db, db + "-wal", db + "-shm"}) {
-    struct stat info {};
-    if (::stat(file.c_str(), &info) != 0) continue;  // not there (yet): nothing to protect
-    const unsigned mode = info.st_mode & 07777U;
-    if ((mode & 0077U) == 0) continue;
-    std::array<char, 8> octal{};
-    std::snprintf(octal.data(), octal.size(), "%04o", mode);
-    warnings.push_back("warning: " + file + " can be read by group or others (mode " + octal.data() +
-                       "); make it the owner's only: chmod 600 " + file);
+    if (auto warning = LooseFile(file)) warnings.push_back(*warning);
   }
   return warnings;
+}
+
+// The same for TLS_KEY_FILE: the server's private key. A warning, not a refusal: with certbot the
+// file's mode is certbot's to set, and a group that must read it (ssl-cert) is a deliberate choice.
+std::vector<std::string> LooseTlsKey(const gp::app::Config& config) {
+  if (!config.tls()) return {};
+  if (auto warning = LooseFile(config.tls_key_file)) return {"TLS_KEY_FILE: " + *warning};
+  return {};
 }
 
 // A command line that cannot be run as given: exit code 2, as for an unknown option.
@@ -241,6 +256,8 @@ int Run(int argc, char** argv) {
       files.rlim_cur = files.rlim_max;
       setrlimit(RLIMIT_NOFILE, &files);
     }
+    for (const auto& warning : LooseTlsKey(portal->config()))
+      std::cerr << "guest-portal: " << warning << "\n";
     auto started = portal->Start();
     if (!started) return Fail(started.error().message);
     portal->Wait();
@@ -252,11 +269,14 @@ int Run(int argc, char** argv) {
   }
   if (check->parsed()) {
     // Looked at while the database is open, so that its -wal and -shm files exist.
-    const auto loose = LooseDatabaseFiles(portal->config());
+    auto loose = LooseDatabaseFiles(portal->config());
+    for (auto& warning : LooseTlsKey(portal->config())) loose.push_back(std::move(warning));
     for (const auto& warning : loose) std::cerr << "guest-portal: " << warning << "\n";
     auto ping = portal->storage().Ping();
     if (!ping) return Fail("database: " + ping.error().message);
     std::cout << "configuration: ok\ndatabase: ok\n";
+    if (auto tls = gp::app::CheckTlsFiles(portal->config()); !tls) return Fail(tls.error().message);
+    if (portal->config().tls()) std::cout << "tls: ok\n";
     auto webex = portal->CheckWebex();
     if (!webex) return Fail("WEBEX_API_URL: " + webex.error().message);
     std::cout << *webex << "\n";

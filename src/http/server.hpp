@@ -22,6 +22,7 @@
 #include "core/error.hpp"
 #include "http/client_address.hpp"
 #include "http/router.hpp"
+#include "http/tls.hpp"
 
 namespace gp::http {
 
@@ -50,6 +51,11 @@ struct ServerOptions {
   TrustedProxies trusted_proxies;
   // Added to the answers the server gives by itself (413, 431, 400, 503).
   std::vector<std::pair<std::string, std::string>> refusal_headers;
+  // Both files set: the server speaks HTTPS only (http/tls.hpp). Plain HTTP sent to it is answered
+  // 400 and the connection closed.
+  TlsFiles tls;
+  // A connection must have completed its TLS handshake within this.
+  std::chrono::milliseconds tls_handshake_timeout{10000};
 };
 
 using AsyncHandler = std::function<boost::asio::awaitable<Response>(Request&)>;
@@ -74,6 +80,11 @@ class Server {
   void Stop();
   // Requests being handled and streams open now.
   int in_flight() const;
+  bool tls() const;
+  // Loads the TLS files again (blocking: not on the loop). On success the connections accepted from
+  // then on use the new certificate and those open keep theirs; on failure (the error names the
+  // file, as LoadTlsContext does) the current one stays. Without TLS, a no-op.
+  Result<void> ReloadTls();
 
  private:
   struct Impl;
