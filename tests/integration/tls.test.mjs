@@ -43,10 +43,10 @@ function install(certificate) {
 
 // One HTTPS request; `ca` is the certificate trusted. Resolves with status, headers, body and the
 // fingerprint of the certificate the connection presented.
-function get(pathName, { ca, agent = false } = {}) {
+function get(pathName, { ca, agent = false, port = portal.port } = {}) {
   return new Promise((resolve, reject) => {
     const req = https.request({
-      host: '127.0.0.1', port: portal.port, path: pathName, method: 'GET', ca, agent, timeout: 10000,
+      host: '127.0.0.1', port, path: pathName, method: 'GET', ca, agent, timeout: 10000,
     }, (res) => {
       const fingerprint = res.socket.getPeerCertificate().fingerprint256;
       let body = '';
@@ -190,4 +190,11 @@ test('check loads the TLS files and warns about a key others may read', async ()
   assert.match(r.stderr, new RegExp(`TLS_KEY_FILE: warning: ${key.replace(/[.]/g, '\\.')} can be read by group or others \\(mode 0644\\); make it the owner's only: chmod 600 `));
   assert.match(r.stdout, /^tls: ok$/m);
   assert.equal(r.status, 1);
+
+  // serve says the same and starts all the same.
+  const served = await startPortal({ dir: home, tls: { cert: first.cert, key }, extra: { NOTIFY_MODE: 'poll' } });
+  await waitFor(() => /TLS_KEY_FILE: warning: .* can be read by group or others \(mode 0644\)/.test(served.log.stderr),
+    5000, 'the warning from serve');
+  assert.equal((await get('/healthz', { ca: first.pem, port: served.port })).status, 200);
+  await served.stop();
 });
