@@ -117,6 +117,26 @@ void CheckDatabaseFiles(Report& report, const Config& config) {
                                       "; make them the owner's only: chmod 600" + fix);
 }
 
+// TLS_CERT_FILE and TLS_KEY_FILE load as the server would load them, and the key is its owner's only.
+// A key others may read is a warning for `serve`, which starts all the same, and a failure here.
+void CheckTls(Report& report, const Config& config) {
+  if (!config.tls()) {
+    report.Ok("tls", "off (plain HTTP; TLS_CERT_FILE and TLS_KEY_FILE unset)");
+    return;
+  }
+  if (auto loaded = CheckTlsFiles(config); !loaded) {
+    report.Failed("tls", loaded.error().message);
+    return;
+  }
+  report.Ok("tls", "the certificate and key in TLS_CERT_FILE and TLS_KEY_FILE load and match");
+  struct stat info {};
+  if (::stat(config.tls_key_file.c_str(), &info) != 0) return;
+  const unsigned mode = info.st_mode & 07777U;
+  if ((mode & 0077U) == 0) return;
+  report.Failed("tls key file", config.tls_key_file + " can be read by group or others (mode " + Octal(mode) +
+                                    "); make it the owner's only: chmod 600 " + config.tls_key_file);
+}
+
 int NewestSchemaVersion(const Config& config) {
   const bool sqlite = !storage::SqliteFilePath(config.database_url).empty() ||
                       config.database_url == "sqlite::memory:";
@@ -361,6 +381,7 @@ int RunCheck() {
   report.Ok("key file", config->secret_key_file +
                             (key_exists ? " (mode " + Octal(key_info.st_mode & 07777U) + ")"
                                         : " (made now, mode 0600)"));
+  CheckTls(report, *config);
   // Looked at while the database is open, so that its -wal and -shm files exist.
   CheckDatabaseFiles(report, *config);
   auto ping = (*portal)->storage().Ping();

@@ -315,6 +315,22 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& environment,
     config.metrics_token = std::string(token);
   }
 
+  if (auto value = settings.Get("TLS_CERT_FILE"))
+    config.tls_cert_file = std::string(TrimAscii(*value));
+  if (auto value = settings.Get("TLS_KEY_FILE"))
+    config.tls_key_file = std::string(TrimAscii(*value));
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return config.tls_key_file.empty()
+               ? KeyError("TLS_KEY_FILE", "must be set when TLS_CERT_FILE is (both or neither)")
+               : KeyError("TLS_CERT_FILE", "must be set when TLS_KEY_FILE is (both or neither)");
+  }
+  // Links, the OAuth redirect and webhooks are made from PUBLIC_URL: with TLS on, http:// ones
+  // would point at a port that no longer speaks plain HTTP.
+  if (config.tls() && !config.public_url_is_https) {
+    return KeyError("PUBLIC_URL",
+                    "must be an https:// URL when TLS_CERT_FILE and TLS_KEY_FILE are set");
+  }
+
   if (auto value = settings.Get("SECRET_KEY_FILE")) config.secret_key_file = std::string(TrimAscii(*value));
 
   if (auto value = settings.Get("WEBEX_API_URL")) {

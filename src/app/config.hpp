@@ -33,6 +33,12 @@ struct Config {
   // METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>` and is served to any
   // address; unset, it is served to loopback clients only. A secret: never logged or shown.
   std::string metrics_token;
+  // TLS_CERT_FILE and TLS_KEY_FILE: both set, the portal serves HTTPS itself (PUBLIC_URL is then
+  // https). Checked here for presence only; the files are read when the server starts and on
+  // SIGHUP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool tls() const { return !tls_cert_file.empty(); }
   // PostgreSQL: several instances may share the database (SQLite: one process).
   bool database_shared() const { return database_url.starts_with("postgres"); }
   std::string secret_key_file = "data/secret.key";

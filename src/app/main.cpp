@@ -79,6 +79,28 @@ std::optional<std::string> GuestIdByUsername(Portal& portal, const std::string& 
   return guest->id;
 }
 
+// A warning line, with the fix, when others than its owner may read `file`; none when it is the
+// owner's only or is not there (yet: nothing to protect).
+std::optional<std::string> LooseFile(const std::string& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) return std::nullopt;
+  const unsigned mode = info.st_mode & 07777U;
+  if ((mode & 0077U) == 0) return std::nullopt;
+  std::array<char, 8> octal{};
+  std::snprintf(octal.data(), octal.size(), "%04o", mode);
+  return "warning: " + file + " can be read by group or others (mode " + octal.data() +
+         "); make it the owner's only: chmod 600 " + file;
+}
+
+// A warning line for TLS_KEY_FILE, the server's private key, when others may read it. A warning, not
+// a refusal: with certbot the file's mode is certbot's to set, and a group that must read it
+// (ssl-cert) is a deliberate choice.
+std::vector<std::string> LooseTlsKey(const gp::app::Config& config) {
+  if (!config.tls()) return {};
+  if (auto warning = LooseFile(config.tls_key_file)) return {"TLS_KEY_FILE: " + *warning};
+  return {};
+}
+
 // A command line that cannot be run as given: exit code 2, as for an unknown option.
 int Refuse(const std::string& message) {
   std::cerr << "guest-portal: " << message << "\n";
@@ -251,6 +273,8 @@ int Run(int argc, char** argv) {
       files.rlim_cur = files.rlim_max;
       setrlimit(RLIMIT_NOFILE, &files);
     }
+    for (const auto& warning : LooseTlsKey(portal->config()))
+      std::cerr << "guest-portal: " << warning << "\n";
     auto started = portal->Start();
     if (!started) return Fail(started.error().message);
     portal->Wait();

@@ -18,7 +18,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include "api/api.hpp"
@@ -136,7 +138,23 @@ std::string OriginOf(const std::string& url) {
   return url.substr(0, path_start);
 }
 
+// A TLS file's error (http::LoadTlsContext) as a line naming its key.
+std::string TlsErrorLine(const Error& error) {
+  return std::string(error.field == "key" ? "TLS_KEY_FILE: " : "TLS_CERT_FILE: ") + error.message;
+}
+
+http::TlsFiles TlsFilesOf(const Config& config) {
+  return {config.tls_cert_file, config.tls_key_file};
+}
+
 }  // namespace
+
+Result<void> CheckTlsFiles(const Config& config) {
+  if (!config.tls()) return {};
+  auto context = http::LoadTlsContext(TlsFilesOf(config));
+  if (!context) return Fail(ErrorCode::kBadRequest, TlsErrorLine(context.error()));
+  return {};
+}
 
 struct Portal::Impl {
   Config config;
@@ -181,6 +199,8 @@ struct Portal::Impl {
   std::unique_ptr<http::StaticFiles> files;
   std::unique_ptr<api::Routes> routes;
   std::unique_ptr<http::Server> server;
+  // SIGHUP: reload the TLS certificate (declared after `loop`, so it goes first).
+  std::unique_ptr<asio::signal_set> hangup;
   std::vector<std::unique_ptr<PeriodicTask>> tasks;
   PeriodicTask* reconcile_task = nullptr;
   PeriodicTask* notify_task = nullptr;
@@ -365,9 +385,13 @@ Result<void> Portal::Start() {
     metrics->Answered(method, route, status, took);
   };
   options.drain_grace = kDrainGrace;
+  options.tls = TlsFilesOf(p.config);
   p.server = std::make_unique<http::Server>(options, p.routes->Handler(), p.loop);
   auto started = p.server->Start();
+  if (!started && started.error().reason == "tls_file")
+    return Fail(started.error().code, TlsErrorLine(started.error()));
   if (!started) return Fail(started.error().code, "LISTEN_ADDRESS: " + started.error().message);
+  WatchHangup(p);
 
   auto executor = p.loop.get_executor();
   // Background work for one instance at a time: the leader's. Its first renewal wakes these tasks.
@@ -480,10 +504,42 @@ Result<void> Portal::Start() {
     auto guard = asio::make_work_guard(p.loop);
     p.loop.run();
   });
-  std::cout << "guest-portal listening on http://" << p.config.listen_host << ":" << p.server->port() << std::endl;
+  std::cout << "guest-portal listening on " << (p.config.tls() ? "https://" : "http://")
+            << p.config.listen_host << ":" << p.server->port() << std::endl;
   log::info("guest-portal listening on {}:{} (public URL {}, {} pool threads)", p.config.listen_host,
             p.server->port(), p.config.public_url, p.pool->threads());
   return {};
+}
+
+// SIGHUP reloads the TLS certificate and key (certificate renewal, `systemctl reload`); the files
+// are read on the pool. Without TLS it only says so: a reload must never stop the server.
+void Portal::WatchHangup(Impl& p) {
+  p.hangup = std::make_unique<asio::signal_set>(p.loop, SIGHUP);
+  asio::co_spawn(
+      p.loop,
+      [&p]() -> asio::awaitable<void> {
+        for (;;) {
+          boost::system::error_code ec;
+          co_await p.hangup->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+          if (ec) co_return;
+          if (!p.server->tls()) {
+            log::info("SIGHUP: nothing to reload (TLS is off)");
+            continue;
+          }
+          auto reload = [&p] { return p.server->ReloadTls(); };
+          auto reloaded = co_await p.pool->Run(reload);
+          if (reloaded) {
+            log::info("SIGHUP: TLS certificate reloaded from {}", p.config.tls_cert_file);
+          } else if (reloaded.error().reason == "tls_file") {
+            log::error("SIGHUP: TLS reload failed, the current certificate stays: {}",
+                       TlsErrorLine(reloaded.error()));
+          } else {
+            log::error("SIGHUP: TLS reload failed, the current certificate stays: {}",
+                       reloaded.error().message);
+          }
+        }
+      },
+      asio::detached);
 }
 
 uint16_t Portal::port() const { return impl_->server ? impl_->server->port() : 0; }

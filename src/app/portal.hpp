@@ -22,6 +22,10 @@
 
 namespace gp::app {
 
+// TLS_CERT_FILE and TLS_KEY_FILE, when set, read and valid (a PEM chain and its unencrypted key);
+// the error line names the key at fault. `check` runs it; the server does the same when it starts.
+Result<void> CheckTlsFiles(const Config& config);
+
 class Portal {
  public:
   // Opens storage (running migrations), loads or creates the secret key, builds the services. A
@@ -58,6 +62,7 @@ class Portal {
  private:
   Portal();
   struct Impl;
+  static void WatchHangup(Impl& p);
   std::unique_ptr<Impl> impl_;
 };
 

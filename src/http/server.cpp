@@ -11,12 +11,15 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <sodium.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "core/log.hpp"
 #include "http/request_id.hpp"
@@ -28,7 +31,18 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// The TCP stream under a connection's stream: its socket and timeouts.
+beast::tcp_stream& Transport(PlainStream& stream) {
+  return stream;
+}
+beast::tcp_stream& Transport(TlsStream& stream) {
+  return stream.next_layer();
+}
 
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
 // How long Stop() waits for the loop to close the listening socket (the loop may be gone already).
@@ -126,6 +140,8 @@ struct Server::Impl {
   std::chrono::steady_clock::time_point last_accept_warning{};
   std::atomic<bool> stopping{false};
   std::atomic<int> free_large_slots{0};
+  std::mutex tls_mutex;
+  std::shared_ptr<ssl::context> tls_context;  // null: plain HTTP
   std::mutex mutex;
   std::condition_variable stop_cv;
   bool stop_requested = false;
@@ -159,7 +175,8 @@ struct Server::Impl {
 
   // Sends the head, then the stream's chunks until it ends, the client goes away or the server
   // stops.
-  asio::awaitable<void> WriteStream(beast::tcp_stream& stream, Response& response, unsigned version,
+  template <class Connection>
+  asio::awaitable<void> WriteStream(Connection& stream, Response& response, unsigned version,
                                     boost::system::error_code& ec) {
     std::shared_ptr<Stream> body = response.stream;
     body->Attach(stream.get_executor());
@@ -176,7 +193,7 @@ struct Server::Impl {
       res.keep_alive(false);
       res.chunked(true);
       bhttp::response_serializer<bhttp::empty_body> serializer(res);
-      stream.expires_after(kWriteTimeout);
+      Transport(stream).expires_after(kWriteTimeout);
       co_await bhttp::async_write_header(stream, serializer,
                                          asio::redirect_error(asio::use_awaitable, ec));
     }
@@ -189,12 +206,12 @@ struct Server::Impl {
     if (!ec) {
       asio::co_spawn(
           stream.get_executor(),
-          [&socket = stream.socket(), body]() -> asio::awaitable<void> {
+          [&stream, body]() -> asio::awaitable<void> {
             std::array<char, 256> scratch;
             boost::system::error_code read_ec;
             // Whatever a client sends on a stream's connection is ignored; its end ends the stream.
             while (!read_ec) {
-              co_await socket.async_read_some(asio::buffer(scratch),
+              co_await stream.async_read_some(asio::buffer(scratch),
                                               asio::redirect_error(asio::use_awaitable, read_ec));
             }
             body->Close();
@@ -209,18 +226,18 @@ struct Server::Impl {
     while (!ec) {
       std::optional<std::string> next = co_await body->Next();
       if (!next) break;
-      stream.expires_after(kWriteTimeout);
+      Transport(stream).expires_after(kWriteTimeout);
       co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(*next)),
                                  asio::redirect_error(asio::use_awaitable, ec));
     }
     if (!ec) {
-      stream.expires_after(kWriteTimeout);
+      Transport(stream).expires_after(kWriteTimeout);
       co_await asio::async_write(stream, bhttp::make_chunk_last(),
                                  asio::redirect_error(asio::use_awaitable, ec));
     }
     // The watcher refers to this connection's socket: it must be done before the socket goes.
     boost::system::error_code cancel_ec;
-    stream.socket().cancel(cancel_ec);
+    Transport(stream).socket().cancel(cancel_ec);
     if (!*watcher_finished) {
       boost::system::error_code wait_ec;
       co_await watcher_done->async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
@@ -235,16 +252,16 @@ struct Server::Impl {
     body->Ended();
   }
 
-  asio::awaitable<void> WriteResponse(beast::tcp_stream& stream, Response& response,
-                                      unsigned version, bool keep_alive, bool head,
-                                      boost::system::error_code& ec) {
+  template <class Connection>
+  asio::awaitable<void> WriteResponse(Connection& stream, Response& response, unsigned version,
+                                      bool keep_alive, bool head, boost::system::error_code& ec) {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status), version};
     for (const auto& [name, value] : response.headers.All()) res.insert(name, value);
     res.keep_alive(keep_alive);
     res.body() = std::move(response.body);
     res.prepare_payload();
     if (head) res.body().clear();
-    stream.expires_after(kWriteTimeout);
+    Transport(stream).expires_after(kWriteTimeout);
     bhttp::serializer<false, bhttp::string_body> serializer(res);
     if (head) serializer.split(true);
     if (head) {
@@ -292,8 +309,8 @@ struct Server::Impl {
   }
 
   // Answers a request the server refuses by itself and closes the connection.
-  asio::awaitable<void> Refuse(beast::tcp_stream& stream, Response refusal,
-                               const std::string& request_id) {
+  template <class Connection>
+  asio::awaitable<void> Refuse(Connection& stream, Response refusal, const std::string& request_id) {
     boost::system::error_code ec;
     for (const auto& [name, value] : options.refusal_headers) refusal.headers.Set(name, value);
     refusal.headers.Set("X-Request-Id", request_id);
@@ -301,10 +318,15 @@ struct Server::Impl {
     if (!ec) co_await Linger(stream);
   }
 
-  static asio::awaitable<void> Linger(beast::tcp_stream& stream) {
+  template <class Connection>
+  static asio::awaitable<void> Linger(Connection& stream) {
     boost::system::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream.expires_after(kLingerTime);
+    // TLS has no half-close short of ending the session: there the rest is read before
+    // close_notify.
+    if constexpr (std::is_same_v<Connection, PlainStream>) {
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+    Transport(stream).expires_after(kLingerTime);
     std::array<char, 16 * 1024> scratch;
     std::size_t discarded = 0;
     while (!ec && discarded < kLingerBytes) {
@@ -313,20 +335,70 @@ struct Server::Impl {
     }
   }
 
+  std::shared_ptr<ssl::context> CurrentTlsContext() {
+    std::lock_guard lock(tls_mutex);
+    return tls_context;
+  }
+
   asio::awaitable<void> Session(tcp::socket socket) {
     boost::system::error_code ec;
     socket.set_option(tcp::no_delay(true), ec);
     auto endpoint = socket.remote_endpoint(ec);
     std::string remote = ec ? std::string() : endpoint.address().to_string();
-    beast::tcp_stream stream(std::move(socket));
+    PlainStream plain(std::move(socket));
     beast::flat_buffer buffer;
+    // Taken once: a certificate reloaded later serves the connections accepted after it.
+    std::shared_ptr<ssl::context> context = CurrentTlsContext();
+    if (!context) {
+      co_await Serve(plain, buffer, std::move(remote));
+      co_return;
+    }
+    plain.expires_after(options.tls_handshake_timeout);
+    bool client_hello = co_await beast::async_detect_ssl(
+        plain, buffer, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;  // gone, or silent until the timeout
+    if (!client_hello) {
+      // Plain HTTP sent to the HTTPS port: a readable answer rather than a failed handshake.
+      log::debug("plain HTTP from {} on the HTTPS port refused", remote);
+      co_await Refuse(plain, ErrorResponse(400, "https_required", "This port speaks HTTPS only."),
+                      RequestIdFor(remote, nullptr));
+      co_return;
+    }
+    TlsStream stream(std::move(plain), *context);
+    std::size_t used = co_await stream.async_handshake(
+        ssl::stream_base::server, buffer.data(), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      log::debug("TLS handshake with {} failed: {}", remote, ec.message());
+      co_return;
+    }
+    buffer.consume(used);
+    co_await Serve(stream, buffer, std::move(remote));
+  }
+
+  // Ends a connection: a TLS one with close_notify (waiting a little for the client's), then FIN.
+  static asio::awaitable<void> Finish(PlainStream& stream) {
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    co_return;
+  }
+  static asio::awaitable<void> Finish(TlsStream& stream) {
+    boost::system::error_code ec;
+    Transport(stream).expires_after(kLingerTime);
+    co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    Transport(stream).socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  // The requests of one connection, until it closes or fails.
+  template <class Connection>
+  asio::awaitable<void> Serve(Connection& stream, beast::flat_buffer& buffer, std::string remote) {
+    boost::system::error_code ec;
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
       // The head is read first, without a body limit: the limit depends on the route. (Not
       // boost::none, which Beast 1.74 compares as smaller than any Content-Length.)
       parser.body_limit(std::numeric_limits<std::uint64_t>::max());
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-      stream.expires_after(options.read_timeout);
+      Transport(stream).expires_after(options.read_timeout);
       co_await bhttp::async_read_header(stream, buffer, parser,
                                         asio::redirect_error(asio::use_awaitable, ec));
       std::optional<Admission> admission;
@@ -342,13 +414,13 @@ struct Server::Impl {
         parser.body_limit(admission->body_limit);
         if (!parser.is_done() && parser.get().version() >= 11 && ExpectsContinue(parser.get())) {
           static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-          stream.expires_after(kWriteTimeout);
+          Transport(stream).expires_after(kWriteTimeout);
           co_await asio::async_write(stream, asio::buffer(kContinue),
                                      asio::redirect_error(asio::use_awaitable, ec));
           if (ec) break;
-          stream.expires_after(options.read_timeout);
+          Transport(stream).expires_after(options.read_timeout);
         }
-        if (admission->large) stream.expires_after(options.large_body_timeout);
+        if (admission->large) Transport(stream).expires_after(options.large_body_timeout);
         if (!parser.is_done()) {
           co_await bhttp::async_read(stream, buffer, parser,
                                      asio::redirect_error(asio::use_awaitable, ec));
@@ -425,7 +497,7 @@ struct Server::Impl {
                    .duration_ms = elapsed.count()});
       if (ec || !keep_alive) break;
     }
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    co_await Finish(stream);
   }
 
   void Observe(std::string_view method, std::string_view route, int status,
@@ -502,6 +574,12 @@ Server::~Server() {
 }
 
 Result<void> Server::Start() {
+  if (impl_->options.tls.enabled()) {
+    auto context = LoadTlsContext(impl_->options.tls);
+    if (!context) return tl::unexpected(context.error());
+    std::lock_guard lock(impl_->tls_mutex);
+    impl_->tls_context = std::move(*context);
+  }
   boost::system::error_code ec;
   auto address = asio::ip::make_address(impl_->options.host, ec);
   if (ec)
@@ -598,6 +676,19 @@ DrainReport Server::Stop() {
     if (thread.joinable()) thread.join();
   }
   return report;
+}
+
+bool Server::tls() const {
+  return impl_->options.tls.enabled();
+}
+
+Result<void> Server::ReloadTls() {
+  if (!tls()) return {};
+  auto context = LoadTlsContext(impl_->options.tls);
+  if (!context) return tl::unexpected(context.error());
+  std::lock_guard lock(impl_->tls_mutex);
+  impl_->tls_context = std::move(*context);
+  return {};
 }
 
 int Server::in_flight() const {

@@ -22,6 +22,7 @@
 #include "core/error.hpp"
 #include "http/client_address.hpp"
 #include "http/router.hpp"
+#include "http/tls.hpp"
 
 namespace gp::http {
 
@@ -59,6 +60,11 @@ struct ServerOptions {
       on_answer;
   // How long Stop() lets requests in flight finish.
   std::chrono::milliseconds drain_grace{5000};
+  // Both files set: the server speaks HTTPS only (http/tls.hpp). Plain HTTP sent to it is answered
+  // 400 and the connection closed.
+  TlsFiles tls;
+  // A connection must have completed its TLS handshake within this.
+  std::chrono::milliseconds tls_handshake_timeout{10000};
 };
 
 // What Stop() found and did: requests in flight and streams open when it began, and the requests
@@ -95,6 +101,11 @@ class Server {
   DrainReport Stop();
   // Requests being handled and streams open now.
   int in_flight() const;
+  bool tls() const;
+  // Loads the TLS files again (blocking: not on the loop). On success the connections accepted from
+  // then on use the new certificate and those open keep theirs; on failure (the error names the
+  // file, as LoadTlsContext does) the current one stays. Without TLS, a no-op.
+  Result<void> ReloadTls();
 
  private:
   struct Impl;

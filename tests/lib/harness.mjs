@@ -124,7 +124,7 @@ export function spawnListening(file, args, { env, cwd, banner, name }) {
       clearTimeout(timer);
       reject(new Error(`${name} could not be started: ${error.message}`));
     });
-    const re = new RegExp(`${banner} listening on (http://([^\\s:/]+):(\\d+))\\r?\\n`);
+    const re = new RegExp(`${banner} listening on (https?://([^\\s:/]+):(\\d+))\\r?\\n`);
     child.stdout.on('data', (chunk) => {
       const before = log.stdout;
       log.stdout += chunk;
@@ -335,8 +335,9 @@ export function totalCalls(calls, filter = () => true) {
 
 // --- portal ---------------------------------------------------------------------------------------
 
-// The environment of `guest-portal serve` for a given emulator, per the launch contract.
-export function portalEnv({ dir, port, emulator, refreshToken, extra = {} }) {
+// The environment of `guest-portal serve` for a given emulator, per the launch contract. With `tls`
+// ({cert, key}: PEM file paths) the portal serves HTTPS and PUBLIC_URL is https.
+export function portalEnv({ dir, port, emulator, refreshToken, tls, extra = {} }) {
   const env = {
     PATH: process.env.PATH,
     HOME: dir,
@@ -355,6 +356,11 @@ export function portalEnv({ dir, port, emulator, refreshToken, extra = {} }) {
     SERVICE_APP_REFRESH_TOKEN: refreshToken ?? 'unused-refresh-token',
     LOG_LEVEL: 'info',
   };
+  if (tls) {
+    env.TLS_CERT_FILE = tls.cert;
+    env.TLS_KEY_FILE = tls.key;
+    env.PUBLIC_URL = `https://127.0.0.1:${port}`;
+  }
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

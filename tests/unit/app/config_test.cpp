@@ -457,5 +457,46 @@ TEST(EnvDefault, DocumentsEveryKeyWithItsDefault) {
   EXPECT_EQ(LoadConfig({}, text).error().field, "CLIENT_ID");
 }
 
+TEST(Config, TlsIsOffByDefaultAndOnWithBothFiles) {
+  auto plain = LoadConfig(Production(), "");
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_FALSE(plain->tls());
+  EXPECT_TRUE(plain->tls_cert_file.empty());
+
+  Env env = Production();
+  env["TLS_CERT_FILE"] = " /etc/portal/fullchain.pem ";
+  env["TLS_KEY_FILE"] = "/etc/portal/privkey.pem";
+  env["PUBLIC_URL"] = "https://portal.example.org";
+  auto config = LoadConfig(env, "");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_TRUE(config->tls());
+  EXPECT_EQ(config->tls_cert_file, "/etc/portal/fullchain.pem");
+  EXPECT_EQ(config->tls_key_file, "/etc/portal/privkey.pem");
+  // The files are read when the server starts, not here: paths that do not exist still load.
+  auto dotenv = LoadConfig(
+      Production(),
+      "TLS_CERT_FILE=/nowhere/cert.pem\nTLS_KEY_FILE=/nowhere/key.pem\nPUBLIC_URL=https://x\n");
+  ASSERT_TRUE(dotenv) << dotenv.error().message;
+  EXPECT_EQ(dotenv->tls_key_file, "/nowhere/key.pem");
+}
+
+TEST(Config, TlsNeedsBothFilesAndAnHttpsPublicUrl) {
+  Env https = With(Production(), "PUBLIC_URL", "https://portal.example.org");
+  EXPECT_EQ(ErrorOf(With(https, "TLS_CERT_FILE", "cert.pem")),
+            "TLS_KEY_FILE: must be set when TLS_CERT_FILE is (both or neither)");
+  EXPECT_EQ(ErrorOf(With(https, "TLS_KEY_FILE", "key.pem")),
+            "TLS_CERT_FILE: must be set when TLS_KEY_FILE is (both or neither)");
+  // Empty counts as unset.
+  EXPECT_EQ(ErrorOf(With(With(https, "TLS_KEY_FILE", "key.pem"), "TLS_CERT_FILE", "")),
+            "TLS_CERT_FILE: must be set when TLS_KEY_FILE is (both or neither)");
+  Env both = With(With(Production(), "TLS_CERT_FILE", "cert.pem"), "TLS_KEY_FILE", "key.pem");
+  EXPECT_EQ(ErrorOf(With(both, "PUBLIC_URL", "http://portal.example.org")),
+            "PUBLIC_URL: must be an https:// URL when TLS_CERT_FILE and TLS_KEY_FILE are set");
+  // Unset, PUBLIC_URL is http://localhost:5000.
+  EXPECT_EQ(ErrorOf(both),
+            "PUBLIC_URL: must be an https:// URL when TLS_CERT_FILE and TLS_KEY_FILE are set");
+  EXPECT_EQ(ErrorOf(With(both, "PUBLIC_URL", "https://portal.example.org")), "ok");
+}
+
 }  // namespace
 }  // namespace gp::app
