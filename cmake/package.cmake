@@ -13,6 +13,9 @@
 # The docs folder is named after the package, not the CMake project.
 set(CMAKE_INSTALL_DOCDIR share/doc/guest-portal)
 include(GNUInstallDirs)
+# Installing (and so cpack) takes the build as it is instead of building every target first: the package
+# needs only guest-portal and web_vendor, which `make package` and the package test build beforehand.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 
 if(TARGET guest-portal)
   install(TARGETS guest-portal RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

@@ -83,7 +83,8 @@ test('the package is named and versioned after the project and depends on its ru
   // From dpkg-shlibdeps (the libraries the binary links) and from the maintainer scripts' needs.
   for (const library of ['adduser', 'init-system-helpers', 'libc6', 'libstdc++6', 'libsqlite3-0', 'libpq5', 'libcurl4',
     'libsodium23', 'libssl3', 'libcmark-gfm']) {
-    assert.match(depends, new RegExp(`(^|, )${library}[ ,(]|(^|, )${library}$`), `Depends: ${depends}`);
+    assert.ok(depends.split(', ').some((item) => item === library || item.startsWith(`${library} `) ||
+      (library === 'libcmark-gfm' && item.startsWith('libcmark-gfm0'))), `${library} not in Depends: ${depends}`);
   }
   const status = ok('dpkg', [`--root=${root}`, '--status', 'guest-portal']);
   assert.match(status, /^Status: install ok unpacked$/m, status);
@@ -106,7 +107,8 @@ test('the server, its web UI with the vendored SDK, migrations, docs and unit ar
     'usr/share/doc/guest-portal/configuration.md',
     'usr/share/doc/guest-portal/examples/systemd/guest-portal@.service',
     'usr/lib/systemd/system/guest-portal.service',
-    'etc/guest-portal/env.example',
+    // A conffile stays as .dpkg-new until the package is configured (dpkg --unpack stops before).
+    'etc/guest-portal/env.example.dpkg-new',
   ]) {
     assert.ok(statSync(inRoot(file)).isFile(), file);
     assert.equal(mode(inRoot(file)), 0o644, `${file} mode ${mode(inRoot(file)).toString(8)}`);
