@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= 2
 FUZZ_SECONDS ?= 15
 
-.PHONY: all deps build run test fuzz lint test-sanitize bench format clean
+.PHONY: all deps build run test fuzz lint test-sanitize bench format clean package
 
 all: build
 
@@ -35,6 +35,10 @@ lint: build
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-sanitize: deps
 	@$(MAKE) --no-print-directory test BUILD_DIR=build-sanitize BUILD_TYPE=Debug CMAKE_EXTRA="-DGP_SANITIZE=ON"
+
+# The Debian package of the server (CPack), left in $(BUILD_DIR)/ as guest-portal_VERSION_ARCH.deb.
+package: build
+	@cd $(BUILD_DIR) && cpack -G DEB
 
 bench: build
 	@bench/run $(BUILD_DIR)

@@ -537,7 +537,38 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& environment,
     config.password_hash.iterations = *iterations;
   }
 
+  if (auto value = settings.Get("WEB_ROOT")) config.web_root = std::string(TrimAscii(*value));
+
   return config;
+}
+
+Result<std::filesystem::path> ResolveWebRoot(const Config& config, const std::filesystem::path& executable,
+                                             const std::filesystem::path& checkout_web) {
+  std::error_code ec;
+  auto has_index = [&ec](const std::filesystem::path& dir) {
+    return std::filesystem::is_regular_file(dir / "index.html", ec);
+  };
+  if (!config.web_root.empty()) {
+    // Absolute, so that what is served does not depend on a later change of directory.
+    auto root = std::filesystem::absolute(config.web_root, ec);
+    if (ec || !has_index(root)) {
+      return KeyError("WEB_ROOT", config.web_root + " has no index.html (the portal's web/ folder)");
+    }
+    return root;
+  }
+  std::vector<std::filesystem::path> candidates;
+  if (!executable.empty()) {
+    auto bin = executable.parent_path();
+    candidates.push_back(bin / "web");
+    candidates.push_back((bin / ".." / "share" / "guest-portal" / "web").lexically_normal());
+  }
+  candidates.push_back(checkout_web);
+  std::string tried;
+  for (const auto& candidate : candidates) {
+    if (has_index(candidate)) return candidate;
+    tried += (tried.empty() ? "" : ", ") + candidate.string();
+  }
+  return KeyError("WEB_ROOT", "is not set and no web/ folder with index.html was found (looked in " + tried + ")");
 }
 
 Result<Config> LoadConfigFromProcess() {

@@ -4,6 +4,7 @@
 // the key ("PUBLIC_URL: must be an http:// or https:// URL").
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -80,6 +81,8 @@ struct Config {
   int worker_threads = 0;
   crypto::PasswordParams password_hash;
   bool demo = false;
+  // WEB_ROOT: the folder of pages, CSS and scripts the portal serves; empty: ResolveWebRoot finds it.
+  std::string web_root;
 };
 
 // Parses .env text into key -> value. Understands blank lines, '#' comments (whole-line, or after
@@ -90,6 +93,12 @@ Result<std::map<std::string, std::string>> ParseDotenv(const std::string& text);
 // Builds the Config from the process environment and the .env text; a key present in `environment`
 // wins over .env, even when empty. Empty values count as unset.
 Result<Config> LoadConfig(const std::map<std::string, std::string>& environment, const std::string& dotenv_text);
+
+// The folder the portal serves: WEB_ROOT when set, else the first of <executable's folder>/web (a binary
+// with web/ beside it), <executable's folder>/../share/guest-portal/web (an installed tree, wherever its
+// prefix is) and `checkout_web` (the source tree's web/) that holds an index.html. An error names WEB_ROOT.
+Result<std::filesystem::path> ResolveWebRoot(const Config& config, const std::filesystem::path& executable,
+                                             const std::filesystem::path& checkout_web);
 
 // LoadConfig with the real environment and ./.env (a missing .env is fine).
 Result<Config> LoadConfigFromProcess();

@@ -248,6 +248,11 @@ int Run(int argc, char** argv) {
     auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
     std::string build_dir = ec ? std::string("build") : exe.parent_path().string();
     std::string script = std::string(GP_SOURCE_DIR) + "/scripts/run-demo";
+    // An installed binary has no source tree (nor emulator) beside it: say so rather than bash's error.
+    if (::access(script.c_str(), R_OK) != 0) {
+      return Fail("demo needs the source tree it was built from (" + script +
+                  " is missing); in a checkout, run `make run`");
+    }
     execl("/bin/bash", "bash", script.c_str(), build_dir.c_str(), "--demo", static_cast<char*>(nullptr));
     return Fail("cannot run " + script);
   }

@@ -102,7 +102,6 @@ bool IsMessagesTarget(std::string_view target) {
   return !id.empty() && id.find('/') == std::string_view::npos;
 }
 
-// The web UI ships beside the binary when installed, and in the source tree when built.
 // Adds the spaces of a largespaces.json to the pool (those already in it stay as they are).
 Result<int64_t> ImportLargeSpaces(service::Hosts& hosts, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -112,16 +111,6 @@ Result<int64_t> ImportLargeSpaces(service::Hosts& hosts, const std::string& path
   auto spaces = service::ParseLargeSpaces(text.str());
   if (!spaces) return tl::unexpected(spaces.error());
   return hosts.ImportSpaces(*spaces, "config:LARGE_SPACES_FILE");
-}
-
-std::filesystem::path WebRoot() {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    auto installed = exe.parent_path() / "web";
-    if (std::filesystem::exists(installed / "index.html", ec)) return installed;
-  }
-  return std::filesystem::path(GP_SOURCE_DIR) / "web";
 }
 
 // Names this process among the instances sharing a database, in logs and the runners table.
@@ -227,6 +216,13 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   std::unique_ptr<Portal> portal(new Portal());
   Impl& p = *portal->impl_;
   p.config = config;
+
+  // Checked first, so that a wrong WEB_ROOT stops the start before anything is created.
+  std::error_code exe_error;
+  auto executable = std::filesystem::read_symlink("/proc/self/exe", exe_error);
+  auto web_root = ResolveWebRoot(config, exe_error ? std::filesystem::path() : executable,
+                                 std::filesystem::path(GP_SOURCE_DIR) / "web");
+  if (!web_root) return tl::unexpected(web_root.error());
 
   auto box = crypto::SecretBox::LoadOrCreateKeyFile(config.secret_key_file);
   if (!box) return Fail(ErrorCode::kBadRequest, "SECRET_KEY_FILE: " + box.error().message);
@@ -334,7 +330,7 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
   options.secure_cookies = config.public_url_is_https;
   options.demo = config.demo;
   options.guest_provider = config.guest_provider == GuestProvider::kGuestIssuer ? "guest-issuer" : "service-app";
-  options.web_root = WebRoot();
+  options.web_root = *web_root;
   options.webex_origin = OriginOf(config.webex_api_url);
   options.reads_block = config.database_shared();
   options.metrics = &p.metrics->registry();

@@ -1,5 +1,8 @@
 #include "app/config.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -430,7 +433,7 @@ TEST(EnvDefault, DocumentsEveryKeyWithItsDefault) {
         "ADMIN_EMAILS", "GUEST_PROVIDER", "SERVICE_APP_CLIENT_ID", "SERVICE_APP_CLIENT_SECRET",
         "SERVICE_APP_REFRESH_TOKEN", "GUEST_ISSUER_ID", "GUEST_SHARED_SECRET", "GUEST_TOKEN_EXPIRATION", "MEETING_MODE",
         "LARGE_SPACES_FILE", "NOTIFY_MODE", "LOG_LEVEL", "LOG_FORMAT", "WORKER_THREADS", "PASSWORD_HASH_MEMORY_KIB",
-        "PASSWORD_HASH_ITERATIONS", "DEMO"}) {
+        "PASSWORD_HASH_ITERATIONS", "DEMO", "WEB_ROOT"}) {
     EXPECT_TRUE(values->contains(key)) << key;
   }
   // Its values are the defaults: loading it in demo mode gives the same Config as loading nothing.
@@ -453,6 +456,7 @@ TEST(EnvDefault, DocumentsEveryKeyWithItsDefault) {
   EXPECT_EQ(from_file->worker_threads, defaults->worker_threads);
   EXPECT_EQ(from_file->password_hash.memory_kib, defaults->password_hash.memory_kib);
   EXPECT_EQ(from_file->password_hash.iterations, defaults->password_hash.iterations);
+  EXPECT_EQ(from_file->web_root, defaults->web_root);
   // Outside demo mode it stops at the first key an administrator must fill in.
   EXPECT_EQ(LoadConfig({}, text).error().field, "CLIENT_ID");
 }
@@ -496,6 +500,92 @@ TEST(Config, TlsNeedsBothFilesAndAnHttpsPublicUrl) {
   EXPECT_EQ(ErrorOf(both),
             "PUBLIC_URL: must be an https:// URL when TLS_CERT_FILE and TLS_KEY_FILE are set");
   EXPECT_EQ(ErrorOf(With(both, "PUBLIC_URL", "https://portal.example.org")), "ok");
+// A throwaway folder tree for the web-root tests, removed at the end.
+class WebRootTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::temp_directory_path() /
+            ("gp-webroot-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(root_);
+    std::filesystem::create_directories(root_);
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  // A web/ folder at `dir` with an index.html.
+  static std::filesystem::path Web(const std::filesystem::path& dir) {
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "index.html") << "<!doctype html>";
+    return dir;
+  }
+
+  std::filesystem::path root_;
+};
+
+TEST_F(WebRootTest, UnsetByDefault) {
+  auto config = LoadConfig(Production(), "");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->web_root, "");
+  auto set = LoadConfig(With(Production(), "WEB_ROOT", "  /srv/web  "), "");
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->web_root, "/srv/web");
+}
+
+TEST_F(WebRootTest, AConfiguredFolderIsUsedWhenItHasAnIndex) {
+  auto web = Web(root_ / "custom");
+  Web(root_ / "usr" / "share" / "guest-portal" / "web");
+  auto config = LoadConfig(With(Production(), "WEB_ROOT", web.string()), "");
+  ASSERT_TRUE(config);
+  auto resolved = ResolveWebRoot(*config, root_ / "usr" / "bin" / "guest-portal", root_ / "checkout" / "web");
+  ASSERT_TRUE(resolved) << resolved.error().message;
+  EXPECT_EQ(*resolved, web);
+}
+
+TEST_F(WebRootTest, AConfiguredFolderWithoutIndexIsRefusedNamingTheKey) {
+  std::filesystem::create_directories(root_ / "empty");
+  auto checkout = Web(root_ / "checkout" / "web");
+  for (const auto& bad : {root_ / "empty", root_ / "missing"}) {
+    auto config = LoadConfig(With(Production(), "WEB_ROOT", bad.string()), "");
+    ASSERT_TRUE(config);
+    // Even with a usable default, a wrong WEB_ROOT is an error, not silently replaced.
+    auto resolved = ResolveWebRoot(*config, root_ / "bin" / "guest-portal", checkout);
+    ASSERT_FALSE(resolved);
+    EXPECT_EQ(resolved.error().message, "WEB_ROOT: " + bad.string() + " has no index.html (the portal's web/ folder)");
+    EXPECT_EQ(resolved.error().field, "WEB_ROOT");
+  }
+}
+
+TEST_F(WebRootTest, DefaultIsTheFolderBesideTheBinaryThenTheInstalledShareThenTheCheckout) {
+  auto config = LoadConfig(Production(), "");
+  ASSERT_TRUE(config);
+  auto binary = root_ / "prefix" / "bin" / "guest-portal";
+  auto checkout = Web(root_ / "checkout" / "web");
+  auto resolve = [&]() { return ResolveWebRoot(*config, binary, checkout); };
+
+  ASSERT_TRUE(resolve());
+  EXPECT_EQ(*resolve(), checkout);
+
+  auto share = Web(root_ / "prefix" / "share" / "guest-portal" / "web");
+  ASSERT_TRUE(resolve());
+  EXPECT_EQ(*resolve(), share);
+
+  auto beside = Web(root_ / "prefix" / "bin" / "web");
+  ASSERT_TRUE(resolve());
+  EXPECT_EQ(*resolve(), beside);
+}
+
+TEST_F(WebRootTest, NoDefaultFoundIsOneLineNamingWhereItLooked) {
+  auto config = LoadConfig(Production(), "");
+  ASSERT_TRUE(config);
+  auto share = root_ / "prefix" / "share" / "guest-portal" / "web";
+  std::filesystem::create_directories(share);  // without index.html
+  auto resolved = ResolveWebRoot(*config, root_ / "prefix" / "bin" / "guest-portal", root_ / "checkout" / "web");
+  ASSERT_FALSE(resolved);
+  const auto& message = resolved.error().message;
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+  EXPECT_TRUE(message.starts_with("WEB_ROOT: is not set and no web/ folder with index.html was found")) << message;
+  EXPECT_NE(message.find(share.string()), std::string::npos) << message;
+  EXPECT_NE(message.find((root_ / "checkout" / "web").string()), std::string::npos) << message;
 }
 
 }  // namespace
