@@ -22,21 +22,22 @@ void AddPageRoutes(Routes& routes, Deps& deps, const http::StaticFiles& files) {
                if (!ping) return JsonResponse(503, {{"status", "unavailable"}});
                return JsonResponse(200, {{"status", "ok"}});
              });
-  routes.AddAsync("GET", "/readyz", Access::kPublic,
-                  [&deps](http::Request&, const Caller&) -> boost::asio::awaitable<Result<http::Response>> {
-                    auto observe = [&deps]() -> Result<ReadinessFacts> {
-                      ReadinessFacts facts{deps.storage.Ping(), deps.storage.SchemaVersion(),
-                                           deps.options.schema_version, std::nullopt};
-                      if (facts.database) facts.app_admin = deps.app_admin.Status();
-                      return facts;
-                    };
-                    auto facts = co_await deps.pool.Read(observe);
-                    if (!facts) co_return tl::unexpected(facts.error());
-                    auto readiness = AssessReadiness(*facts);
-                    auto response = JsonResponse(readiness.ready ? 200 : 503, readiness.body);
-                    response.headers.Set("Cache-Control", "no-store");
-                    co_return response;
-                  });
+  routes.AddAsync(
+      "GET", "/readyz", Access::kPublic,
+      [&deps](http::Request&, const Caller&) -> boost::asio::awaitable<Result<http::Response>> {
+        auto observe = [&deps]() -> Result<ReadinessFacts> {
+          ReadinessFacts facts{deps.storage.Ping(), deps.storage.SchemaVersion(),
+                               deps.options.schema_version, std::nullopt};
+          if (facts.database) facts.app_admin = deps.app_admin.Status();
+          return facts;
+        };
+        auto facts = co_await deps.pool.Read(observe);
+        if (!facts) co_return tl::unexpected(facts.error());
+        auto readiness = AssessReadiness(*facts);
+        auto response = JsonResponse(readiness.ready ? 200 : 503, readiness.body);
+        response.headers.Set("Cache-Control", "no-store");
+        co_return response;
+      });
 }
 
 }  // namespace gp::api

@@ -505,7 +505,8 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& environment,
 
   if (auto value = settings.Get("LOG_FORMAT")) {
     std::string format = ToLower(TrimAscii(*value));
-    if (format != "text" && format != "json") return KeyError("LOG_FORMAT", "must be text or json, not " + Shown(*value));
+    if (format != "text" && format != "json")
+      return KeyError("LOG_FORMAT", "must be text or json, not " + Shown(*value));
     config.log_json = format == "json";
   }
 

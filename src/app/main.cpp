@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -49,14 +49,17 @@ int Fail(const std::string& message) {
 std::unique_ptr<Portal> OpenPortal(int& exit_code) {
   auto config = gp::app::LoadConfigFromProcess();
   if (!config) {
-    // The configuration that names the format is the one that failed: the environment may still say.
-    if (const char* format = std::getenv("LOG_FORMAT"); format && std::string_view(format) == "json") {
+    // The configuration that names the format is the one that failed: the environment may still
+    // say.
+    if (const char* format = std::getenv("LOG_FORMAT");
+        format && std::string_view(format) == "json") {
       gp::log::Configure("info", gp::log::Format::kJson);
     }
     exit_code = Fail(config.error().message);
     return nullptr;
   }
-  gp::log::Configure(config->log_level, config->log_json ? gp::log::Format::kJson : gp::log::Format::kText);
+  gp::log::Configure(config->log_level,
+                     config->log_json ? gp::log::Format::kJson : gp::log::Format::kText);
   auto portal = Portal::Create(*config);
   if (!portal) {
     exit_code = Fail(portal.error().message);

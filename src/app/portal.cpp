@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
 #include <array>
+#include <csignal>
 #include <fstream>
 #include <future>
 #include <optional>
@@ -546,7 +546,8 @@ void Portal::Wait() {
     // The signal starts Stop(), which drains the server and the background work together.
     std::promise<void> signalled;
     asio::signal_set signals(p.loop, SIGINT, SIGTERM);
-    signals.async_wait([&signalled](const boost::system::error_code&, int) { signalled.set_value(); });
+    signals.async_wait(
+        [&signalled](const boost::system::error_code&, int) { signalled.set_value(); });
     signalled.get_future().wait();
   }
   Stop();
@@ -560,10 +561,11 @@ void Portal::Stop() {
   for (auto& task : p.tasks) task->Stop();
   http::DrainReport drained;
   if (p.server) drained = p.server->Stop();
-  // A background pass under way (the reconciler in the middle of a Webex call) may finish within the
-  // same grace; what it does not finish stays in the database as pending work.
+  // A background pass under way (the reconciler in the middle of a Webex call) may finish within
+  // the same grace; what it does not finish stays in the database as pending work.
   auto running = [&p] {
-    return std::count_if(p.tasks.begin(), p.tasks.end(), [](const auto& task) { return task->running(); });
+    return std::count_if(p.tasks.begin(), p.tasks.end(),
+                         [](const auto& task) { return task->running(); });
   };
   while (running() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(milliseconds(10));

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/ostream_sink.h>
+#include <nlohmann/json.hpp>
 
 namespace gp::log {
 namespace {
@@ -166,12 +166,15 @@ TEST_F(JsonLinesTest, EachMessageIsOneObjectWithTimeLevelAndMessage) {
 
 TEST_F(JsonLinesTest, QuotesNewlinesControlsAndBrokenUtf8StayInsideOneLine) {
   auto logger = Logger("gp");
-  const std::string nasty = "say \"hi\"\nforged {\"level\":\"error\"}\r\x01\\ caf\xc3\xa9 \xff\xfe end";
+  const std::string nasty =
+      "say \"hi\"\nforged {\"level\":\"error\"}\r\x01\\ caf\xc3\xa9 \xff\xfe end";
   logger->error("{}", nasty);
   auto lines = Lines();
   ASSERT_EQ(lines.size(), 1u) << out_.str();
   EXPECT_EQ(lines[0]["level"], "error");
-  EXPECT_EQ(lines[0]["message"], "say \"hi\"\nforged {\"level\":\"error\"}\r\x01\\ caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd end");
+  EXPECT_EQ(
+      lines[0]["message"],
+      "say \"hi\"\nforged {\"level\":\"error\"}\r\x01\\ caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd end");
 }
 
 TEST_F(JsonLinesTest, TheAccessLoggersMessagesAreFieldsNotText) {

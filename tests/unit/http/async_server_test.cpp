@@ -255,8 +255,8 @@ TEST_F(StreamingTest, StopWritesTheFarewellAndEndsTheStream) {
 namespace gp::http {
 namespace {
 
-// Stop() while a handler still waits: the client gets the handler's real answer, on a connection the
-// server then closes, and a new connection is refused.
+// Stop() while a handler still waits: the client gets the handler's real answer, on a connection
+// the server then closes, and a new connection is refused.
 TEST_F(AsyncServerTest, StopLetsARequestInFlightFinishWithItsAnswerAndRefusesNewConnections) {
   std::atomic<bool> waiting{false};
   StartServer([&](Request&) -> asio::awaitable<Response> {

@@ -179,9 +179,8 @@ class RequestIdTest : public ::testing::Test {
     options.body_limit = 1024;
     options.access_log = false;
     options.trusted_proxies = TrustedProxies::Parse(trusted).value();
-    server_ = std::make_unique<Server>(options, [](Request& request) {
-      return Response::Text(200, "id=" + request.request_id);
-    });
+    server_ = std::make_unique<Server>(
+        options, [](Request& request) { return Response::Text(200, "id=" + request.request_id); });
     ASSERT_TRUE(server_->Start());
   }
   void TearDown() override {
@@ -226,7 +225,8 @@ TEST_F(RequestIdTest, ATrustedProxysIdIsKeptWhenItIsPlain) {
   EXPECT_EQ(HeaderOf(kept, "X-Request-Id"), "3f2c9a.proxy_id-7") << kept;
   EXPECT_NE(kept.find("id=3f2c9a.proxy_id-7"), std::string::npos) << kept;
   // Not plain, or too long: the server makes its own.
-  for (const std::string& bad : {std::string("has space"), std::string("quote\"d"), std::string(129, 'a')}) {
+  for (const std::string& bad :
+       {std::string("has space"), std::string("quote\"d"), std::string(129, 'a')}) {
     auto replaced = Exchange("GET /a HTTP/1.1\r\nHost: t\r\nX-Request-Id: " + bad + "\r\n\r\n");
     auto id = HeaderOf(replaced, "X-Request-Id");
     EXPECT_FALSE(id.empty()) << replaced;
@@ -237,7 +237,8 @@ TEST_F(RequestIdTest, ATrustedProxysIdIsKeptWhenItIsPlain) {
 
 TEST_F(RequestIdTest, TheServersOwnRefusalsCarryAnIdToo) {
   Start("127.0.0.1");
-  auto refused = Exchange("POST /a HTTP/1.1\r\nHost: t\r\nX-Request-Id: big-upload-1\r\nContent-Length: 5000\r\n\r\n");
+  auto refused = Exchange(
+      "POST /a HTTP/1.1\r\nHost: t\r\nX-Request-Id: big-upload-1\r\nContent-Length: 5000\r\n\r\n");
   EXPECT_EQ(refused.rfind("HTTP/1.1 413", 0), 0u) << refused;
   EXPECT_EQ(HeaderOf(refused, "X-Request-Id"), "big-upload-1") << refused;
   auto broken = Exchange("NOT HTTP AT ALL\r\n\r\n");
