@@ -1,8 +1,8 @@
 // The audit log for admins: GET /api/v1/audit (docs/api.md, docs/audit.md).
-#include "domain/audit.hpp"
 #include "api/api.hpp"
 #include "api/auth.hpp"
 #include "api/json_io.hpp"
+#include "domain/audit.hpp"
 
 namespace gp::api {
 
