@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -357,6 +358,18 @@ int RunCheck() {
           ", notifications by " +
           (config->effective_notify_mode == NotifyMode::kWebhook ? "webhook" : "polling") +
           ", PUBLIC_URL " + config->public_url);
+
+  // Before anything is made: the portal does not start without its pages.
+  std::error_code exe_error;
+  const auto executable = std::filesystem::read_symlink("/proc/self/exe", exe_error);
+  auto web_root = ResolveWebRoot(*config, exe_error ? std::filesystem::path() : executable,
+                                 std::filesystem::path(GP_SOURCE_DIR) / "web");
+  if (!web_root) {
+    report.Failed("web root", web_root.error().message);
+    for (const char* item : {"key file", "database", "migrations", "Webex"}) report.Skip(item);
+    return report.Finish();
+  }
+  report.Ok("web root", web_root->string());
 
   // The key file: an existing one must be the owner's only and whole; a missing one is made at
   // start.

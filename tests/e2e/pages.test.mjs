@@ -138,6 +138,7 @@ const guestSession = { role: 'guest', csrfToken: CSRF, guest: { id: 'g-a', usern
 const adminSession = { role: 'admin', csrfToken: CSRF, admin: { email: 'admin@example.com', displayName: 'Alex Admin' } };
 const noSession = { role: null, csrfToken: null };
 const noHosts = { mode: 'adhoc', items: [], stats: { free: 0, leased: 0, exhausted: 0 } };
+const noActivity = { items: [], next: null };
 
 before(async () => {
   await startStaticServer();
@@ -192,6 +193,7 @@ describe('sign-in page', () => {
       'GET /api/v1/policy/pairs': () => ({ body: { pairs: [] } }),
       'GET /api/v1/spaces': () => ({ body: { items: [] } }),
       'GET /api/v1/hosts': () => ({ body: noHosts }),
+      'GET /api/v1/audit': () => ({ body: noActivity }),
     });
     await page.goto(`${origin}/`);
     await page.waitForURL(`${origin}/admin`);
@@ -569,6 +571,7 @@ describe('admin console', () => {
       },
       'GET /api/v1/spaces': () => ({ body: { items: spaces } }),
       'GET /api/v1/hosts': () => ({ body: noHosts }),
+      'GET /api/v1/audit': () => ({ body: noActivity }),
       'POST /api/v1/guests/import': () => ({ body: { created: ['cleo'], pairsAdded: 0, skipped: [{ entry: 2, username: 'ann', reason: 'username taken' }] } }),
     });
     await page.goto(`${origin}/admin`);
@@ -913,6 +916,7 @@ describe('meetings', () => {
       'GET /api/v1/policy/pairs': () => ({ body: { pairs: [] } }),
       'GET /api/v1/spaces': () => ({ body: { items: [{ id: 's1', title: 'Ann and Ben', memberIds: [], lastActivity: null }] } }),
       'GET /api/v1/hosts': () => ({ body: hosts }),
+      'GET /api/v1/audit': () => ({ body: noActivity }),
       'POST /api/v1/hosts': (call) => {
         const body = JSON.parse(call.body);
         if (hosts.items.some((h) => h.email === body.email || (body.spaceId && h.spaceId === body.spaceId))) {

@@ -500,6 +500,8 @@ TEST(Config, TlsNeedsBothFilesAndAnHttpsPublicUrl) {
   EXPECT_EQ(ErrorOf(both),
             "PUBLIC_URL: must be an https:// URL when TLS_CERT_FILE and TLS_KEY_FILE are set");
   EXPECT_EQ(ErrorOf(With(both, "PUBLIC_URL", "https://portal.example.org")), "ok");
+}
+
 // A throwaway folder tree for the web-root tests, removed at the end.
 class WebRootTest : public ::testing::Test {
  protected:
