@@ -186,16 +186,25 @@ asio::awaitable<void> Reconciler::RunJobs(std::vector<storage::WebexJob> jobs, s
       continue;
     }
     const Error& error = results[i].error();
-    if (job.attempts + 1 >= options_.max_attempts) {
-      // Retrying has not helped for long: the job goes, and the audit log keeps what was left undone.
+    const int attempts = job.attempts + 1;
+    const std::string detail = std::string(action) + (job.person_id.empty() ? "" : " " + job.person_id) + " after " +
+                               std::to_string(attempts) + " attempts: " + ErrorCodeName(error.code) + ": " +
+                               error.message;
+    if (job.kind == storage::JobKind::kEndMeeting && attempts >= options_.max_attempts) {
+      // Ending a meeting is given up: Webex ends a meeting its participants have left, and the audit
+      // log keeps what was left undone.
       auto dropped = co_await pool_.Run([&] { return storage_.CompleteWebexJob(job.id); });
       if (!dropped) continue;  // still queued: the next pass decides again
-      std::string detail = std::string(action) + (job.person_id.empty() ? "" : " " + job.person_id) + " after " +
-                           std::to_string(job.attempts + 1) + " attempts: " + ErrorCodeName(error.code) + ": " +
-                           error.message;
-      log::error("reconciler: gave up {} after {} attempts: {}", action, job.attempts + 1, ErrorCodeName(error.code));
-      co_await audit_.Note("reconciler", "reconciler.give_up", target, "failure", std::move(detail));
+      log::error("reconciler: gave up {} after {} attempts: {}", action, attempts, ErrorCodeName(error.code));
+      co_await audit_.Note("reconciler", "reconciler.give_up", target, "failure", detail);
       continue;
+    }
+    if (attempts == options_.max_attempts) {
+      // A membership or room the policy says must go is never given up: it is retried at the longest
+      // back-off for as long as it takes, and the audit log says once that it is overdue.
+      log::error("reconciler: {} still failing after {} attempts: {}; retried every {} s", action, attempts,
+                 ErrorCodeName(error.code), options_.max_backoff_seconds);
+      co_await audit_.Note("reconciler", "reconciler.stuck", target, "failure", detail);
     }
     int64_t backoff = options_.initial_backoff_seconds << std::min(job.attempts, 16);
     backoff = std::min(backoff, options_.max_backoff_seconds);

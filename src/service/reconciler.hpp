@@ -6,8 +6,9 @@
 //   - kDeleteRoom: the AppAdmin deletes a room whose space never came to be (404 counts as done);
 //   - kEndMeeting: a pool host ends the ad hoc meeting of a lease that ended (ended already counts
 //     as done). The last job of a lease frees its host (storage CompleteWebexJob).
-// A job that keeps failing is given up after ReconcilerOptions::max_attempts, and the audit log says
-// what Webex may still hold (docs/audit.md).
+// After ReconcilerOptions::max_attempts failures an ended meeting's end is given up
+// (reconciler.give_up); a membership or room to remove is retried for as long as it takes, and the
+// audit log says once that it is overdue (reconciler.stuck; docs/audit.md).
 // It also sweeps space intents left behind by a process that died mid-creation: a known room is
 // queued for deletion; an unknown one is looked for among the AppAdmin's newest rooms (same title,
 // created by the AppAdmin around the intent's time, named by no space, intent or job).
@@ -40,8 +41,8 @@ struct ReconcilerOptions {
   int64_t lease_seconds = 10;
   int64_t initial_backoff_seconds = 2;     // after a failed attempt: 2, 4, 8, ... seconds
   int64_t max_backoff_seconds = 60;
-  // A job that has failed this many times is given up (recorded as reconciler.give_up): with the
-  // back-off above, 100 attempts take about an hour and a half.
+  // After this many failures a meeting's end is given up (reconciler.give_up) and a removal is
+  // recorded as overdue (reconciler.stuck): with the back-off above, about an hour and a half.
   int max_attempts = 100;
   int64_t intent_grace_seconds = 2;        // an intent this old and not in flight here is stale
   int64_t orphan_window_seconds = 120;     // how far a room's creation time may be from its intent's

@@ -11,7 +11,8 @@ const kActions = [
   'admin.sign_in', 'session.sign_in', 'session.sign_out', 'guest.create', 'guest.update', 'guest.delete',
   'guest.import', 'policy.allow', 'policy.revoke', 'space.create', 'space.close', 'membership.add',
   'membership.remove', 'room.delete', 'message.send', 'token.refresh', 'host.add', 'host.remove',
-  'host.connect', 'meeting.lease', 'meeting.end', 'meeting.return', 'reconciler.give_up', 'audit.purge',
+  'host.connect', 'meeting.lease', 'meeting.end', 'meeting.return', 'reconciler.give_up', 'reconciler.stuck',
+  'audit.purge',
 ];
 
 const view = {

@@ -133,7 +133,7 @@ TEST(ParseWebexTime, ReadsWebexTimesAndRefusesOthers) {
   EXPECT_FALSE(ParseWebexTime(""));
 }
 
-TEST_F(ReconcilerTest, AJobThatKeepsFailingIsGivenUpOnceAndRecorded) {
+TEST_F(ReconcilerTest, ARemovalThatKeepsFailingIsRecordedOnceAsOverdueAndNeverDropped) {
   ReconcilerOptions options;
   options.max_attempts = 3;
   options.initial_backoff_seconds = 1;
@@ -146,20 +146,18 @@ TEST_F(ReconcilerTest, AJobThatKeepsFailingIsGivenUpOnceAndRecorded) {
   ASSERT_EQ(Jobs().size(), 2u);
   webex_->FailAlways(Op::kDeleteMembership);
 
-  for (int pass = 1; pass <= 2; ++pass) {
+  // Three failures of each, then two more passes: the jobs stay, tried on every pass.
+  for (int pass = 1; pass <= 5; ++pass) {
     Run(reconciler.RunOnce());
     Advance(5);
     EXPECT_EQ(Jobs().size(), 2u) << "pass " << pass;
   }
-  Run(reconciler.RunOnce());  // the third failure of each
-  EXPECT_TRUE(Jobs().empty());
-  Advance(5);
-  Run(reconciler.RunOnce());
-  EXPECT_EQ(webex_->Calls(Op::kDeleteMembership), 6);
+  EXPECT_EQ(webex_->Calls(Op::kDeleteMembership), 10);
+  EXPECT_TRUE(storage_->ListAudit({.action = "reconciler.give_up"})->empty());
 
-  auto audit = storage_->ListAudit({.action = "reconciler.give_up"});
+  auto audit = storage_->ListAudit({.action = "reconciler.stuck"});
   ASSERT_TRUE(audit);
-  ASSERT_EQ(audit->size(), 2u);
+  ASSERT_EQ(audit->size(), 2u);  // once per job, at its third failure
   for (const auto& record : *audit) {
     EXPECT_EQ(record.actor, "reconciler");
     EXPECT_EQ(record.target, space.id);
@@ -169,6 +167,12 @@ TEST_F(ReconcilerTest, AJobThatKeepsFailingIsGivenUpOnceAndRecorded) {
         << record.detail;
   }
   EXPECT_TRUE(storage_->ListAudit({.action = "membership.remove"})->empty());
+
+  // Once Webex lets it, the removals are done after all.
+  webex_->Heal(Op::kDeleteMembership);
+  Run(reconciler.RunOnce());
+  EXPECT_TRUE(Jobs().empty());
+  EXPECT_EQ(storage_->ListAudit({.action = "membership.remove"})->size(), 2u);
 }
 
 }  // namespace
