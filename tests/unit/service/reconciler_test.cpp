@@ -175,5 +175,42 @@ TEST_F(ReconcilerTest, ARemovalThatKeepsFailingIsRecordedOnceAsOverdueAndNeverDr
   EXPECT_EQ(storage_->ListAudit({.action = "membership.remove"})->size(), 2u);
 }
 
+TEST_F(ReconcilerTest, AMeetingsEndThatKeepsFailingIsGivenUpOnceAndRecorded) {
+  ReconcilerOptions options;
+  options.max_attempts = 3;
+  options.initial_backoff_seconds = 1;
+  options.max_backoff_seconds = 1;
+  // No hosts are set up here: every attempt to end the meeting fails.
+  Reconciler reconciler(*storage_, *webex_, *app_admin_, *pool_, *audit_, intents_, clock_,
+                        options);
+  auto space = SeedOpenSpace({ann_.id, bob_.id}, kTitle);
+  storage::WebexJob job;
+  job.kind = storage::JobKind::kEndMeeting;
+  job.room_id = space.webex_room_id;
+  job.space_id = space.id;
+  job.host_id = "host-1";
+  job.meeting_id = "meeting-1";
+  ASSERT_TRUE(storage_->QueueWebexJob(job));
+
+  for (int pass = 1; pass <= 2; ++pass) {
+    Run(reconciler.RunOnce());
+    Advance(5);
+    EXPECT_EQ(Jobs().size(), 1u) << "pass " << pass;
+  }
+  Run(reconciler.RunOnce());  // the third failure
+  EXPECT_TRUE(Jobs().empty());
+  Advance(5);
+  Run(reconciler.RunOnce());
+
+  auto audit = storage_->ListAudit({.action = "reconciler.give_up"});
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ(audit->front().target, space.id);
+  EXPECT_EQ(audit->front().outcome, "failure");
+  EXPECT_NE(audit->front().detail.find("meeting.end after 3 attempts: "), std::string::npos)
+      << audit->front().detail;
+  EXPECT_TRUE(storage_->ListAudit({.action = "reconciler.stuck"})->empty());
+}
+
 }  // namespace
 }  // namespace gp::service
