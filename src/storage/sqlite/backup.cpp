@@ -12,6 +12,8 @@
 #include <system_error>
 #include <vector>
 
+#include "storage/sqlite/connection.hpp"
+
 namespace gp::storage::sqlite {
 
 namespace {
@@ -41,21 +43,11 @@ Result<Db> OpenFile(const std::string& path, int flags) {
   return db;
 }
 
+// A file that is not a database, or a damaged one, is what the operator gave: bad input here.
 ErrorCode CodeFor(int rc) {
-  switch (rc & 0xff) {
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-      return ErrorCode::kBadRequest;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_CANTOPEN:
-    case SQLITE_FULL:
-    case SQLITE_IOERR:
-    case SQLITE_READONLY:
-      return ErrorCode::kUnavailable;
-    default:
-      return ErrorCode::kInternal;
-  }
+  const int primary = rc & 0xff;
+  if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) return ErrorCode::kBadRequest;
+  return ErrorCodeFor(rc);
 }
 
 Error ErrorOf(sqlite3* db, int rc, const std::string& what) {

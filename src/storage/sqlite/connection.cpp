@@ -6,9 +6,7 @@
 
 namespace gp::storage::sqlite {
 
-namespace {
-
-ErrorCode CodeFor(int extended_code) {
+ErrorCode ErrorCodeFor(int extended_code) {
   switch (extended_code) {
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:
@@ -32,8 +30,6 @@ ErrorCode CodeFor(int extended_code) {
       return ErrorCode::kInternal;
   }
 }
-
-}  // namespace
 
 Query::Query(Connection& connection, sqlite3_stmt* stmt, std::string_view name)
     : connection_(connection), stmt_(stmt), name_(name) {
@@ -173,7 +169,7 @@ Error Connection::ErrorFor(int result_code, std::string_view what) const {
   // A bind or misuse error is not reflected in the connection's last error code.
   if ((extended & 0xff) != (result_code & 0xff)) extended = result_code;
   Error error;
-  error.code = CodeFor(extended);
+  error.code = ErrorCodeFor(extended);
   error.message = "storage (" + std::string(what) + "): " + sqlite3_errmsg(db_);
   return error;
 }

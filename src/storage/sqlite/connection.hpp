@@ -29,6 +29,11 @@ struct Blob {
 
 class Connection;
 
+// The portal's error code for an SQLite result code (extended or primary): a unique or key
+// violation is kConflict, another constraint kBadRequest, a busy, locked, unopenable, full or
+// read-only database kUnavailable, anything else kInternal.
+ErrorCode ErrorCodeFor(int extended_code);
+
 // One execution of a cached prepared statement. Parameters are bound in order with Bind(); the
 // statement is reset when the Query goes away, so results must be read before that.
 class Query {
