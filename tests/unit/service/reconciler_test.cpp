@@ -133,11 +133,17 @@ TEST(ParseWebexTime, ReadsWebexTimesAndRefusesOthers) {
   EXPECT_FALSE(ParseWebexTime(""));
 }
 
-TEST_F(ReconcilerTest, ARemovalThatKeepsFailingIsRecordedOnceAsOverdueAndNeverDropped) {
+// Three attempts, a second apart: a job's last attempt comes within a few passes.
+ReconcilerOptions FewQuickAttempts() {
   ReconcilerOptions options;
   options.max_attempts = 3;
   options.initial_backoff_seconds = 1;
   options.max_backoff_seconds = 1;
+  return options;
+}
+
+TEST_F(ReconcilerTest, ARemovalThatKeepsFailingIsRecordedOnceAsOverdueAndNeverDropped) {
+  ReconcilerOptions options = FewQuickAttempts();
   Reconciler reconciler(*storage_, *webex_, *app_admin_, *pool_, *audit_, intents_, clock_,
                         options);
   auto space = SeedOpenSpace({ann_.id, bob_.id}, kTitle);
@@ -176,10 +182,7 @@ TEST_F(ReconcilerTest, ARemovalThatKeepsFailingIsRecordedOnceAsOverdueAndNeverDr
 }
 
 TEST_F(ReconcilerTest, AMeetingsEndThatKeepsFailingIsGivenUpOnceAndRecorded) {
-  ReconcilerOptions options;
-  options.max_attempts = 3;
-  options.initial_backoff_seconds = 1;
-  options.max_backoff_seconds = 1;
+  ReconcilerOptions options = FewQuickAttempts();
   // No hosts are set up here: every attempt to end the meeting fails.
   Reconciler reconciler(*storage_, *webex_, *app_admin_, *pool_, *audit_, intents_, clock_,
                         options);
