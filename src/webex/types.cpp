@@ -1,6 +1,8 @@
 #include "webex/types.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -26,8 +28,19 @@ bool Bool(const json& j, const char* key) {
 std::optional<int64_t> Int(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end()) return std::nullopt;
+  if (it->is_number_unsigned()) {
+    auto value = it->get<uint64_t>();
+    if (value > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+    return static_cast<int64_t>(value);
+  }
   if (it->is_number_integer()) return it->get<int64_t>();
-  if (it->is_number_float()) return static_cast<int64_t>(it->get<double>());
+  if (it->is_number_float()) {
+    // Only a value an int64 holds: converting any other (1e300, NaN) is undefined behaviour.
+    double value = it->get<double>();
+    constexpr double kLimit = 9223372036854775808.0;  // 2^63
+    if (!(value >= -kLimit && value < kLimit)) return std::nullopt;
+    return static_cast<int64_t>(value);
+  }
   if (it->is_string()) {
     const auto& text = it->get_ref<const std::string&>();
     if (text.empty() || text.size() > 18) return std::nullopt;

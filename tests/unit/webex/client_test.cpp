@@ -1162,6 +1162,23 @@ TEST(WebexTypesTest, ParsesDefensively) {
   EXPECT_EQ(login->expires_in, 21600);
 }
 
+TEST(WebexTypesTest, NumbersAnInt64CannotHoldReadAsAbsent) {
+  auto tokens = [](const char* expires_in) {
+    return ParseOAuthTokens(json::parse(std::string(R"({"access_token":"A","expires_in":)") + expires_in + "}"));
+  };
+  EXPECT_EQ(tokens("3600.9")->expires_in, 3600);
+  EXPECT_EQ(tokens("-5")->expires_in, -5);
+  EXPECT_EQ(tokens("9223372036854775807")->expires_in, INT64_MAX);
+  EXPECT_EQ(tokens("1e300")->expires_in, 0);
+  EXPECT_EQ(tokens("-1e300")->expires_in, 0);
+  EXPECT_EQ(tokens("9223372036854775808")->expires_in, 0);
+  EXPECT_EQ(tokens("18446744073709551615")->expires_in, 0);
+  EXPECT_EQ(tokens("9.3e18")->expires_in, 0);
+  auto meeting = ParseMeeting(json::parse(R"({"id":"M","meetingNumber":1e30})"));
+  ASSERT_TRUE(meeting.has_value());
+  EXPECT_EQ(meeting->meeting_number, "");
+}
+
 TEST(WebexTypesTest, ContentIdFromUrlTakesTheIdAfterContents) {
   EXPECT_EQ(
       ContentIdFromUrl("https://webexapis.com/v1/contents/Y2lzY29zcGFyazovL3VzL0NPTlRFTlQvMQ"),
