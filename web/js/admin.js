@@ -1,32 +1,24 @@
-// The admin console: the AppAdmin's Webex connection, guests, allowed pairs, spaces, the pool of
-// meeting hosts, import and the activity (audit) log.
+// The admin console: the AppAdmin's Webex connection, guests (found, sorted and paged by the portal),
+// one guest's view, allowed pairs, spaces, the pool of meeting hosts, import and the activity log.
 import { loadActivity, wireActivity } from './activity.js';
 import { api, ApiError } from './api.js';
 import { announce, busy, byId, el, formatTime } from './dom.js';
-import { goHome, sessionWithRole, wireSignOut } from './page.js';
+import {
+  applyLimits, clearField, confirmDialog, copyText, guestLabel, guestPicker, handleFatal, limits, markField,
+  nameOf, names, plural, remember,
+} from './console-shared.js';
+import { loadHosts, renderHosts, hostsState, setSpaceTitles, wireHosts } from './hosts.js';
+import { changePairs, forgetGuest, loadPairs, wirePairs } from './pairs.js';
+import { sessionWithRole, wireSignOut } from './page.js';
+
+const kPageSize = 50;
 
 const state = {
-  guests: [],
-  savedPairs: [], // as the server has them, each [idA, idB] with idA < idB
-  pairs: [], // as edited on the page
+  guests: { query: '', status: 'all', sort: 'username', order: 'asc', offset: 0, items: [], total: 0, counts: null },
+  selected: new Map(), // id → guest, kept across pages
   spaces: [],
-  hosts: { mode: '', items: [], stats: {} },
+  viewing: null, // the guest whose view is open
 };
-
-function handleFatal(error) {
-  if (error instanceof ApiError && error.status === 401) {
-    goHome();
-    return true;
-  }
-  return false;
-}
-
-const guestById = (id) => state.guests.find((g) => g.id === id);
-const nameOf = (id) => {
-  const guest = guestById(id);
-  return guest ? guest.displayName || guest.username : 'Deleted guest';
-};
-const guestLabel = (guest) => `${guest.displayName} (${guest.username})`;
 
 // --- AppAdmin banner ------------------------------------------------------------------------------
 
@@ -72,115 +64,398 @@ async function loadStatus() {
   renderStatus(await api('GET', '/api/v1/admin/status'));
 }
 
+// --- dates ----------------------------------------------------------------------------------------
+
+// "2027-01-31T23:59:59Z" → "2027-01-31" (the UTC day, as the expiry's date input shows it).
+const isoDay = (iso) => (typeof iso === 'string' && /^\d{4}-\d{2}-\d{2}/.test(iso) ? iso.slice(0, 10) : '');
+
+function formatDay(iso) {
+  const day = isoDay(iso);
+  if (!day) return '';
+  const date = new Date(`${day}T12:00:00Z`);
+  return date.toLocaleDateString(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
+}
+
 // --- guests ---------------------------------------------------------------------------------------
 
+const kStatusWords = { all: 'All', active: 'Active', disabled: 'Disabled' };
+
+function renderCounts() {
+  const { counts } = state.guests;
+  if (!counts) return;
+  byId('guests-count').textContent = `(${Number(counts.all).toLocaleString()})`;
+  for (const option of byId('guests-status-filter').options) {
+    const n = Number(counts[option.value]);
+    option.textContent = Number.isFinite(n) ? `${kStatusWords[option.value]} (${n.toLocaleString()})` : kStatusWords[option.value];
+  }
+}
+
+function statusCell(guest) {
+  const parts = [el('span', { className: `status status-${guest.disabled ? 'disabled' : 'active'}`, text: guest.disabled ? 'Disabled' : 'Active' })];
+  if (guest.expiresAt) {
+    parts.push(el('span', { className: 'hint cell-note' }, guest.disabled ? 'Expiry ' : 'Expires ',
+      el('time', { datetime: guest.expiresAt, text: formatDay(guest.expiresAt) })));
+  }
+  if (guest.mustChangePassword) parts.push(el('span', { className: 'hint cell-note', text: 'Must change password' }));
+  return parts;
+}
+
 function renderGuests() {
+  const g = state.guests;
   const body = byId('guests-table').tBodies[0];
   body.replaceChildren(
-    ...state.guests.map((guest) => {
+    ...g.items.map((guest) => {
       const label = guestLabel(guest);
       return el('tr', { dataset: { guestId: guest.id, username: guest.username } },
+        el('td', { className: 'col-select' }, el('input', {
+          type: 'checkbox',
+          'aria-label': `Select ${label}`,
+          checked: state.selected.has(guest.id),
+          onchange: (event) => {
+            if (event.currentTarget.checked) state.selected.set(guest.id, guest);
+            else state.selected.delete(guest.id);
+            renderSelection();
+          },
+        })),
         el('td', { className: 'mono', text: guest.username }),
         el('td', { text: guest.displayName }),
-        el('td', {}, el('span', { className: `status status-${guest.disabled ? 'disabled' : 'active'}`, text: guest.disabled ? 'Disabled' : 'Active' })),
+        el('td', {}, statusCell(guest)),
+        el('td', {}, guest.createdAt ? el('time', { datetime: guest.createdAt, text: formatDay(guest.createdAt) }) : ''),
+        el('td', { className: 'num', text: Number.isFinite(guest.pairCount) ? String(guest.pairCount) : '' }),
         el('td', { className: 'row-actions' },
-          el('button', { type: 'button', 'aria-label': `Edit ${label}`, text: 'Edit', onclick: () => openEdit(guest) }),
+          el('button', { type: 'button', 'aria-label': `View ${label}`, text: 'View', dataset: { action: 'view' }, onclick: () => openView(guest.id) }),
+          el('button', { type: 'button', 'aria-label': `Edit ${label}`, text: 'Edit', dataset: { action: 'edit' }, onclick: () => openEdit(guest) }),
           el('button', {
             type: 'button',
             'aria-label': `${guest.disabled ? 'Enable' : 'Disable'} ${label}`,
             text: guest.disabled ? 'Enable' : 'Disable',
+            dataset: { action: 'toggle' },
             onclick: (event) => toggleDisabled(guest, event.currentTarget),
           }),
-          el('button', { type: 'button', className: 'danger', 'aria-label': `Delete ${label}`, text: 'Delete', onclick: () => confirmDelete(guest) })));
+          el('button', { type: 'button', className: 'danger', 'aria-label': `Delete ${label}`, text: 'Delete', dataset: { action: 'delete' }, onclick: () => confirmDelete(guest) })));
     }),
   );
-  byId('guests-empty').hidden = state.guests.length > 0;
-  renderPairSelects();
-  renderPairs();
-  renderSpaces();
+  const filtered = g.query !== '' || g.status !== 'all';
+  const empty = byId('guests-empty');
+  empty.hidden = g.items.length > 0;
+  empty.textContent = filtered ? 'No guest matches. Try another search or status.' : 'No guests yet. Add one below or import a file.';
+  const from = g.total ? g.offset + 1 : 0;
+  const to = g.offset + g.items.length;
+  let summary = '';
+  if (filtered) summary = `${plural(g.total, 'guest')} match${g.total === 1 ? 'es' : ''}`;
+  else summary = plural(g.total, 'guest');
+  if (g.total > g.items.length) summary += `; showing ${from.toLocaleString()}–${to.toLocaleString()}`;
+  byId('guests-summary').textContent = `${summary}.`;
+  const pages = Math.max(1, Math.ceil(g.total / kPageSize));
+  byId('guests-page').textContent = pages > 1 ? `Page ${Math.floor(g.offset / kPageSize) + 1} of ${pages}` : '';
+  byId('guests-prev').disabled = g.offset === 0;
+  byId('guests-next').disabled = to >= g.total;
+  for (const th of byId('guests-table').tHead.querySelectorAll('th[data-sort]')) {
+    if (th.dataset.sort === g.sort) th.setAttribute('aria-sort', g.order === 'asc' ? 'ascending' : 'descending');
+    else th.removeAttribute('aria-sort');
+  }
+  renderCounts();
+  renderSelection();
 }
 
+let guestsAsked = 0;
 async function loadGuests() {
-  const data = await api('GET', '/api/v1/guests');
-  state.guests = data && Array.isArray(data.items) ? data.items : [];
+  const g = state.guests;
+  const ask = ++guestsAsked;
+  const params = new URLSearchParams({ sort: g.sort, order: g.order, offset: String(g.offset), limit: String(kPageSize) });
+  if (g.query) params.set('query', g.query);
+  if (g.status !== 'all') params.set('status', g.status);
+  const data = await api('GET', `/api/v1/guests?${params}`);
+  if (ask !== guestsAsked) return false;
+  g.items = data && Array.isArray(data.items) ? data.items : [];
+  g.total = data && Number.isFinite(data.total) ? data.total : g.items.length;
+  g.counts = data && data.counts && typeof data.counts === 'object' ? data.counts : g.counts;
+  g.items.forEach(remember);
+  if (g.items.length === 0 && g.offset > 0) {
+    g.offset = Math.max(0, g.offset - kPageSize);
+    return loadGuests();
+  }
   renderGuests();
+  return true;
 }
+
+// Focus back on a row's button after its list was redrawn (or on the heading when the row is gone).
+function focusRow(id, action) {
+  const button = document.querySelector(`#guests-table tr[data-guest-id="${CSS.escape(id)}"] button[data-action="${action}"]`);
+  (button || byId('guests-heading')).focus();
+}
+
+function wireGuestList() {
+  const status = byId('guests-status');
+  const fail = (error) => handleFatal(error) || announce(status, `The guest list could not be loaded: ${error.message}`, 'error');
+  const search = byId('guests-search');
+  let timer = null;
+  const reload = () => {
+    state.guests.offset = 0;
+    return loadGuests().catch(fail);
+  };
+  search.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      state.guests.query = search.value.trim();
+      reload();
+    }, 200);
+  });
+  byId('guests-filter').addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearTimeout(timer);
+    state.guests.query = search.value.trim();
+    reload();
+  });
+  byId('guests-status-filter').addEventListener('change', (event) => {
+    state.guests.status = event.currentTarget.value;
+    reload();
+  });
+  for (const th of byId('guests-table').tHead.querySelectorAll('th[data-sort]')) {
+    th.querySelector('button').addEventListener('click', () => {
+      const g = state.guests;
+      if (g.sort === th.dataset.sort) g.order = g.order === 'asc' ? 'desc' : 'asc';
+      else {
+        g.sort = th.dataset.sort;
+        g.order = 'asc';
+      }
+      reload();
+    });
+  }
+  const page = (delta, id) => () => {
+    state.guests.offset = Math.max(0, state.guests.offset + delta * kPageSize);
+    loadGuests().then(() => (byId(id).disabled ? byId('guests-heading') : byId(id)).focus()).catch(fail);
+  };
+  byId('guests-prev').addEventListener('click', page(-1, 'guests-prev'));
+  byId('guests-next').addEventListener('click', page(1, 'guests-next'));
+  byId('select-page').addEventListener('change', (event) => {
+    for (const guest of state.guests.items) {
+      if (event.currentTarget.checked) state.selected.set(guest.id, guest);
+      else state.selected.delete(guest.id);
+    }
+    renderGuests();
+  });
+}
+
+// Everything that shows guests: the list, the pairs (names), the spaces (names), the open view.
+async function refreshAll() {
+  await Promise.all([loadGuests(), loadPairs(), loadSpaces()]);
+  if (state.viewing) await loadView(state.viewing).catch(() => {});
+}
+
+// --- checks on the page, with the portal's limits ------------------------------------------------
+
+function checkDisplayName(value) {
+  if (!value) return 'Enter a display name.';
+  if ([...value].length > limits.displayNameMax) return `Display name must be at most ${limits.displayNameMax} characters.`;
+  return '';
+}
+
+function checkUsername(value) {
+  if (!value) return 'Enter a username.';
+  if (value.length < limits.usernameMin || value.length > limits.usernameMax) {
+    return `Username must be ${limits.usernameMin}–${limits.usernameMax} characters long.`;
+  }
+  if (!/^[a-z0-9._-]+$/.test(value)) return "Username may contain only a–z, 0–9, '.', '_' and '-'.";
+  return '';
+}
+
+function checkPassword(value, { required }) {
+  if (!value) return required ? 'Enter a password, or tick Generate a password.' : '';
+  if ([...value].length < limits.passwordMin) return `Password must be at least ${limits.passwordMin} characters.`;
+  if ([...value].length > limits.passwordMax) return `Password must be at most ${limits.passwordMax} characters.`;
+  return '';
+}
+
+function checkExpiry(value) {
+  if (!value) return '';
+  if (value < new Date().toISOString().slice(0, 10)) return 'The expiry date must be today or later.';
+  return '';
+}
+
+// Marks each [input, problem] with a problem; focuses the first. True when there was none.
+function markProblems(pairs, status) {
+  const problems = pairs.filter(([, problem]) => problem);
+  for (const [input] of pairs) clearField(input);
+  for (const [input, problem] of problems) markField(input, problem);
+  if (problems.length) {
+    announce(status, problems.length === 1 ? problems[0][1] : `Please correct ${problems.length} fields: ${problems.map(([, p]) => p).join(' ')}`, 'error');
+    problems[0][0].focus();
+  }
+  return problems.length === 0;
+}
+
+// A refusal from the portal: the field it names (if any) is marked and focused.
+function markRefusal(error, fields, status) {
+  let input = null;
+  if (error instanceof ApiError) {
+    input = fields[error.field] || (error.code === 'username_taken' ? fields.username : null);
+  }
+  if (input) {
+    markField(input, error.message);
+    input.focus();
+  }
+  announce(status, error.message, 'error');
+}
+
+// --- sign-in details hand-off ---------------------------------------------------------------------
+
+let credentials = null;
+
+function showCredentials(guest, password) {
+  credentials = { url: `${window.location.origin}/`, username: guest.username, password, name: guest.displayName };
+  byId('credentials-name').textContent = guest.displayName;
+  byId('credentials-url').textContent = credentials.url;
+  byId('credentials-username').textContent = guest.username;
+  byId('credentials-password').textContent = password;
+  byId('credentials-note').hidden = !guest.mustChangePassword;
+  announce(byId('credentials-status'), '');
+  byId('credentials-card').hidden = false;
+  byId('credentials-heading').focus();
+}
+
+function hideCredentials() {
+  credentials = null;
+  byId('credentials-password').textContent = '';
+  byId('credentials-card').hidden = true;
+}
+
+function wireCredentials() {
+  byId('credentials-copy').addEventListener('click', async () => {
+    if (!credentials) return;
+    const text = `Guest Portal sign-in for ${credentials.name}\nPortal: ${credentials.url}\nUsername: ${credentials.username}\nPassword: ${credentials.password}\n`;
+    const copied = await copyText(text);
+    announce(byId('credentials-status'), copied
+      ? 'Copied. Paste them into a message to the guest.'
+      : 'They could not be copied here. Select the details above and copy them.', copied ? 'success' : 'error');
+    byId('credentials-copy').focus();
+  });
+  byId('credentials-done').addEventListener('click', () => {
+    const username = credentials && credentials.username;
+    hideCredentials();
+    const row = username && document.querySelector(`#guests-table tr[data-username="${CSS.escape(username)}"] button[data-action="edit"]`);
+    (row || byId('new-display-name')).focus();
+  });
+}
+
+// --- add a guest ----------------------------------------------------------------------------------
 
 function wireAddGuest() {
   const form = byId('add-guest-form');
   const status = byId('add-guest-status');
   const button = byId('add-guest');
-  const fields = { displayName: byId('new-display-name'), username: byId('new-username'), password: byId('new-password') };
+  const fields = {
+    displayName: byId('new-display-name'),
+    username: byId('new-username'),
+    password: byId('new-password'),
+    expiresAt: byId('new-expires'),
+  };
+  const generate = byId('new-generate');
+  generate.addEventListener('change', () => {
+    fields.password.disabled = generate.checked;
+    if (generate.checked) {
+      fields.password.value = '';
+      clearField(fields.password);
+    }
+  });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const body = {
-      displayName: fields.displayName.value.trim(),
-      username: fields.username.value.trim(),
-      password: fields.password.value,
-    };
-    for (const input of Object.values(fields)) input.removeAttribute('aria-invalid');
-    const missing = Object.entries(body).find(([, value]) => !value);
-    if (missing) {
-      fields[missing[0]].setAttribute('aria-invalid', 'true');
-      fields[missing[0]].focus();
-      announce(status, 'Fill in display name, username and password.', 'error');
-      return;
-    }
+    const displayName = fields.displayName.value.trim();
+    const username = fields.username.value.trim();
+    const password = fields.password.value;
+    const expires = fields.expiresAt.value;
+    const ok = markProblems([
+      [fields.displayName, checkDisplayName(displayName)],
+      [fields.username, checkUsername(username)],
+      [fields.password, generate.checked ? '' : checkPassword(password, { required: true })],
+      [fields.expiresAt, checkExpiry(expires)],
+    ], status);
+    if (!ok) return;
+    const body = { displayName, username };
+    if (generate.checked) body.generatePassword = true;
+    else body.password = password;
+    if (byId('new-must-change').checked) body.mustChangePassword = true;
+    if (expires) body.expiresAt = expires;
     await busy(button, async () => {
       try {
-        const guest = await api('POST', '/api/v1/guests', { body });
+        const guest = remember(await api('POST', '/api/v1/guests', { body }));
         form.reset();
-        await loadGuests();
+        fields.password.disabled = false;
         announce(status, `Added ${guest.displayName} (${guest.username}).`, 'success');
-        fields.displayName.focus();
+        await loadGuests().catch(() => {});
+        showCredentials(guest, guest.password || password);
       } catch (error) {
-        if (handleFatal(error)) return;
-        const field = error instanceof ApiError && fields[error.field] ? fields[error.field]
-          : error instanceof ApiError && error.code === 'username_taken' ? fields.username : null;
-        if (field) {
-          field.setAttribute('aria-invalid', 'true');
-          field.focus();
-        }
-        announce(status, error.message, 'error');
+        if (!handleFatal(error)) markRefusal(error, fields, status);
       }
     });
   });
 }
 
-async function toggleDisabled(guest, button) {
-  const status = byId('guests-status');
+// --- disable, enable, delete: asking first when spaces would close -------------------------------
+
+async function setDisabled(guest, disabled) {
+  const path = `/api/v1/guests/${encodeURIComponent(guest.id)}`;
+  if (disabled) {
+    const preview = await api('PATCH', `${path}?dryRun=true`, { body: { disabled: true } });
+    const closing = preview && Array.isArray(preview.spacesClosed) ? preview.spacesClosed : [];
+    if (closing.length) {
+      const ok = await confirmDialog(
+        `Disable ${guestLabel(guest)}? They are signed out at once and cannot sign in until enabled again.`,
+        'Disable and close spaces', { spaces: closing });
+      if (!ok) return false;
+    }
+  }
+  await api('PATCH', path, { body: { disabled } });
+  return true;
+}
+
+async function toggleDisabled(guest, button, { status = byId('guests-status') } = {}) {
   await busy(button, async () => {
     try {
-      await api('PATCH', `/api/v1/guests/${encodeURIComponent(guest.id)}`, { body: { disabled: !guest.disabled } });
-      await Promise.all([loadGuests(), loadSpaces()]);
+      const done = await setDisabled(guest, !guest.disabled);
+      if (!done) {
+        announce(status, `${guest.displayName} was not changed.`, 'info');
+        button.focus();
+        return;
+      }
+      await refreshAll();
       announce(status, `${guest.displayName} is now ${guest.disabled ? 'enabled' : 'disabled'}.`, 'success');
-      document.querySelector(`#guests-table tr[data-guest-id="${CSS.escape(guest.id)}"] button:nth-of-type(2)`)?.focus();
     } catch (error) {
       if (!handleFatal(error)) announce(status, error.message, 'error');
     }
   });
-}
-
-function confirmDialog(message, okText) {
-  const dialog = byId('confirm-dialog');
-  byId('confirm-message').textContent = message;
-  byId('confirm-ok').textContent = okText;
-  dialog.returnValue = '';
-  return new Promise((resolve) => {
-    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
-    dialog.showModal();
-  });
+  if (button.isConnected) button.focus();
+  else focusRow(guest.id, 'toggle');
 }
 
 async function confirmDelete(guest) {
   const status = byId('guests-status');
-  const ok = await confirmDialog(
-    `Delete ${guest.displayName} (${guest.username})? They are signed out at once and removed from every space. This cannot be undone.`,
-    'Delete guest');
-  if (!ok) return;
+  const path = `/api/v1/guests/${encodeURIComponent(guest.id)}`;
   try {
-    await api('DELETE', `/api/v1/guests/${encodeURIComponent(guest.id)}`);
-    await Promise.all([loadGuests(), loadPairs({ keepEdits: true }), loadSpaces()]);
+    let spaces = [];
+    let pairsNote = null;
+    try {
+      const preview = await api('DELETE', `${path}?dryRun=true`);
+      spaces = preview && Array.isArray(preview.spacesClosed) ? preview.spacesClosed : [];
+      if (preview && Number.isFinite(preview.pairsRemoved) && preview.pairsRemoved > 0) {
+        pairsNote = el('p', { text: `${plural(preview.pairsRemoved, 'allowed pair')} with them will be removed.` });
+      }
+    } catch (error) {
+      // A portal without dry runs still gets the plain question.
+      if (!(error instanceof ApiError) || ![400, 404, 405].includes(error.status) || error.code === 'not_found') throw error;
+    }
+    const ok = await confirmDialog(
+      `Delete ${guest.displayName} (${guest.username})? They are signed out at once and removed from every space. This cannot be undone.`,
+      'Delete guest', { spaces, extra: pairsNote });
+    if (!ok) {
+      focusRow(guest.id, 'delete');
+      return;
+    }
+    await api('DELETE', path);
+    state.selected.delete(guest.id);
+    forgetGuest(guest.id);
+    if (state.viewing === guest.id) closeView();
+    await refreshAll();
     announce(status, `Deleted ${guest.displayName} (${guest.username}).`, 'success');
     byId('guests-heading').focus();
   } catch (error) {
@@ -188,192 +463,318 @@ async function confirmDelete(guest) {
   }
 }
 
+// --- edit (display name, password, expiry, must-change) ------------------------------------------
+
 let editing = null;
 
-function openEdit(guest) {
+function openEdit(guest, { generate = false } = {}) {
   editing = guest;
   byId('edit-username').textContent = guest.username;
   byId('edit-display-name').value = guest.displayName;
   byId('edit-password').value = '';
+  byId('edit-password').disabled = generate;
+  byId('edit-generate').checked = generate;
+  byId('edit-must-change').checked = Boolean(guest.mustChangePassword);
+  byId('edit-expires').value = isoDay(guest.expiresAt);
+  for (const id of ['edit-display-name', 'edit-password', 'edit-expires']) clearField(byId(id));
   announce(byId('edit-status'), '');
   byId('edit-dialog').showModal();
-  byId('edit-display-name').focus();
+  byId(generate ? 'edit-save' : 'edit-display-name').focus();
 }
 
 function wireEdit() {
   const dialog = byId('edit-dialog');
   const form = byId('edit-form');
   const save = byId('edit-save');
+  const fields = { displayName: byId('edit-display-name'), password: byId('edit-password'), expiresAt: byId('edit-expires') };
+  byId('edit-generate').addEventListener('change', (event) => {
+    fields.password.disabled = event.currentTarget.checked;
+    if (event.currentTarget.checked) fields.password.value = '';
+  });
   byId('edit-cancel').addEventListener('click', () => dialog.close('cancel'));
+  dialog.addEventListener('close', () => {
+    if (editing && dialog.returnValue !== 'saved') focusRow(editing.id, 'edit');
+  });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!editing) return;
-    const displayName = byId('edit-display-name').value.trim();
-    const password = byId('edit-password').value;
-    if (!displayName) {
-      announce(byId('edit-status'), 'The display name cannot be empty.', 'error');
-      byId('edit-display-name').focus();
-      return;
-    }
+    const displayName = fields.displayName.value.trim();
+    const password = fields.password.value;
+    const generate = byId('edit-generate').checked;
+    const expires = fields.expiresAt.value;
+    const ok = markProblems([
+      [fields.displayName, checkDisplayName(displayName)],
+      [fields.password, generate ? '' : checkPassword(password, { required: false })],
+      [fields.expiresAt, expires && expires !== isoDay(editing.expiresAt) ? checkExpiry(expires) : ''],
+    ], byId('edit-status'));
+    if (!ok) return;
     const body = {};
     if (displayName !== editing.displayName) body.displayName = displayName;
-    if (password) body.password = password;
+    if (generate) body.generatePassword = true;
+    else if (password) body.password = password;
+    const mustChange = byId('edit-must-change').checked;
+    if (mustChange !== Boolean(editing.mustChangePassword)) body.mustChangePassword = mustChange;
+    if (expires !== isoDay(editing.expiresAt)) body.expiresAt = expires || null;
     if (Object.keys(body).length === 0) {
       dialog.close('cancel');
       return;
     }
+    const guest = editing;
     await busy(save, async () => {
       try {
-        const updated = await api('PATCH', `/api/v1/guests/${encodeURIComponent(editing.id)}`, { body });
+        const updated = remember(await api('PATCH', `/api/v1/guests/${encodeURIComponent(guest.id)}`, { body }));
         dialog.close('saved');
-        await loadGuests();
-        announce(byId('guests-status'), `Saved ${updated.displayName} (${updated.username})${password ? '; the new password is in force' : ''}.`, 'success');
+        await loadGuests().catch(() => {});
+        if (state.viewing === guest.id) await loadView(guest.id).catch(() => {});
+        const newPassword = updated.password || (body.password ? password : '');
+        announce(byId('guests-status'), `Saved ${updated.displayName} (${updated.username})${newPassword ? '; the new password is in force' : ''}.`, 'success');
+        if (newPassword) showCredentials(updated, newPassword);
+        else focusRow(guest.id, 'edit');
       } catch (error) {
-        if (!handleFatal(error)) announce(byId('edit-status'), error.message, 'error');
+        if (!handleFatal(error)) markRefusal(error, fields, byId('edit-status'));
       }
     });
   });
 }
 
-// --- allowed pairs --------------------------------------------------------------------------------
+// --- bulk actions ---------------------------------------------------------------------------------
 
-const pairKey = ([a, b]) => `${a}\u0000${b}`;
-const normalise = ([a, b]) => (a < b ? [a, b] : [b, a]);
-
-function dirty() {
-  const saved = new Set(state.savedPairs.map(pairKey));
-  return state.pairs.length !== saved.size || state.pairs.some((p) => !saved.has(pairKey(p)));
+function renderSelection() {
+  const count = state.selected.size;
+  byId('bulk-bar').hidden = count === 0;
+  byId('bulk-count').textContent = `${plural(count, 'guest')} selected`;
+  const onPage = state.guests.items.filter((g) => state.selected.has(g.id)).length;
+  const all = byId('select-page');
+  all.checked = onPage > 0 && onPage === state.guests.items.length;
+  all.indeterminate = onPage > 0 && onPage < state.guests.items.length;
 }
 
-function renderPairSelects() {
-  for (const id of ['pair-first', 'pair-second']) {
-    const select = byId(id);
-    const previous = select.value;
-    select.replaceChildren(
-      el('option', { value: '', text: 'Choose a guest' }),
-      ...state.guests.map((g) => el('option', { value: g.id, text: guestLabel(g) })),
-    );
-    if (state.guests.some((g) => g.id === previous)) select.value = previous;
-  }
-}
+const kBulkWords = {
+  disable: { verb: 'Disable', done: 'disabled', ok: 'Disable' },
+  enable: { verb: 'Enable', done: 'enabled', ok: 'Enable' },
+  allow: { verb: 'Allow', done: 'paired', ok: 'Allow' },
+};
 
-function sortedPairs() {
-  return [...state.pairs].sort((p, q) => {
-    const a = `${nameOf(p[0])} ${nameOf(p[1])}`;
-    const b = `${nameOf(q[0])} ${nameOf(q[1])}`;
-    return a.localeCompare(b);
-  });
-}
-
-function renderPairs() {
-  const body = byId('pairs-table').tBodies[0];
-  const saved = new Set(state.savedPairs.map(pairKey));
-  body.replaceChildren(
-    ...sortedPairs().map((pair) => {
-      const [a, b] = [...pair].sort((x, y) => nameOf(x).localeCompare(nameOf(y)));
-      const fresh = !saved.has(pairKey(pair));
-      return el('tr', { dataset: { pair: `${nameOf(a)} – ${nameOf(b)}` }, className: fresh ? 'unsaved' : undefined },
-        el('td', { text: nameOf(a) }),
-        el('td', {}, nameOf(b), fresh ? el('span', { className: 'tag', text: 'not saved' }) : null),
-        el('td', { className: 'row-actions' },
-          el('button', {
-            type: 'button',
-            'aria-label': `Remove pair ${nameOf(a)} and ${nameOf(b)}`,
-            text: 'Remove',
-            onclick: () => removePair(pair),
-          })));
-    }),
-  );
-  byId('pairs-empty').hidden = state.pairs.length > 0;
-  const isDirty = dirty();
-  byId('pairs-dirty').hidden = !isDirty;
-  byId('save-pairs').disabled = !isDirty;
-  byId('revert-pairs').disabled = !isDirty;
-}
-
-function removePair(pair) {
-  const key = pairKey(pair);
-  state.pairs = state.pairs.filter((p) => pairKey(p) !== key);
-  renderPairs();
-  announce(byId('pairs-status'), `Removed ${nameOf(pair[0])} – ${nameOf(pair[1])}. Save to apply.`, 'info');
-  byId('add-pair').focus();
-}
-
-async function loadPairs({ keepEdits = false } = {}) {
-  const data = await api('GET', '/api/v1/policy/pairs');
-  const hadEdits = keepEdits && dirty();
-  state.savedPairs = (data && Array.isArray(data.pairs) ? data.pairs : []).map(normalise);
-  if (hadEdits) {
-    const known = new Set(state.guests.map((g) => g.id));
-    state.pairs = state.pairs.filter(([a, b]) => known.has(a) && known.has(b));
-  } else {
-    state.pairs = state.savedPairs.map((p) => [...p]);
-  }
-  renderPairs();
-}
-
-function wirePairs() {
-  const status = byId('pairs-status');
-  byId('add-pair-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    const first = byId('pair-first').value;
-    const second = byId('pair-second').value;
-    if (!first || !second) {
-      announce(status, 'Choose two guests.', 'error');
-      byId(first ? 'pair-second' : 'pair-first').focus();
-      return;
-    }
-    if (first === second) {
-      announce(status, 'Choose two different guests.', 'error');
-      byId('pair-second').focus();
-      return;
-    }
-    const pair = normalise([first, second]);
-    if (state.pairs.some((p) => pairKey(p) === pairKey(pair))) {
-      announce(status, `${nameOf(first)} and ${nameOf(second)} are already allowed.`, 'info');
-      return;
-    }
-    state.pairs.push(pair);
-    renderPairs();
-    announce(status, `Added ${nameOf(first)} – ${nameOf(second)}. Save to apply.`, 'info');
-    byId('pair-second').value = '';
-    byId('pair-second').focus();
-  });
-
-  byId('revert-pairs').addEventListener('click', () => {
-    state.pairs = state.savedPairs.map((p) => [...p]);
-    renderPairs();
-    announce(status, 'Changes discarded.', 'info');
-  });
-
-  const save = byId('save-pairs');
-  // busy() re-enables the button; renderPairs() then disables it again when nothing is left to save.
-  save.addEventListener('click', () => busy(save, async () => {
-    const titles = new Map(state.spaces.map((s) => [s.id, spaceTitle(s)]));
+async function runBulk(action, button, picker) {
+  const status = byId('guests-status');
+  const ids = [...state.selected.keys()];
+  if (!ids.length) return;
+  const body = { action, ids };
+  let partner = null;
+  if (action === 'allow') {
+    clearField(byId('bulk-with'));
     try {
-      const result = await api('PUT', '/api/v1/policy/pairs', { body: { pairs: state.pairs } });
-      state.savedPairs = (result && Array.isArray(result.pairs) ? result.pairs : state.pairs).map(normalise);
-      state.pairs = state.savedPairs.map((p) => [...p]);
-      const closed = result && Array.isArray(result.closedSpaces) ? result.closedSpaces : [];
-      await loadSpaces();
-      for (const space of state.spaces) if (!titles.has(space.id)) titles.set(space.id, spaceTitle(space));
-      renderPairs();
-      const count = state.savedPairs.length;
-      let message = `Saved ${count} allowed pair${count === 1 ? '' : 's'}.`;
-      if (closed.length > 0) {
-        const names = closed.map((id) => titles.get(id) || id).join('; ');
-        message += ` Closed ${closed.length} space${closed.length === 1 ? '' : 's'}: ${names}.`;
-      } else {
-        message += ' No space had to be closed.';
-      }
-      announce(status, message, 'success');
+      partner = await picker.resolve();
     } catch (error) {
-      if (!handleFatal(error)) announce(status, `Not saved: ${error.message}`, 'error');
+      if (!handleFatal(error)) announce(status, error.message, 'error');
+      return;
     }
-  }).then(renderPairs));
+    if (!partner) {
+      markField(byId('bulk-with'), 'Pick the guest whom the selected guests may reach.');
+      byId('bulk-with').focus();
+      return;
+    }
+    body.with = partner.id;
+  }
+  await busy(button, async () => {
+    try {
+      const preview = await api('POST', '/api/v1/guests/bulk?dryRun=true', { body });
+      const spaces = preview && Array.isArray(preview.spacesClosed) ? preview.spacesClosed : [];
+      const changed = preview && Number.isFinite(preview.changed) ? preview.changed : ids.length;
+      const words = kBulkWords[action];
+      let message = `${words.verb} ${plural(ids.length, 'selected guest')}? ${plural(changed, 'guest')} will change.`;
+      if (action === 'allow') {
+        const added = preview && Array.isArray(preview.added) ? preview.added.length : 0;
+        message = `Allow ${plural(ids.length, 'selected guest')} to reach ${guestLabel(partner)}? ${plural(added, 'new pair')} will be added.`;
+      }
+      if (action === 'disable') message += ' Disabled guests are signed out at once.';
+      const ok = await confirmDialog(message, spaces.length ? `${words.ok} and close spaces` : words.ok, { spaces });
+      if (!ok) {
+        announce(status, 'Nothing was changed.', 'info');
+        button.focus();
+        return;
+      }
+      const result = await api('POST', '/api/v1/guests/bulk', { body });
+      const done = result && Number.isFinite(result.changed) ? result.changed : changed;
+      state.selected.clear();
+      await refreshAll();
+      let text = action === 'allow'
+        ? `Added ${plural(Array.isArray(result.added) ? result.added.length : 0, 'pair')} with ${partner.displayName}.`
+        : `${plural(done, 'guest')} ${words.done}.`;
+      const closed = result && Array.isArray(result.spacesClosed) ? result.spacesClosed : [];
+      if (closed.length) text += ` Closed ${plural(closed.length, 'space')}.`;
+      announce(status, text, 'success');
+      byId('guests-heading').focus();
+    } catch (error) {
+      if (!handleFatal(error)) announce(status, error.message, 'error');
+    }
+  });
+}
 
-  window.addEventListener('beforeunload', (event) => {
-    if (dirty()) event.preventDefault();
+function wireBulk() {
+  const picker = guestPicker(byId('bulk-with'), byId('bulk-with-options'), api);
+  byId('bulk-disable').addEventListener('click', (e) => runBulk('disable', e.currentTarget, picker));
+  byId('bulk-enable').addEventListener('click', (e) => runBulk('enable', e.currentTarget, picker));
+  byId('bulk-allow').addEventListener('click', (e) => runBulk('allow', e.currentTarget, picker));
+  byId('bulk-clear').addEventListener('click', () => {
+    state.selected.clear();
+    renderGuests();
+    byId('guests-search').focus();
+  });
+}
+
+// --- one guest's view: whom they reach, their spaces, recent activity, and Explain ----------------
+
+function closeView() {
+  state.viewing = null;
+  byId('guest-view').hidden = true;
+}
+
+function renderView(data) {
+  const guest = remember(data.guest);
+  const status = byId('guest-view-status');
+  byId('guest-view-heading').textContent = `${guest.displayName} (${guest.username})`;
+  const summary = [guest.disabled ? 'Disabled.' : 'Active.'];
+  if (guest.expiresAt) summary.push(`Expires ${formatDay(guest.expiresAt)}.`);
+  if (guest.mustChangePassword) summary.push('Must change password at next sign-in.');
+  if (guest.createdAt) summary.push(`Added ${formatDay(guest.createdAt)}.`);
+  byId('guest-view-summary').textContent = summary.join(' ');
+
+  // Named by the view's heading (the region is labelled with the guest's name), unlike the list's
+  // row buttons, which say whom they act on.
+  const toggle = el('button', {
+    type: 'button',
+    text: guest.disabled ? 'Enable' : 'Disable',
+    onclick: (event) => toggleDisabled(guest, event.currentTarget, { status }),
+  });
+  byId('guest-view-actions').replaceChildren(
+    el('button', { type: 'button', text: 'Reset password', onclick: () => openEdit(guest, { generate: true }) }),
+    el('button', { type: 'button', text: 'Edit', onclick: () => openEdit(guest) }),
+    toggle);
+
+  const contacts = Array.isArray(data.contacts) ? data.contacts : [];
+  byId('guest-view-contacts-heading').textContent = `Can reach (${contacts.length})`;
+  byId('guest-view-contacts').replaceChildren(...(contacts.length ? contacts.map((c) => {
+    remember(c);
+    return el('li', { dataset: { guestId: c.id } },
+      `${c.displayName} (${c.username})`,
+      c.disabled ? el('span', { className: 'tag tag-muted', text: 'disabled: cannot talk now' }) : null, ' ',
+      el('button', {
+        type: 'button',
+        className: 'small',
+        text: 'Remove pair',
+        'aria-label': `Remove pair ${guest.displayName} and ${c.displayName}`,
+        onclick: (event) => removeContact(guest, c, event.currentTarget),
+      }));
+  }) : [el('li', { className: 'hint', text: 'Nobody: this guest is in no allowed pair.' })]));
+
+  const spaces = Array.isArray(data.spaces) ? data.spaces : [];
+  const open = spaces.filter((s) => !s.closedAt).length;
+  byId('guest-view-spaces-heading').textContent = `Spaces (${open} open, ${spaces.length - open} closed)`;
+  byId('guest-view-spaces').replaceChildren(...(spaces.length ? spaces.map((s) => el('li', { dataset: { spaceId: s.id } },
+    el('strong', { text: s.title || 'Untitled space' }),
+    ` — ${(s.members || []).map((m) => m.displayName).join(', ')}. `,
+    s.closedAt ? el('span', { className: 'status status-closed', text: `Closed ${formatTime(s.closedAt)}` }) : el('span', { className: 'status status-open', text: 'Open' }),
+    s.lastActivity ? el('span', { className: 'hint' }, ' · last activity ', el('time', { datetime: s.lastActivity, text: formatTime(s.lastActivity) })) : null))
+    : [el('li', { className: 'hint', text: 'No spaces yet.' })]));
+
+  const activity = Array.isArray(data.activity) ? data.activity : [];
+  byId('guest-view-activity').replaceChildren(...(activity.length ? activity.map((a) => el('li', {},
+    el('time', { datetime: a.time || a.at || '', text: formatTime(a.time || a.at) }), ' ',
+    el('span', { className: 'mono', text: a.action || '' }), ` by ${a.actor || 'unknown'}`,
+    a.outcome ? ` — ${a.outcome}` : '', a.detail ? `: ${a.detail}` : ''))
+    : [el('li', { className: 'hint', text: 'Nothing recorded yet.' })]));
+}
+
+async function loadView(id) {
+  const data = await api('GET', `/api/v1/guests/${encodeURIComponent(id)}/overview`);
+  if (state.viewing !== id) return;
+  renderView(data);
+}
+
+async function openView(id) {
+  state.viewing = id;
+  byId('explain-result').replaceChildren();
+  byId('explain-other').value = '';
+  clearField(byId('explain-other'));
+  announce(byId('guest-view-status'), '');
+  byId('guest-view').hidden = false;
+  byId('guest-view-heading').textContent = `${nameOf(id)}: loading…`;
+  try {
+    await loadView(id);
+  } catch (error) {
+    if (!handleFatal(error)) announce(byId('guest-view-status'), `This guest could not be loaded: ${error.message}`, 'error');
+  }
+  byId('guest-view-heading').focus();
+}
+
+async function removeContact(guest, contact, button) {
+  const status = byId('guest-view-status');
+  await busy(button, async () => {
+    try {
+      const result = await changePairs({ remove: [[guest.id, contact.id]] },
+        { what: `Removing the pair ${guest.displayName} – ${contact.displayName}`, okText: 'Remove pair and close spaces' });
+      if (!result) {
+        announce(status, 'Nothing was changed.', 'info');
+        return;
+      }
+      const closed = Array.isArray(result.spacesClosed) ? result.spacesClosed.length : 0;
+      await refreshAll();
+      announce(status, `${guest.displayName} and ${contact.displayName} are no longer an allowed pair.${closed ? ` Closed ${plural(closed, 'space')}.` : ''}`, 'success');
+    } catch (error) {
+      if (!handleFatal(error)) announce(status, error.message, 'error');
+    }
+  });
+  byId('guest-view-contacts-heading').tabIndex = -1;
+  byId('guest-view-contacts-heading').focus();
+}
+
+function renderExplain(data) {
+  const parts = [];
+  const a = data.a || {};
+  const b = data.b || {};
+  parts.push(el('p', { className: 'message', dataset: { kind: data.allowed ? 'success' : 'error' },
+    text: data.allowed ? `${a.displayName} and ${b.displayName} may open spaces together.` : `${a.displayName} and ${b.displayName} cannot talk:` }));
+  const reasons = Array.isArray(data.reasons) ? data.reasons : [];
+  if (reasons.length) parts.push(el('ul', { className: 'reasons' }, ...reasons.map((r) => el('li', { dataset: { code: r.code }, text: r.message }))));
+  const spaces = Array.isArray(data.spaces) ? data.spaces : [];
+  parts.push(el('p', { className: 'hint', text: spaces.length ? `Spaces they share (${spaces.length}):` : 'They share no space.' }));
+  if (spaces.length) {
+    parts.push(el('ul', { className: 'plain-list' }, ...spaces.map((s) => el('li', {},
+      el('strong', { text: s.title || 'Untitled space' }), s.closedAt ? ` — closed ${formatTime(s.closedAt)}` : ' — open'))));
+  }
+  byId('explain-result').replaceChildren(...parts);
+}
+
+function wireView() {
+  byId('guest-view-close').addEventListener('click', () => {
+    const id = state.viewing;
+    closeView();
+    focusRow(id, 'view');
+  });
+  const picker = guestPicker(byId('explain-other'), byId('explain-options'), api);
+  const button = byId('explain-submit');
+  byId('explain-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    busy(button, async () => {
+      const input = byId('explain-other');
+      clearField(input);
+      try {
+        const other = await picker.resolve();
+        if (!other || other.id === state.viewing) {
+          markField(input, other ? 'Choose another guest than this one.' : 'Pick a guest from the suggestions.');
+          input.focus();
+          return;
+        }
+        const params = new URLSearchParams({ a: state.viewing, b: other.id });
+        renderExplain(await api('GET', `/api/v1/policy/explain?${params}`));
+      } catch (error) {
+        if (!handleFatal(error)) {
+          markField(input, error.message);
+          input.focus();
+        }
+      }
+    });
   });
 }
 
@@ -399,227 +800,21 @@ function renderSpaces() {
     }),
   );
   byId('spaces-empty').hidden = state.spaces.length > 0;
+  byId('spaces-count').textContent = `(${state.spaces.length.toLocaleString()})`;
 }
 
+// Spaces name their members by id: guests not seen yet are looked up, all together, once per id.
+const lookedUp = new Set();
 async function loadSpaces() {
   const data = await api('GET', '/api/v1/spaces');
   state.spaces = data && Array.isArray(data.items) ? data.items : [];
+  const unknown = state.spaces.flatMap((s) => s.memberIds || []).filter((id) => !names.has(id) && !lookedUp.has(id));
+  if (unknown.length) {
+    unknown.forEach((id) => lookedUp.add(id));
+    const all = await api('GET', '/api/v1/guests');
+    (all && Array.isArray(all.items) ? all.items : []).forEach(remember);
+  }
   renderSpaces();
-}
-
-// --- meeting hosts --------------------------------------------------------------------------------
-
-const kHostModes = {
-  adhoc: 'Mode: ad hoc meetings. For each meeting the portal lends a free host, who starts a Webex meeting in the guests\' space and leaves it when the meeting ends.',
-  'space-pool': 'Mode: space pool. Each meeting borrows a whole Webex space owned by a licensed user; the portal adds the guests for the meeting and removes them afterwards.',
-};
-
-const kTokenWarnings = {
-  warn: 'Its Webex sign-in ends soon: send the connect link so it connects again.',
-  critical: 'Its Webex sign-in ends in a few days: send the connect link so it connects again now.',
-  expired: 'It cannot host meetings until it connects again.',
-};
-
-function hostName(host) {
-  if (host.kind === 'space') return host.displayName || host.spaceId || 'Webex space';
-  if (host.displayName && host.email && host.displayName !== host.email) return `${host.displayName} (${host.email})`;
-  return host.email || host.displayName || 'Host';
-}
-
-function leaseSpace(lease) {
-  if (lease.roomTitle) return lease.roomTitle;
-  const space = state.spaces.find((s) => s.id === lease.roomId);
-  return space ? spaceTitle(space) : 'a space';
-}
-
-// The State cell: not connected (with the link to send), free, or lent to a space; and a warning
-// when its Webex sign-in is near its end.
-function hostState(host) {
-  const parts = [];
-  const lease = host.lease;
-  if (!host.connected) {
-    parts.push(el('span', { className: 'status status-pending', text: 'Not connected' }));
-    parts.push(el('p', { className: 'hint host-note', text: host.email
-      ? `${host.email} connects by opening this link and signing in to Webex with that account:`
-      : 'It connects by opening this link and signing in to Webex:' }));
-  } else if (lease) {
-    const since = lease.since ? formatTime(lease.since) : '';
-    const where = leaseSpace(lease);
-    let text = `In a meeting for ${where}`;
-    if (lease.state === 'starting') text = `Starting a meeting for ${where}`;
-    else if (lease.state === 'ending') text = `Ending the meeting for ${where}`;
-    parts.push(el('span', { className: `status status-leased lease-${lease.state || 'live'}`, text }));
-    if (since) parts.push(el('span', { className: 'host-since' }, ' since ', el('time', { datetime: lease.since, text: since })));
-  } else if (host.tokenWarning === 'expired') {
-    parts.push(el('span', { className: 'status status-pending', text: 'Webex sign-in expired' }));
-  } else {
-    parts.push(el('span', { className: 'status status-free', text: 'Free' }));
-  }
-  const warning = host.connected ? kTokenWarnings[host.tokenWarning] : null;
-  if (warning) {
-    parts.push(el('p', { className: `host-warning warning-${host.tokenWarning}`, text: warning }));
-  }
-  if (host.connectUrl && (!host.connected || warning)) {
-    parts.push(el('p', { className: 'host-link' }, el('a', { className: 'mono', href: host.connectUrl, text: host.connectUrl })));
-  }
-  return parts;
-}
-
-function renderHosts() {
-  const { mode, items, stats } = state.hosts;
-  byId('hosts-mode').textContent = kHostModes[mode] || 'A meeting needs a licensed Webex host: the portal lends one from this pool to a space for as long as its meeting lasts.';
-  const count = (n) => (Number.isFinite(Number(n)) ? String(Number(n)) : '–');
-  byId('hosts-free').textContent = count(stats.free);
-  byId('hosts-leased').textContent = count(stats.leased);
-  const exhausted = Number(stats.exhausted);
-  byId('hosts-exhausted').textContent = Number.isFinite(exhausted) ? `${exhausted} time${exhausted === 1 ? '' : 's'}` : '–';
-  const body = byId('hosts-table').tBodies[0];
-  body.replaceChildren(
-    ...items.map((host) => {
-      const name = hostName(host);
-      return el('tr', { dataset: { hostId: host.id } },
-        el('td', {},
-          el('span', { className: 'host-name', text: name }),
-          host.kind === 'space' && host.spaceId && host.displayName
-            ? el('span', { className: 'hint mono host-space-id', text: host.spaceId }) : null),
-        el('td', { className: 'host-state' }, hostState(host)),
-        el('td', { className: 'row-actions' },
-          host.connectUrl && (!host.connected || kTokenWarnings[host.tokenWarning])
-            ? el('button', {
-              type: 'button',
-              'aria-label': `Copy link to connect ${name}`,
-              text: 'Copy link',
-              onclick: (event) => copyConnectLink(host, event.currentTarget),
-            })
-            : null,
-          el('button', { type: 'button', className: 'danger', 'aria-label': `Remove ${name}`, text: 'Remove', onclick: () => confirmRemoveHost(host) })));
-    }),
-  );
-  byId('hosts-empty').hidden = items.length > 0;
-  const spacePool = mode === 'space-pool';
-  byId('add-host-email-field').hidden = spacePool;
-  byId('add-host-space-field').hidden = !spacePool;
-  byId('add-host-title-field').hidden = !spacePool;
-}
-
-async function loadHosts() {
-  const data = await api('GET', '/api/v1/hosts');
-  state.hosts = {
-    mode: data && typeof data.mode === 'string' ? data.mode : '',
-    items: data && Array.isArray(data.items) ? data.items : [],
-    stats: data && data.stats && typeof data.stats === 'object' ? data.stats : {},
-  };
-  renderHosts();
-}
-
-// The clipboard API where the browser allows it (a secure context); else a selected, off-screen
-// copy of the text and the older copy command.
-async function copyText(text) {
-  try {
-    if (navigator.clipboard && window.isSecureContext) {
-      await navigator.clipboard.writeText(text);
-      return true;
-    }
-  } catch {
-    // Refused (no permission, page not focused): try the older way.
-  }
-  const area = el('textarea', { className: 'visually-hidden', readonly: true, 'aria-hidden': 'true', tabindex: '-1' });
-  area.value = text;
-  document.body.append(area);
-  area.select();
-  let copied = false;
-  try {
-    copied = document.execCommand('copy');
-  } catch {
-    copied = false;
-  }
-  area.remove();
-  return copied;
-}
-
-async function copyConnectLink(host, button) {
-  const status = byId('hosts-status');
-  const copied = await copyText(host.connectUrl);
-  button.focus();
-  if (copied) announce(status, `Copied the connect link of ${hostName(host)}. Send it to them; it works once they sign in to Webex with ${host.email || 'their account'}.`, 'success');
-  else announce(status, `The link could not be copied here. Select the link in the table and copy it: ${host.connectUrl}`, 'error');
-}
-
-async function confirmRemoveHost(host) {
-  const status = byId('hosts-status');
-  const name = hostName(host);
-  const ok = await confirmDialog(
-    `Remove ${name} from the meeting pool? Guests' meetings can no longer use it${host.kind === 'space' ? '' : ', and its stored Webex sign-in is deleted'}.`,
-    'Remove host');
-  if (!ok) return;
-  try {
-    await api('DELETE', `/api/v1/hosts/${encodeURIComponent(host.id)}`);
-    await loadHosts();
-    announce(status, `Removed ${name}.`, 'success');
-    byId('hosts-heading').focus();
-  } catch (error) {
-    if (handleFatal(error)) return;
-    if (error instanceof ApiError && error.status === 409) {
-      announce(status, `${name} is in a meeting right now and cannot be removed. Try again once the meeting has ended.`, 'error');
-      loadHosts().catch(() => {});
-      return;
-    }
-    announce(status, `${name} was not removed: ${error.message}`, 'error');
-  }
-}
-
-function wireHosts() {
-  const refresh = byId('hosts-refresh');
-  refresh.addEventListener('click', () => busy(refresh, async () => {
-    // Said first, so that "up to date" always means this refresh has arrived.
-    announce(byId('hosts-status'), 'Refreshing the pool…', 'info');
-    try {
-      await loadHosts();
-      announce(byId('hosts-status'), 'The pool is up to date.', 'info');
-    } catch (error) {
-      if (!handleFatal(error)) announce(byId('hosts-status'), `The pool could not be loaded: ${error.message}`, 'error');
-    }
-  }));
-
-  const form = byId('add-host-form');
-  const status = byId('add-host-status');
-  const button = byId('add-host');
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const spacePool = state.hosts.mode === 'space-pool';
-    const input = byId(spacePool ? 'new-host-space' : 'new-host-email');
-    const value = input.value.trim();
-    input.removeAttribute('aria-invalid');
-    let problem = '';
-    if (!value) problem = spacePool ? 'Enter the id of a Webex space.' : 'Enter the email of a licensed Webex user.';
-    else if (!spacePool && !/^[^\s@]+@[^\s@]+$/.test(value)) problem = 'Enter an email address, such as host@example.com.';
-    if (problem) {
-      input.setAttribute('aria-invalid', 'true');
-      input.focus();
-      announce(status, problem, 'error');
-      return;
-    }
-    await busy(button, async () => {
-      try {
-        const title = byId('new-host-title').value.trim();
-        let body = { email: value };
-        if (spacePool) body = title ? { spaceId: value, title } : { spaceId: value };
-        const host = await api('POST', '/api/v1/hosts', { body });
-        input.value = '';
-        byId('new-host-title').value = '';
-        await loadHosts();
-        const next = host && !host.connected ? ' Copy its connect link from the table and send it to them.' : '';
-        announce(status, `Added ${host ? hostName(host) : value}.${next}`, 'success');
-        input.focus();
-      } catch (error) {
-        if (handleFatal(error)) return;
-        input.setAttribute('aria-invalid', 'true');
-        input.focus();
-        if (error instanceof ApiError && error.status === 409) announce(status, `${value} is already in the pool.`, 'error');
-        else announce(status, error.message, 'error');
-      }
-    });
-  });
 }
 
 // --- import ---------------------------------------------------------------------------------------
@@ -631,11 +826,15 @@ function importType(file) {
   return null;
 }
 
+// A partial import (something skipped) is a warning, not a success: the skipped entries follow.
 function renderImport(report) {
   const created = Array.isArray(report.created) ? report.created : [];
   const skipped = Array.isArray(report.skipped) ? report.skipped : [];
+  const kind = skipped.length === 0 ? 'success' : created.length === 0 && !report.pairsAdded ? 'error' : 'warn';
+  const lead = { success: 'Imported.', warn: 'Imported partly: some entries were skipped.', error: 'Nothing was imported.' }[kind];
   const parts = [
-    el('p', { className: 'message', dataset: { kind: 'success' } },
+    el('p', { className: 'message', dataset: { kind } },
+      el('strong', { text: lead }), ' ',
       `Created ${created.length} guest${created.length === 1 ? '' : 's'}`,
       created.length ? `: ${created.join(', ')}` : '',
       `. Added ${report.pairsAdded || 0} pair${report.pairsAdded === 1 ? '' : 's'}. Skipped ${skipped.length}.`),
@@ -669,8 +868,7 @@ function wireImport() {
         const text = await file.text();
         const report = await api('POST', '/api/v1/guests/import', { raw: text, contentType });
         renderImport(report || {});
-        await loadGuests();
-        await loadPairs({ keepEdits: true });
+        await refreshAll();
       } catch (error) {
         if (!handleFatal(error)) {
           result.replaceChildren(el('p', { className: 'message', dataset: { kind: 'error' }, text: `Import failed: ${error.message}` }));
@@ -688,16 +886,30 @@ async function main() {
   const admin = session.admin || {};
   byId('admin-name').textContent = admin.displayName ? `${admin.displayName} (${admin.email})` : admin.email || 'Administrator';
   for (const id of ['guests-heading', 'pairs-heading', 'spaces-heading', 'hosts-heading', 'import-heading', 'activity-heading']) byId(id).tabIndex = -1;
+  setSpaceTitles((id) => {
+    const space = state.spaces.find((s) => s.id === id);
+    return space ? spaceTitle(space) : null;
+  });
   wireSignOut();
+  wireGuestList();
   wireAddGuest();
+  wireCredentials();
   wireEdit();
-  wirePairs();
+  wireBulk();
+  wireView();
+  wirePairs({ onSaved: () => Promise.all([loadSpaces(), loadGuests()]).then(() => (state.viewing ? loadView(state.viewing) : null)) });
   wireHosts();
   wireImport();
   wireActivity({ onError: handleFatal });
-  const results = await Promise.allSettled([loadStatus(), loadGuests(), loadPairs(), loadSpaces(), loadHosts()]);
+  // The first screen: the first page of guests, then the search box is usable.
+  const first = loadGuests().then(() => {
+    byId('guests-search').disabled = false;
+  });
+  const info = api('GET', '/api/v1/info').then(applyLimits).catch(() => {});
+  const results = await Promise.allSettled([first, loadStatus(), loadPairs(), loadSpaces(), loadHosts(), info]);
   // Leases name their space by id when the portal gives no title: the spaces may have come second.
-  if (state.hosts.items.some((h) => h.lease)) renderHosts();
+  if (hostsState.items.some((h) => h.lease)) renderHosts();
+  byId('guests-search').disabled = false;
   const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
   if (failed.some(handleFatal)) return;
   if (failed.length) announce(byId('page-error'), `Part of the console could not be loaded: ${failed[0].message}`, 'error');

@@ -59,20 +59,57 @@ async function checkInfo() {
   }
 }
 
+// "1:05", "0:09": the countdown's clock.
+function clock(seconds) {
+  const s = Math.max(0, Math.ceil(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+// After a 429 the button waits out the portal's Retry-After with a visible countdown; what was typed
+// stays, so the guest only has to press Sign in again.
+let waitTimer = null;
+function startCountdown(seconds) {
+  const submit = byId('signin-submit');
+  const wait = byId('signin-wait');
+  const until = Date.now() + seconds * 1000;
+  clearInterval(waitTimer);
+  const tick = () => {
+    const left = (until - Date.now()) / 1000;
+    if (left <= 0) {
+      clearInterval(waitTimer);
+      waitTimer = null;
+      submit.disabled = false;
+      wait.textContent = 'You can try again now.';
+      return;
+    }
+    submit.disabled = true;
+    wait.textContent = `You can try again in ${clock(left)}.`;
+  };
+  wait.hidden = false;
+  tick();
+  waitTimer = setInterval(tick, 250);
+}
+
 function wireForm() {
   const form = byId('signin-form');
   const errorRegion = byId('signin-error');
   const submit = byId('signin-submit');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    if (waitTimer) return;
     const username = byId('username').value.trim();
     const password = byId('password').value;
+    for (const id of ['username', 'password']) byId(id).removeAttribute('aria-invalid');
     if (!username || !password) {
+      const missing = username ? byId('password') : byId('username');
+      missing.setAttribute('aria-invalid', 'true');
       announce(errorRegion, 'Enter your username and password.', 'error');
-      (username ? byId('password') : byId('username')).focus();
+      missing.focus();
       return;
     }
     announce(errorRegion, '');
+    byId('signin-wait').hidden = true;
+    let throttled = 0;
     await busy(submit, async () => {
       try {
         await api('POST', '/api/v1/session', { body: { username, password } });
@@ -80,10 +117,18 @@ function wireForm() {
       } catch (error) {
         announce(errorRegion, messageFor(error), 'error');
         if (error instanceof ApiError && error.code === 'app_admin_required') byId('admin-needed').hidden = false;
+        if (error instanceof ApiError && error.status === 429) {
+          // Nothing was wrong with what was typed: keep it for the next try.
+          throttled = error.retryAfter || 30;
+          byId('password').focus();
+          return;
+        }
         byId('password').value = '';
         byId('password').focus();
       }
     });
+    // After busy() has re-enabled the button, so that the countdown keeps it disabled.
+    if (throttled) startCountdown(throttled);
   });
 }
 
