@@ -47,12 +47,18 @@ std::string EscapeHtml(const std::string& text) {
   return out;
 }
 
-http::Response MessagePage(int status, const std::string& title, const std::string& message) {
+http::Response MessagePage(int status, const std::string& title, const std::string& message,
+                           const std::vector<std::string>& notes, const std::vector<PageLink>& links) {
   std::string body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + EscapeHtml(title) +
                      " — Guest Portal</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                     "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">"
                      "<link rel=\"stylesheet\" href=\"/static/css/app.css\"></head><body><main class=\"narrow\"><h1>" +
-                     EscapeHtml(title) + "</h1><p role=\"alert\">" + EscapeHtml(message) +
-                     "</p><p><a href=\"/\">Back to the sign-in page</a></p></main></body></html>";
+                     EscapeHtml(title) + "</h1><p role=\"alert\">" + EscapeHtml(message) + "</p>";
+  for (const auto& note : notes) body += "<p>" + EscapeHtml(note) + "</p>";
+  for (const auto& link : links) {
+    body += "<p><a class=\"button\" href=\"" + EscapeHtml(link.href) + "\">" + EscapeHtml(link.text) + "</a></p>";
+  }
+  body += "<p><a href=\"/\">Back to the sign-in page</a></p></main></body></html>";
   return http::Response::Text(status, std::move(body), "text/html; charset=utf-8");
 }
 

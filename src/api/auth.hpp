@@ -3,6 +3,7 @@
 // (api/routes.hpp).
 
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "http/message.hpp"
@@ -30,7 +31,15 @@ std::string OAuthCookie(const std::string& value, int64_t max_age, bool secure);
 std::string ClearedOAuthCookie(bool secure);
 
 std::string EscapeHtml(const std::string& text);
+// A link a MessagePage offers after its message.
+struct PageLink {
+  std::string href;
+  std::string text;
+};
+
 // A small HTML page that says what happened (OAuth outcomes, host links), linking back to sign-in.
-http::Response MessagePage(int status, const std::string& title, const std::string& message);
+// `notes` are further paragraphs; `links` come before the way back to sign-in.
+http::Response MessagePage(int status, const std::string& title, const std::string& message,
+                           const std::vector<std::string>& notes = {}, const std::vector<PageLink>& links = {});
 
 }  // namespace gp::api

@@ -52,6 +52,16 @@ void AddOAuthRoutes(Routes& routes, Deps& deps) {
                         co_await deps.admin_auth.Complete(std::move(*code), std::move(*state), binding.value_or(""));
                     if (!signed_in) {
                       const Error& error = signed_in.error();
+                      if (error.reason == "not_an_administrator") {
+                        // Webex keeps the browser signed in to the account just used, and its authorize
+                        // URL has no documented parameter that asks for another account: the page says
+                        // how to switch, and offers to start again.
+                        co_return answer(MessagePage(
+                            HttpStatus(error.code), "Not an administrator", error.message,
+                            {"To use another Webex account, sign out of Webex in this browser (or open a private "
+                             "window), then sign in again and choose an administrator's account."},
+                            {{"/auth/webex/login", "Sign in with another Webex account"}}));
+                      }
                       std::string title =
                           error.reason == "wrong_person"          ? "Wrong Webex account"
                           : error.code == ErrorCode::kForbidden ? "Not an administrator"

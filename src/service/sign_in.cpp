@@ -215,7 +215,7 @@ webex::Task<AdminSignIn> AdminAuth::Complete(std::string code, std::string state
   if (admitted.empty()) {
     co_await audit_.Note("admin:" + who, "admin.sign_in", who, "refused", "not in ADMIN_EMAILS");
     co_return Fail(ErrorCode::kForbidden, "not_an_administrator",
-                   "This Webex account is not allowed to administer this portal.");
+                   "You signed in to Webex as " + who + ", and that account is not allowed to administer this portal.");
   }
   co_return co_await pool_.Run([&]() -> Result<AdminSignIn> {
     auto adopted = app_admin_.Adopt(*tokens, *person);

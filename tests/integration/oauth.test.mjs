@@ -33,6 +33,13 @@ test('a licensed person not in ADMIN_EMAILS is refused with a 403 page and no se
   const flow = await webexSignIn(portal, emulator, OUTSIDER.email);
   assert.equal(flow.callback.status, 403, show(flow.callback));
   assert.match(flow.callback.headers.get('content-type') || '', /text\/html/);
+  // The page names the account that signed in and offers to sign in with another one.
+  const page = flow.callback.text;
+  assert.match(page, /<h1>Not an administrator<\/h1>/, show(flow.callback));
+  assert.ok(page.includes(`You signed in to Webex as ${OUTSIDER.email.toLowerCase()}`), page);
+  assert.match(page, /<a class="button" href="\/auth\/webex\/login">Sign in with another Webex account<\/a>/, page);
+  assert.match(page, /sign out of Webex in this browser/, page);
+  assert.match(page, /<link rel="icon" href="\/static\/favicon.svg"/, page);
   assert.ok(!flow.cookie || flow.cookie.value === '', `a session cookie was set: ${flow.cookie?.raw}`);
   const info = await portal.call('GET', '/api/v1/info');
   assert.equal(info.status, 200, show(info));
