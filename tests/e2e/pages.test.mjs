@@ -772,6 +772,12 @@ describe('admin console', () => {
     await dialog.getByText('1 space will close:').waitFor();
     assert.match(await dialog.locator('.closing-spaces').innerText(), /Ann, Ben — Ann, Benjamin/);
     await assertAccessible(page, 'confirmation dialog');
+    // Cancel has the focus; Tab and Shift+Tab stay in the dialog.
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'confirm-cancel');
+    for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+      await page.keyboard.press(key);
+      assert.ok(await page.evaluate(() => document.getElementById('confirm-dialog').contains(document.activeElement)), `${key} left the dialog`);
+    }
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await page.locator('#guests-status').getByText('Ann was not changed.').waitFor();
     assert.equal(recorded.filter((c) => c.key === 'PATCH /api/v1/guests/g-a' && !c.url.searchParams.has('dryRun')).length, 0, 'Cancel disabled Ann');

@@ -5,7 +5,7 @@ import { api, ApiError } from './api.js';
 import { announce, busy, byId, el, formatTime } from './dom.js';
 import {
   applyLimits, clearField, confirmDialog, copyText, guestLabel, guestPicker, handleFatal, limits, markField,
-  nameOf, names, plural, remember,
+  nameOf, names, plural, remember, trapFocus,
 } from './console-shared.js';
 import { loadHosts, renderHosts, hostsState, setSpaceTitles, wireHosts } from './hosts.js';
 import { changePairs, forgetGuest, loadPairs, wirePairs } from './pairs.js';
@@ -491,6 +491,7 @@ function wireEdit() {
     fields.password.disabled = event.currentTarget.checked;
     if (event.currentTarget.checked) fields.password.value = '';
   });
+  trapFocus(dialog);
   byId('edit-cancel').addEventListener('click', () => dialog.close('cancel'));
   dialog.addEventListener('close', () => {
     if (editing && dialog.returnValue !== 'saved') focusRow(editing.id, 'edit');

@@ -117,6 +117,28 @@ export function spacesList(spaces) {
         ? ` — ${space.members.map((m) => m.displayName || nameOf(m.id)).join(', ')}` : '')));
 }
 
+// Keeps Tab and Shift+Tab inside a modal dialog: past its last control to its first, and back. (A
+// modal <dialog> makes the page behind it inert, but the browser would let the focus leave the page.)
+export function trapFocus(dialog) {
+  if (dialog.dataset.trapped) return;
+  dialog.dataset.trapped = 'true';
+  dialog.addEventListener('keydown', (event) => {
+    if (event.key !== 'Tab') return;
+    const controls = [...dialog.querySelectorAll('button, input, select, textarea, a[href], [tabindex]:not([tabindex="-1"])')]
+      .filter((node) => !node.disabled && node.getClientRects().length > 0);
+    if (!controls.length) return;
+    const first = controls[0];
+    const last = controls[controls.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+}
+
 // A modal confirmation: resolves true for the OK button, false for Cancel or Escape. A native modal
 // <dialog> keeps the keyboard inside it; Cancel has the focus first. `spaces` (SpaceBrief) are listed
 // as the spaces the change closes.
@@ -132,6 +154,7 @@ export function confirmDialog(message, okText, { spaces = [], extra = null } = {
   if (extra) parts.push(extra);
   details.replaceChildren(...parts);
   dialog.returnValue = '';
+  trapFocus(dialog);
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
     dialog.showModal();
