@@ -811,9 +811,15 @@ async function loadSpaces() {
   state.spaces = data && Array.isArray(data.items) ? data.items : [];
   const unknown = state.spaces.flatMap((s) => s.memberIds || []).filter((id) => !names.has(id) && !lookedUp.has(id));
   if (unknown.length) {
-    unknown.forEach((id) => lookedUp.add(id));
-    const all = await api('GET', '/api/v1/guests');
-    (all && Array.isArray(all.items) ? all.items : []).forEach(remember);
+    const ids = [...new Set(unknown)];
+    ids.forEach((id) => lookedUp.add(id));
+    if (ids.length <= 25) {
+      // A few: one small request each (a deleted guest answers 404 and stays unnamed).
+      await Promise.all(ids.map((id) => api('GET', `/api/v1/guests/${encodeURIComponent(id)}`).then(remember, () => null)));
+    } else {
+      const all = await api('GET', '/api/v1/guests');
+      (all && Array.isArray(all.items) ? all.items : []).forEach(remember);
+    }
   }
   renderSpaces();
 }
@@ -907,7 +913,9 @@ async function main() {
     byId('guests-search').disabled = false;
   });
   const info = api('GET', '/api/v1/info').then(applyLimits).catch(() => {});
-  const results = await Promise.allSettled([first, loadStatus(), loadPairs(), loadSpaces(), loadHosts(), info]);
+  // The spaces after the first page of guests, whose names they can then use.
+  const spaces = first.then(loadSpaces, loadSpaces);
+  const results = await Promise.allSettled([first, loadStatus(), loadPairs(), spaces, loadHosts(), info]);
   // Leases name their space by id when the portal gives no title: the spaces may have come second.
   if (hostsState.items.some((h) => h.lease)) renderHosts();
   byId('guests-search').disabled = false;
