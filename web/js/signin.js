@@ -54,6 +54,10 @@ async function checkInfo() {
   try {
     const info = await api('GET', '/api/v1/info');
     byId('admin-needed').hidden = !(info && info.appAdminReady === false);
+    // The portal's own limits, when it says them (the page's maxlength values are its defaults).
+    const limits = info && info.limits && typeof info.limits === 'object' ? info.limits : {};
+    if (Number.isInteger(limits.usernameMax) && limits.usernameMax > 0) byId('username').maxLength = limits.usernameMax;
+    if (Number.isInteger(limits.passwordMax) && limits.passwordMax > 0) byId('password').maxLength = limits.passwordMax;
   } catch {
     // Not knowing is not a reason to warn.
   }
