@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "domain/text.hpp"
+
 namespace gp::api {
 
 http::Response JsonResponse(int status, const Json& body) {
@@ -37,38 +39,47 @@ Result<Json> ParseJsonObject(const http::Request& request) {
   return body;
 }
 
+namespace {
+
+// "<Label> <what>", e.g. "Display name is required."; the API name stays in `field`.
+tl::unexpected<Error> FieldError(const char* reason, const std::string& field, const std::string& what) {
+  return Fail(ErrorCode::kBadRequest, reason, domain::FieldLabel(field) + " " + what, field);
+}
+
+}  // namespace
+
 Result<std::string> RequireString(const Json& body, const std::string& field) {
   auto it = body.find(field);
   if (it == body.end() || it->is_null()) {
-    return Fail(ErrorCode::kBadRequest, "missing_field", field + ": is required.", field);
+    return FieldError("missing_field", field, "is required.");
   }
-  if (!it->is_string()) return Fail(ErrorCode::kBadRequest, "invalid_field", field + ": must be a string.", field);
+  if (!it->is_string()) return FieldError("invalid_field", field, "must be text.");
   return it->get<std::string>();
 }
 
 Result<std::optional<std::string>> OptionalString(const Json& body, const std::string& field) {
   auto it = body.find(field);
   if (it == body.end() || it->is_null()) return std::optional<std::string>{};
-  if (!it->is_string()) return Fail(ErrorCode::kBadRequest, "invalid_field", field + ": must be a string.", field);
+  if (!it->is_string()) return FieldError("invalid_field", field, "must be text.");
   return std::optional<std::string>{it->get<std::string>()};
 }
 
 Result<std::optional<bool>> OptionalBool(const Json& body, const std::string& field) {
   auto it = body.find(field);
   if (it == body.end() || it->is_null()) return std::optional<bool>{};
-  if (!it->is_boolean()) return Fail(ErrorCode::kBadRequest, "invalid_field", field + ": must be true or false.", field);
+  if (!it->is_boolean()) return FieldError("invalid_field", field, "must be true or false.");
   return std::optional<bool>{it->get<bool>()};
 }
 
 Result<std::vector<std::string>> RequireStringArray(const Json& body, const std::string& field) {
   auto it = body.find(field);
   if (it == body.end() || it->is_null()) {
-    return Fail(ErrorCode::kBadRequest, "missing_field", field + ": is required.", field);
+    return FieldError("missing_field", field, "is required.");
   }
-  if (!it->is_array()) return Fail(ErrorCode::kBadRequest, "invalid_field", field + ": must be an array of strings.", field);
+  if (!it->is_array()) return FieldError("invalid_field", field, "must be a list of texts.");
   std::vector<std::string> values;
   for (const auto& item : *it) {
-    if (!item.is_string()) return Fail(ErrorCode::kBadRequest, "invalid_field", field + ": must be an array of strings.", field);
+    if (!item.is_string()) return FieldError("invalid_field", field, "must be a list of texts.");
     values.push_back(item.get<std::string>());
   }
   return values;

@@ -7,7 +7,9 @@ Json GuestJson(const storage::GuestRecord& guest) {
                {"username", guest.username},
                {"displayName", guest.display_name},
                {"disabled", guest.disabled},
-               {"createdAt", IsoTime(guest.created_at)}};
+               {"createdAt", IsoTime(guest.created_at)},
+               {"mustChangePassword", guest.must_change_password},
+               {"expiresAt", guest.expires_at ? Json(IsoTime(*guest.expires_at)) : Json(nullptr)}};
   if (guest.webex_person_id && !guest.webex_person_id->empty()) json["webexPersonId"] = *guest.webex_person_id;
   return json;
 }

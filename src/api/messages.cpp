@@ -26,7 +26,7 @@ namespace {
 using Awaitable = asio::awaitable<Result<http::Response>>;
 
 tl::unexpected<Error> BadField(const std::string& field, const std::string& message) {
-  return Fail(ErrorCode::kBadRequest, "invalid_field", field + ": " + message, field);
+  return Fail(ErrorCode::kBadRequest, "invalid_field", message, field);
 }
 
 // The body of POST .../messages: JSON {"text"} or {"markdown"}, or multipart/form-data with a `text`
@@ -39,14 +39,15 @@ Result<service::SendRequest> ParseSend(const http::Request& request) {
     if (!parts) return tl::unexpected(parts.error());
     for (auto& part : *parts) {
       if (part.name == "file") {
-        if (send.file) return BadField("file", "send one file at a time.");
+        if (send.file) return BadField("file", "Send one file at a time.");
         send.file = service::OutgoingFile{part.filename, part.content_type, std::string(part.body)};
       } else if (part.name == "text" && !part.has_filename) {
         send.text = std::string(part.body);
       } else if (part.name == "markdown" && !part.has_filename) {
         send.markdown = std::string(part.body);
       } else {
-        return BadField(part.name.empty() ? "multipart" : part.name, "not a field of a message (text, markdown, file).");
+        return BadField(part.name.empty() ? "multipart" : part.name,
+                        "A message has only text, markdown and a file.");
       }
     }
     return send;
@@ -54,7 +55,7 @@ Result<service::SendRequest> ParseSend(const http::Request& request) {
   auto body = ParseJsonObject(request);
   if (!body) return tl::unexpected(body.error());
   for (const auto& [key, value] : body->items()) {
-    if (key != "text" && key != "markdown") return BadField(key, "not a field of a message (text, markdown).");
+    if (key != "text" && key != "markdown") return BadField(key, "A message has only text or markdown.");
   }
   auto text = OptionalString(*body, "text");
   if (!text) return tl::unexpected(text.error());
@@ -70,7 +71,9 @@ Result<int> ParseMax(const http::Request& request) {
   if (!max) return service::Messages::kDefaultPage;
   int value = 0;
   auto [end, ec] = std::from_chars(max->data(), max->data() + max->size(), value);
-  if (ec != std::errc() || end != max->data() + max->size()) return BadField("max", "a whole number.");
+  if (ec != std::errc() || end != max->data() + max->size()) {
+    return BadField("max", "The page size (max) must be a whole number.");
+  }
   return value;
 }
 

@@ -11,6 +11,9 @@ void AddPageRoutes(Routes& routes, Deps& deps, const http::StaticFiles& files) {
   routes.AddRaw("GET", "/", Access::kPublic, [&files](http::Request& request) { return files.Serve(request, "index.html"); });
   routes.AddRaw("GET", "/guest", Access::kPublic,
                 [&files](http::Request& request) { return files.Serve(request, "guest.html"); });
+  // The guest's change-password page; the page itself sends anyone who is not a guest to sign-in.
+  routes.AddRaw("GET", "/password", Access::kPublic,
+                [&files](http::Request& request) { return files.Serve(request, "password.html"); });
   routes.AddRaw("GET", "/admin", Access::kPublic,
                 [&files](http::Request& request) { return files.Serve(request, "admin.html"); });
   routes.AddRaw("GET", "/static/{path...}", Access::kPublic,

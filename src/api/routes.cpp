@@ -17,8 +17,11 @@ Result<Caller> Admit(const http::Request& request, service::Sessions& sessions, 
   auto caller = Authenticate(request, sessions);
   if (!caller) return caller;
   const std::string& role = caller->session.role;
-  if (access == Access::kGuest && role != "guest") {
+  if ((access == Access::kGuest || access == Access::kAnyGuest) && role != "guest") {
     return Fail(ErrorCode::kForbidden, "wrong_role", "This is for guests.");
+  }
+  if (access == Access::kGuest && caller->session.must_change_password) {
+    return Fail(ErrorCode::kForbidden, "password_change_required", "Please choose a new password first.");
   }
   if (access == Access::kAdmin && role != "admin") {
     return Fail(ErrorCode::kForbidden, "wrong_role", "This needs an administrator.");

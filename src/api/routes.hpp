@@ -1,9 +1,11 @@
 #pragma once
 // The portal's route table. Each route declares, in one place, who may call it (Access), and how it
 // runs (Exec); the table enforces both before the handler sees the request:
-//   - Access: kPublic (anyone), kSignedIn (any session), kGuest, kAdmin. Routes that need a session
-//     answer 401 without one and 403 for the other role; their state-changing methods (anything but
-//     GET/HEAD) also need the session's CSRF token in X-CSRF-Token.
+//   - Access: kPublic (anyone), kSignedIn (any session), kGuest, kAnyGuest, kAdmin. Routes that need a
+//     session answer 401 without one and 403 for the other role; their state-changing methods (anything
+//     but GET/HEAD) also need the session's CSRF token in X-CSRF-Token. kGuest routes also answer 403
+//     password_change_required to a guest who must choose a new password first; kAnyGuest ones (the
+//     password change itself) do not.
 //   - Exec: kInline handlers run on the event loop and must not block (memory, database reads);
 //     kPool handlers may block (writes, Argon2id) and run whole on the WorkPool, which answers 503
 //     with Retry-After when it is full; kAsync handlers are coroutines that await Webex or hand
@@ -27,7 +29,7 @@
 
 namespace gp::api {
 
-enum class Access { kPublic, kSignedIn, kGuest, kAdmin };
+enum class Access { kPublic, kSignedIn, kGuest, kAnyGuest, kAdmin };
 enum class Exec { kInline, kPool, kAsync };
 
 using SyncRoute = std::function<Result<http::Response>(http::Request&, const Caller&)>;

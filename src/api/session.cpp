@@ -2,13 +2,19 @@
 #include "api/api.hpp"
 #include "api/auth.hpp"
 #include "api/json_views.hpp"
+#include "domain/guests.hpp"
 
 namespace gp::api {
 namespace {
 
 Json SessionJson(const service::Session& session, const storage::GuestRecord* guest) {
   Json json = {{"role", session.role}, {"csrfToken", session.csrf_token}};
-  if (guest) json["guest"] = {{"id", guest->id}, {"username", guest->username}, {"displayName", guest->display_name}};
+  if (guest) {
+    json["guest"] = {{"id", guest->id},
+                     {"username", guest->username},
+                     {"displayName", guest->display_name},
+                     {"mustChangePassword", guest->must_change_password}};
+  }
   if (session.admin_email) json["admin"] = {{"email", *session.admin_email}};
   return json;
 }
@@ -18,7 +24,15 @@ Json SessionJson(const service::Session& session, const storage::GuestRecord* gu
 void AddSessionRoutes(Routes& routes, Deps& deps) {
   routes.Add("GET", "/api/v1/info", Access::kPublic, Exec::kInline,
              [&deps](http::Request&, const Caller&) -> Result<http::Response> {
-               return JsonResponse(200, {{"demo", deps.options.demo}, {"appAdminReady", deps.app_admin.Ready()}});
+               // The limits the server enforces, for the pages' hints and maxlength.
+               Json limits = {{"usernameMin", domain::kUsernameMinLength},
+                              {"usernameMax", domain::kUsernameMaxLength},
+                              {"displayNameMax", domain::kDisplayNameMaxLength},
+                              {"passwordMin", domain::kPasswordMinBytes},
+                              {"passwordMax", domain::kPasswordMaxBytes}};
+               return JsonResponse(200, {{"demo", deps.options.demo},
+                                         {"appAdminReady", deps.app_admin.Ready()},
+                                         {"limits", limits}});
              });
 
   // Public: it answers "nobody" rather than 401 to a browser without a session.
@@ -55,6 +69,21 @@ void AddSessionRoutes(Routes& routes, Deps& deps) {
                                                        deps.sessions.lifetime_seconds(), deps.options.secure_cookies));
                     co_return response;
                   });
+
+  // The guest's own password change: open to a guest who must change it (kAnyGuest).
+  routes.Add("POST", "/api/v1/session/password", Access::kAnyGuest, Exec::kPool,
+             [&deps](http::Request& request, const Caller& caller) -> Result<http::Response> {
+               auto body = ParseJsonObject(request);
+               if (!body) return tl::unexpected(body.error());
+               auto current = RequireString(*body, "currentPassword");
+               if (!current) return tl::unexpected(current.error());
+               auto fresh = RequireString(*body, "newPassword");
+               if (!fresh) return tl::unexpected(fresh.error());
+               auto changed = deps.guests.ChangeOwnPassword(caller.session.guest_id.value_or(""), *current, *fresh,
+                                                            caller.cookie_value);
+               if (!changed) return tl::unexpected(changed.error());
+               return http::Response::Empty(204);
+             });
 
   routes.Add("DELETE", "/api/v1/session", Access::kSignedIn, Exec::kPool,
              [&deps](http::Request&, const Caller& caller) -> Result<http::Response> {

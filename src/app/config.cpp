@@ -477,6 +477,15 @@ Result<Config> LoadConfig(const std::map<std::string, std::string>& environment,
     config.poll_interval = *seconds;
   }
 
+  if (auto value = settings.Get("GUEST_EXPIRY_INTERVAL")) {
+    auto seconds = ParseInteger(*value);
+    if (!seconds || *seconds < 1 || *seconds > kMaxPollInterval) {
+      return KeyError("GUEST_EXPIRY_INTERVAL", "must be a whole number of seconds from 1 to " +
+                                                   std::to_string(kMaxPollInterval) + ", not " + Shown(*value));
+    }
+    config.guest_expiry_interval = *seconds;
+  }
+
   if (auto value = settings.Get("MAX_FILE_BYTES")) {
     auto bytes = ParseInteger(*value);
     if (!bytes || *bytes < 1 || *bytes > kMaxFileBytes) {

@@ -69,6 +69,8 @@ struct Config {
   NotifyMode effective_notify_mode = NotifyMode::kPoll;
   // Seconds between polls (poll mode) and between checks of the webhook (webhook mode: every 6 polls).
   int64_t poll_interval = 5;
+  // Seconds between the leader's checks for guest accounts whose expiry has passed.
+  int64_t guest_expiry_interval = 60;
   // The largest file a guest may send.
   int64_t max_file_bytes = 26214400;
   // Days an audit record is kept; 0 keeps every record forever.

@@ -25,6 +25,8 @@
 #include "app/progress.hpp"
 #include "core/encoding.hpp"
 #include "core/log.hpp"
+#include "domain/audit.hpp"
+#include "domain/guests.hpp"
 #include "domain/imports.hpp"
 #include "domain/policy.hpp"
 #include "service/hosts.hpp"
@@ -202,9 +204,17 @@ int Run(int argc, char** argv) {
   std::string add_username, add_display_name, add_password;
   guests_add->add_option("--username", add_username, "3-64 of a-z 0-9 . _ -")->required();
   guests_add->add_option("--display-name", add_display_name, "The name others see")->required();
-  guests_add->add_option("--password", add_password,
-                         "At least 8 characters (read from GP_GUEST_PASSWORD when omitted)")
-      ->envname("GP_GUEST_PASSWORD");
+  auto* add_password_option =
+      guests_add->add_option("--password", add_password,
+                             "At least 8 characters (read from GP_GUEST_PASSWORD when omitted)")
+          ->envname("GP_GUEST_PASSWORD");
+  bool add_generate = false, add_must_change = false;
+  std::string add_expires;
+  guests_add->add_flag("--generate-password", add_generate, "generate a password and print it once")
+      ->excludes(add_password_option);
+  guests_add->add_flag("--must-change-password", add_must_change, "the guest chooses a new one at sign-in");
+  guests_add->add_option("--expires", add_expires,
+                         "the account ends then: a date (2027-01-31, its end in UTC) or an RFC 3339 time");
   auto* guests_remove = guests->add_subcommand("remove", "Delete a guest (ends sessions, closes spaces).");
   std::string remove_username;
   guests_remove->add_option("username", remove_username)->required();
@@ -296,17 +306,31 @@ int Run(int argc, char** argv) {
     auto list = portal->guests().List();
     if (!list) return Fail(list.error().message);
     for (const auto& guest : *list) {
-      std::cout << nlohmann::json{{"id", guest.id}, {"username", guest.username},
-                                  {"displayName", guest.display_name}, {"disabled", guest.disabled}}
-                       .dump()
-                << "\n";
+      nlohmann::json line = {{"id", guest.id},
+                             {"username", guest.username},
+                             {"displayName", guest.display_name},
+                             {"disabled", guest.disabled},
+                             {"mustChangePassword", guest.must_change_password},
+                             {"expiresAt", nullptr}};
+      if (guest.expires_at) line["expiresAt"] = gp::domain::AuditTime(*guest.expires_at * 1000);
+      std::cout << line.dump() << "\n";
     }
     return 0;
   }
   if (guests_add->parsed()) {
-    auto created = portal->guests().Create({add_display_name, add_username, add_password}, actor);
+    gp::service::NewGuest guest{add_display_name, add_username, add_password, add_must_change, std::nullopt};
+    if (add_generate) guest.password = gp::service::Guests::GeneratePassword();
+    if (!add_expires.empty()) {
+      auto ends = gp::domain::ParseExpiresAt(add_expires);
+      if (!ends) return Fail("--expires: " + ends.error().message);
+      guest.expires_at = *ends;
+    }
+    auto created = portal->guests().Create(guest, actor);
     if (!created) return Fail(created.error().message);
-    std::cout << nlohmann::json{{"id", created->id}, {"username", created->username}}.dump() << "\n";
+    nlohmann::json line = {{"id", created->id}, {"username", created->username}};
+    // Printed this once, for the administrator to pass on; it is in no log.
+    if (add_generate) line["password"] = guest.password;
+    std::cout << line.dump() << "\n";
     return 0;
   }
   if (guests_remove->parsed()) {

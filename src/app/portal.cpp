@@ -445,6 +445,14 @@ Result<void> Portal::Start() {
   p.app_admin->SetOnAdopted([&p] {
     if (p.notify_task) p.notify_task->Wake();
   });
+  leader_task("guest expiry", seconds(p.config.guest_expiry_interval), [&p]() -> asio::awaitable<void> {
+    auto expired = co_await p.pool->Run([&p] { return p.guests->ExpireDue(); });
+    if (!expired) {
+      log::warn("guest expiry: {}", log::Safe(expired.error().message));
+    } else if (!expired->disabled.empty() || expired->failed > 0) {
+      log::info("guest expiry: {} disabled, {} to try again", expired->disabled.size(), expired->failed);
+    }
+  });
   leader_task("host token refresh", kRefreshInterval, [&p]() -> asio::awaitable<void> { co_await p.hosts->RefreshDue(); });
   const int64_t sweep_seconds =
       std::clamp<int64_t>(std::min<int64_t>(p.config.meeting_lease_timeout / 4, p.config.poll_interval), 1, 10);

@@ -1,19 +1,21 @@
 #include "domain/guests.hpp"
 
+#include "domain/audit.hpp"
 #include "domain/text.hpp"
 
 namespace gp::domain {
 namespace {
 
-tl::unexpected<Error> Invalid(const std::string& field, const std::string& message) {
-  return Fail(ErrorCode::kBadRequest, "invalid_field", field + ": " + message, field);
+tl::unexpected<Error> Invalid(std::string_view field, const std::string& message) {
+  return Fail(ErrorCode::kBadRequest, "invalid_field", message, std::string(field));
 }
 
 }  // namespace
 
 Result<void> ValidateUsername(std::string_view username) {
+  if (username.empty()) return Invalid("username", "Username is required.");
   if (username.size() < kUsernameMinLength || username.size() > kUsernameMaxLength) {
-    return Invalid("username", "must be 3 to 64 characters long.");
+    return Invalid("username", "Username must be 3 to 64 characters.");
   }
   bool uppercase = false;
   for (char c : username) {
@@ -21,30 +23,62 @@ Result<void> ValidateUsername(std::string_view username) {
     if (c >= 'A' && c <= 'Z') {
       uppercase = true;
     } else if (!allowed) {
-      return Invalid("username", "may contain only lowercase letters a-z, digits 0-9 and '.', '_' or '-'.");
+      return Invalid("username", "Username may contain only a\u2013z, 0\u20139, '.', '_' and '-'.");
     }
   }
-  if (uppercase) return Invalid("username", "must be lowercase (a-z, 0-9, '.', '_', '-').");
+  if (uppercase) return Invalid("username", "Username must be lowercase (a\u2013z, 0\u20139, '.', '_' and '-').");
   return {};
 }
 
 Result<void> ValidateDisplayName(std::string_view display_name) {
-  if (!IsValidUtf8(display_name)) return Invalid("displayName", "must be valid UTF-8 text.");
+  if (!IsValidUtf8(display_name)) return Invalid("displayName", "Display name must be valid UTF-8 text.");
   auto trimmed = TrimAscii(display_name);
-  if (trimmed.empty()) return Invalid("displayName", "must not be empty.");
+  if (trimmed.empty()) return Invalid("displayName", "Display name is required.");
   if (CodePointCount(trimmed) > kDisplayNameMaxLength) {
-    return Invalid("displayName", "must be at most 100 characters long.");
+    return Invalid("displayName", "Display name must be at most 100 characters.");
   }
-  if (HasControlCharacter(trimmed)) return Invalid("displayName", "must not contain control characters.");
+  if (HasControlCharacter(trimmed)) {
+    return Invalid("displayName", "Display name must not contain control characters such as line breaks.");
+  }
   return {};
 }
 
 std::string TrimDisplayName(std::string_view display_name) { return std::string(TrimAscii(display_name)); }
 
-Result<void> ValidatePassword(std::string_view password) {
-  if (password.size() < kPasswordMinBytes) return Invalid("password", "must be at least 8 characters long.");
-  if (password.size() > kPasswordMaxBytes) return Invalid("password", "must be at most 1024 bytes long.");
+Result<void> ValidatePassword(std::string_view password, std::string_view field) {
+  const std::string label = FieldLabel(field);
+  if (password.size() < kPasswordMinBytes) return Invalid(field, label + " must be at least 8 characters.");
+  if (password.size() > kPasswordMaxBytes) return Invalid(field, label + " must be at most 1024 bytes.");
   return {};
+}
+
+std::string GeneratePassword(const RandomSource& random) {
+  // Rejection sampling keeps every character equally likely: bytes at or above the largest multiple
+  // of the alphabet's size are drawn again.
+  constexpr unsigned kLimit = 256 / kPasswordAlphabet.size() * kPasswordAlphabet.size();
+  std::string password;
+  unsigned char byte = 0;
+  for (size_t group = 0; group < kGeneratedPasswordGroups; ++group) {
+    if (group > 0) password += '-';
+    for (size_t i = 0; i < kGeneratedPasswordGroupLength;) {
+      random(&byte, 1);
+      if (byte >= kLimit) continue;
+      password += kPasswordAlphabet[byte % kPasswordAlphabet.size()];
+      ++i;
+    }
+  }
+  return password;
+}
+
+Result<int64_t> ParseExpiresAt(std::string_view text, std::string_view field) {
+  constexpr int64_t kLastSecondOfDay = 24 * 60 * 60 - 1;
+  auto ms = ParseAuditTime(text);
+  if (!ms) {
+    return Invalid(field, "The expiry must be a date (2027-01-31) or a time in UTC (2027-01-31T23:59:59Z).");
+  }
+  const int64_t seconds = *ms >= 0 ? *ms / 1000 : (*ms - 999) / 1000;
+  if (text.size() == 10) return seconds + kLastSecondOfDay;
+  return seconds;
 }
 
 }  // namespace gp::domain

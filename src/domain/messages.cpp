@@ -21,11 +21,11 @@ size_t CutOnCodePoint(std::string_view text, size_t max_bytes) {
 Result<void> ValidateMessageText(std::string_view text, const std::string& field) {
   if (text.size() > kMaxMessageBytes) {
     return Fail(ErrorCode::kTooLarge, "too_large",
-                field + ": " + std::to_string(text.size()) + " bytes; Webex accepts at most " +
+                "The message is " + std::to_string(text.size()) + " bytes long; Webex accepts at most " +
                     std::to_string(kMaxMessageBytes) + " bytes.",
                 field);
   }
-  if (!IsValidUtf8(text)) return Fail(ErrorCode::kBadRequest, "invalid_field", field + ": not valid UTF-8.", field);
+  if (!IsValidUtf8(text)) return Fail(ErrorCode::kBadRequest, "invalid_field", "The message is not valid UTF-8 text.", field);
   return {};
 }
 

@@ -48,12 +48,12 @@ std::string DefaultTitle(const std::vector<std::string>& names) {
 Result<void> ValidateTitle(std::string_view title) {
   if (title.empty()) return {};
   auto invalid = [](const std::string& message) {
-    return Fail(ErrorCode::kBadRequest, "invalid_field", "title: " + message, "title");
+    return Fail(ErrorCode::kBadRequest, "invalid_field", "The title " + message, "title");
   };
   if (!IsValidUtf8(title)) return invalid("must be valid UTF-8 text.");
   auto trimmed = TrimAscii(title);
   if (trimmed.empty()) return invalid("must not be blank.");
-  if (CodePointCount(trimmed) > kMaxTitleLength) return invalid("must be at most 100 characters long.");
+  if (CodePointCount(trimmed) > kMaxTitleLength) return invalid("must be at most 100 characters.");
   if (HasControlCharacter(trimmed)) return invalid("must not contain control characters.");
   return {};
 }

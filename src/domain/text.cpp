@@ -79,4 +79,20 @@ std::string Abbreviate(std::string_view text, size_t max_bytes) {
   return result;
 }
 
+std::string FieldLabel(std::string_view field) {
+  std::string label;
+  for (char c : field) {
+    if (c >= 'A' && c <= 'Z') {
+      if (!label.empty()) label += ' ';
+      label += static_cast<char>(c - 'A' + 'a');
+    } else if (c == '_') {
+      label += ' ';
+    } else {
+      label += c;
+    }
+  }
+  if (!label.empty() && label[0] >= 'a' && label[0] <= 'z') label[0] = static_cast<char>(label[0] - 'a' + 'A');
+  return label;
+}
+
 }  // namespace gp::domain

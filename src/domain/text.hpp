@@ -19,5 +19,9 @@ std::string_view TrimAscii(std::string_view text);
 // At most `max_bytes` of `text`, cut on a code point boundary, with "..." when it was cut and ASCII
 // control characters replaced by '?'; keeps hostile values short and on one line in messages.
 std::string Abbreviate(std::string_view text, size_t max_bytes = 64);
+// A JSON field's name in words for messages people read: "displayName" -> "Display name",
+// "currentPassword" -> "Current password". Messages name the field this way; the API's error body
+// carries the name itself in `field`.
+std::string FieldLabel(std::string_view field);
 
 }  // namespace gp::domain

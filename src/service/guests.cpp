@@ -20,25 +20,43 @@ Result<std::vector<storage::GuestRecord>> Guests::List() { return storage_.ListG
 
 Result<storage::GuestRecord> Guests::Get(const std::string& id) { return storage_.GetGuest(id); }
 
+namespace {
+
+tl::unexpected<Error> ExpiryNotInFuture() {
+  return Fail(ErrorCode::kBadRequest, "invalid_field", "The expiry must be in the future.", "expiresAt");
+}
+
+}  // namespace
+
+std::string Guests::GeneratePassword() {
+  return domain::GeneratePassword([](unsigned char* out, size_t size) {
+    const std::string bytes = crypto::RandomBytes(size);
+    std::copy(bytes.begin(), bytes.end(), out);
+  });
+}
+
 Result<storage::GuestRecord> Guests::Create(const NewGuest& guest, const std::string& actor) {
   if (auto valid = domain::ValidateDisplayName(guest.display_name); !valid) return tl::unexpected(valid.error());
   if (auto valid = domain::ValidateUsername(guest.username); !valid) return tl::unexpected(valid.error());
   if (auto valid = domain::ValidatePassword(guest.password); !valid) return tl::unexpected(valid.error());
+  int64_t now = clock_();
+  if (guest.expires_at && *guest.expires_at <= now) return ExpiryNotInFuture();
   auto hash = crypto::HashPassword(guest.password, password_);
   if (!hash) return tl::unexpected(hash.error());
-  int64_t now = clock_();
   storage::GuestRecord record;
   record.id = domain::NewId(random_);
   record.username = guest.username;
   record.display_name = domain::TrimDisplayName(guest.display_name);
   record.password_hash = *hash;
   record.disabled = false;
+  record.must_change_password = guest.must_change_password;
+  record.expires_at = guest.expires_at;
   record.created_at = now;
   record.updated_at = now;
   auto created = storage_.CreateGuest(record);
   if (!created) {
     if (created.error().code == ErrorCode::kConflict) {
-      return Fail(ErrorCode::kConflict, "username_taken", "username: '" + guest.username + "' is already taken.",
+      return Fail(ErrorCode::kConflict, "username_taken", "The username '" + guest.username + "' is already taken.",
                   "username");
     }
     return tl::unexpected(created.error());
@@ -76,6 +94,19 @@ Result<storage::GuestRecord> Guests::Update(const std::string& id, const GuestCh
   auto record = storage_.GetGuest(id);
   if (!record) return tl::unexpected(record.error());
   const int64_t now = clock_();
+  if (changes.expires_at && *changes.expires_at && **changes.expires_at <= now) return ExpiryNotInFuture();
+  // An expired account is enabled only with a new end (or none): the expiry task would disable it again.
+  const std::optional<int64_t> ends = changes.expires_at ? *changes.expires_at : record->expires_at;
+  if (changes.disabled && !*changes.disabled && record->disabled && ends && *ends <= now) {
+    return Fail(ErrorCode::kBadRequest, "account_expired",
+                "This account has expired. Set a later expiry date, or none, to enable it.", "expiresAt");
+  }
+  // A later end (or none) is written before the guest is enabled, so the expiry task never sees an
+  // enabled guest with the old one.
+  if (changes.expires_at) {
+    auto saved = storage_.SetGuestExpiry(id, *changes.expires_at, now);
+    if (!saved) return tl::unexpected(saved.error());
+  }
   if (changes.disabled) {
     if (*changes.disabled) {
       auto closure = storage_.DisableGuest(id, now);
@@ -91,15 +122,25 @@ Result<storage::GuestRecord> Guests::Update(const std::string& id, const GuestCh
     auto saved = storage_.SetGuestDisplayName(id, *display_name, now);
     if (!saved) return tl::unexpected(saved.error());
   }
+  if (changes.must_change_password) {
+    auto saved = storage_.SetGuestMustChangePassword(id, *changes.must_change_password, now);
+    if (!saved) return tl::unexpected(saved.error());
+    // Remembered sessions carry the flag: the change applies to a signed-in guest at once.
+    sessions_.ForgetGuest(id);
+  }
   if (hash) {
     auto saved = storage_.SetGuestPassword(id, *hash, now);
     if (!saved) return tl::unexpected(saved.error());
     SessionsEnded(id, "password_changed");
   }
+  // Names of what changed, never the values (a password in particular).
   std::string what;
   if (changes.display_name) what += "displayName ";
   if (changes.password) what += "password ";
+  if (changes.must_change_password) what += "mustChangePassword ";
+  if (changes.expires_at) what += "expiresAt ";
   if (changes.disabled) what += *changes.disabled ? "disabled" : "enabled";
+  while (!what.empty() && what.back() == ' ') what.pop_back();
   audit_.Record(actor, "guest.update", id, "success", what);
   return storage_.GetGuest(id);
 }
@@ -113,6 +154,58 @@ Result<void> Guests::Delete(const std::string& id, const std::string& actor) {
   Closed(*closure, actor, "a member was deleted");
   audit_.Record(actor, "guest.delete", id, "success", record->username);
   return {};
+}
+
+Result<void> Guests::ChangeOwnPassword(const std::string& id, const std::string& current_password,
+                                      const std::string& new_password, const std::string& keep_session) {
+  const std::string actor = "guest:" + id;
+  auto record = storage_.GetGuest(id);
+  if (!record) return tl::unexpected(record.error());
+  if (!crypto::VerifyPassword(record->password_hash, current_password)) {
+    audit_.Record(actor, "guest.password_change", id, "failure", "wrong current password");
+    return Fail(ErrorCode::kBadRequest, "wrong_password", "The current password is not right.", "currentPassword");
+  }
+  if (auto valid = domain::ValidatePassword(new_password, "newPassword"); !valid) return tl::unexpected(valid.error());
+  if (new_password == current_password) {
+    return Fail(ErrorCode::kBadRequest, "invalid_field", "The new password must differ from the current one.",
+                "newPassword");
+  }
+  auto hash = crypto::HashPassword(new_password, password_);
+  if (!hash) return tl::unexpected(hash.error());
+  auto saved = storage_.ChangeGuestPassword(id, *hash, Sessions::IdHash(keep_session), clock_());
+  if (!saved) return tl::unexpected(saved.error());
+  // The guest's other sessions ended (their streams with them); this one is remembered without the
+  // flag from now on.
+  SessionsEnded(id, "password_changed");
+  audit_.Record(actor, "guest.password_change", id, "success");
+  return {};
+}
+
+Result<ExpiryRun> Guests::ExpireDue() {
+  const int64_t now = clock_();
+  auto due = storage_.ListExpiredGuests(now);
+  if (!due) return tl::unexpected(due.error());
+  ExpiryRun run;
+  for (const auto& guest : *due) {
+    // Read again just before: an administrator may have given a later end (or none) since the list.
+    auto current = storage_.GetGuest(guest.id);
+    if (!current) {
+      if (current.error().code != ErrorCode::kNotFound) ++run.failed;
+      continue;
+    }
+    if (current->disabled || !current->expires_at || *current->expires_at > now) continue;
+    auto closure = storage_.DisableGuest(guest.id, now);
+    if (!closure) {
+      // A guest deleted meanwhile has nothing left to disable; anything else is tried again next run.
+      if (closure.error().code != ErrorCode::kNotFound) ++run.failed;
+      continue;
+    }
+    SessionsEnded(guest.id, "account_expired");
+    Closed(*closure, "portal", "a member's account expired");
+    audit_.Record("portal", "guest.expire", guest.id, "success", guest.username);
+    run.disabled.push_back(guest.id);
+  }
+  return run;
 }
 
 Result<ImportReport> Guests::Import(const domain::ImportPlan& plan, const std::string& actor,

@@ -25,12 +25,24 @@ struct NewGuest {
   std::string display_name;
   std::string username;
   std::string password;
+  bool must_change_password = false;
+  // Unix seconds; must be in the future.
+  std::optional<int64_t> expires_at;
 };
 
 struct GuestChanges {
   std::optional<std::string> display_name;
   std::optional<std::string> password;
   std::optional<bool> disabled;
+  std::optional<bool> must_change_password;
+  // Outer: whether to change it; inner std::nullopt: the account no longer ends.
+  std::optional<std::optional<int64_t>> expires_at;
+};
+
+// What the expiry task did in one run.
+struct ExpiryRun {
+  std::vector<std::string> disabled;  // guest ids
+  int64_t failed = 0;
 };
 
 struct ImportReport {
@@ -49,6 +61,17 @@ class Guests {
   Result<storage::GuestRecord> Create(const NewGuest& guest, const std::string& actor);
   Result<storage::GuestRecord> Update(const std::string& id, const GuestChanges& changes, const std::string& actor);
   Result<void> Delete(const std::string& id, const std::string& actor);
+  // A fresh password for a guest (domain::GeneratePassword with libsodium's random generator). It is
+  // shown once to the administrator and never logged or audited.
+  static std::string GeneratePassword();
+  // The guest's own password change (`keep_session`: the cookie of the session asking, which stays):
+  // checks the current password (400, field currentPassword, when wrong), validates and stores the new
+  // one, clears must_change_password and ends the guest's other sessions. Audit guest.password_change.
+  Result<void> ChangeOwnPassword(const std::string& id, const std::string& current_password,
+                                 const std::string& new_password, const std::string& keep_session);
+  // Disables every enabled guest whose expires_at has passed, exactly as an administrator's disable
+  // does (sessions and streams ended, spaces closed), each with audit guest.expire by `portal`.
+  Result<ExpiryRun> ExpireDue();
   // `progress` hears of each guest handled (created or skipped).
   Result<ImportReport> Import(const domain::ImportPlan& plan, const std::string& actor,
                               const ProgressCallback& progress = {});

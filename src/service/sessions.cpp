@@ -12,6 +12,8 @@ std::string HashCookie(const std::string& cookie_value) {
 
 }  // namespace
 
+std::string Sessions::IdHash(const std::string& cookie_value) { return HashCookie(cookie_value); }
+
 Sessions::Sessions(storage::Storage& storage, Clock clock, int64_t lifetime_seconds, bool cache)
     : storage_(storage), clock_(std::move(clock)), lifetime_seconds_(lifetime_seconds), cache_enabled_(cache) {}
 
@@ -69,7 +71,8 @@ Result<Session> Sessions::Load(const std::string& id_hash, int64_t now) {
     // Expired rows are deleted by the periodic clean-up, not here: resolving never writes.
     return Fail(ErrorCode::kUnauthorized, "session_expired", "Your session has ended. Please sign in again.");
   }
-  return Session{record->role, record->guest_id, record->admin_email, record->csrf_token, record->expires_at};
+  return Session{record->role,       record->guest_id,   record->admin_email,
+                 record->csrf_token, record->expires_at, record->must_change_password};
 }
 
 Result<Session> Sessions::Resolve(const std::string& cookie_value) {

@@ -26,6 +26,8 @@ struct Session {
   std::optional<std::string> admin_email;
   std::string csrf_token;
   int64_t expires_at = 0;
+  // A guest who must choose a new password first (read from the guest with the session).
+  bool must_change_password = false;
 };
 
 struct NewSession {
@@ -45,8 +47,11 @@ class Sessions {
   // kUnauthorized when the cookie names no live session.
   Result<Session> Resolve(const std::string& cookie_value);
   Result<void> End(const std::string& cookie_value);
-  // Forgets the guest's remembered sessions, after storage ended them (disable, delete, password).
+  // Forgets the guest's remembered sessions, after storage ended them (disable, delete, password)
+  // or changed what they carry (must_change_password).
   void ForgetGuest(const std::string& guest_id);
+  // What storage keys a session by: the SHA-256 of its cookie value, in hex.
+  static std::string IdHash(const std::string& cookie_value);
 
   int64_t lifetime_seconds() const { return lifetime_seconds_; }
 

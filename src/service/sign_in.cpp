@@ -77,6 +77,12 @@ webex::Task<GuestSignIn> GuestAuth::SignIn(std::string username, std::string pas
     co_return InvalidCredentials();
   }
   throttle_.RecordSuccess(name, remote_address, now);
+  // Refused from the moment it ends, whether or not the expiry task has disabled it yet.
+  if (guest->expires_at && *guest->expires_at <= now) {
+    co_await audit_.Note(actor, "session.sign_in", guest->id, "failure", "account expired");
+    co_return Fail(ErrorCode::kForbidden, "account_expired",
+                   "This account has expired. Please contact your administrator.");
+  }
   if (guest->disabled) {
     co_await audit_.Note(actor, "session.sign_in", guest->id, "failure", "account disabled");
     co_return Fail(ErrorCode::kForbidden, "account_disabled",

@@ -20,6 +20,10 @@ struct GuestRecord {
   std::optional<std::string> webex_person_id;
   int64_t created_at = 0;
   int64_t updated_at = 0;
+  // The guest must choose a new password before using the portal (set by an administrator).
+  bool must_change_password = false;
+  // When the account ends (Unix seconds); the leader disables it then.
+  std::optional<int64_t> expires_at;
 };
 
 // An allowed pair of guest ids. Stored and returned normalised (first < second).
@@ -126,6 +130,9 @@ struct SessionRecord {
   std::string csrf_token;
   int64_t created_at = 0;
   int64_t expires_at = 0;
+  // Read with the session from its guest (not stored with the session): the guest must change
+  // their password before anything else.
+  bool must_change_password = false;
 };
 
 // The one licensed account the portal acts as. The *_enc fields are opaque ciphertext bytes.

@@ -8,6 +8,7 @@
 // threads; a multi-row change is atomic (all or nothing).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,15 @@ class Storage {
   virtual Result<bool> RehashGuestPassword(const std::string& id, const std::string& expected,
                                            const std::string& password_hash, int64_t at) = 0;
   virtual Result<void> SetGuestPersonId(const std::string& id, const std::string& webex_person_id, int64_t at) = 0;
+  virtual Result<void> SetGuestMustChangePassword(const std::string& id, bool must_change, int64_t at) = 0;
+  // std::nullopt: the account does not end.
+  virtual Result<void> SetGuestExpiry(const std::string& id, std::optional<int64_t> expires_at, int64_t at) = 0;
+  // The guest's own password change, in one transaction: writes the hash, clears
+  // must_change_password and ends every session of the guest except `keep_session` (an id hash).
+  virtual Result<void> ChangeGuestPassword(const std::string& id, const std::string& password_hash,
+                                           const std::string& keep_session, int64_t at) = 0;
+  // Enabled guests whose expires_at is at or before `now`, soonest first.
+  virtual Result<std::vector<GuestRecord>> ListExpiredGuests(int64_t now) = 0;
   virtual Result<void> EnableGuest(const std::string& id, int64_t at) = 0;
   // In one transaction: marks the guest disabled, ends their sessions, closes every open space that
   // holds them and queues the removal of each guest member's Webex membership of those spaces.

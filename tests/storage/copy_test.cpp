@@ -60,7 +60,7 @@ std::string Opt(const std::optional<int64_t>& value) { return value ? std::to_st
 std::string Describe(const GuestRecord& g) {
   return "guest " + g.id + " " + g.username + " " + g.display_name + " " + g.password_hash +
          (g.disabled ? " disabled " : " enabled ") + Opt(g.webex_person_id) + " " + std::to_string(g.created_at) +
-         " " + std::to_string(g.updated_at);
+         " " + std::to_string(g.updated_at) + (g.must_change_password ? " must-change " : " ") + Opt(g.expires_at);
 }
 
 std::string Describe(const SpaceRecord& s) {
@@ -228,7 +228,10 @@ WebexJob Job(JobKind kind, const std::string& room, int64_t at) {
 // largest id), a connected person host lent to a live meeting and a pool space, settings and a runner.
 void Populate(Storage& store) {
   GP_ASSERT_OK(store.CreateGuest(Guest("g-alice", "alice", "person-alice")));
-  GP_ASSERT_OK(store.CreateGuest(Guest("g-bob", "bob", "person-bob")));
+  GuestRecord bob = Guest("g-bob", "bob", "person-bob");
+  bob.must_change_password = true;
+  bob.expires_at = 4102444799;
+  GP_ASSERT_OK(store.CreateGuest(bob));
   GuestRecord carol = Guest("g-carol", "carol", std::nullopt);
   carol.disabled = true;
   GP_ASSERT_OK(store.CreateGuest(carol));

@@ -355,6 +355,8 @@ TYPED_TEST_P(StorageSuite, GuestRoundTripsEveryField) {
   guest.webex_person_id = "person-1";
   guest.created_at = 11;
   guest.updated_at = 22;
+  guest.must_change_password = true;
+  guest.expires_at = 4102444799;
   GP_ASSERT_OK(this->store().CreateGuest(guest));
   for (auto found : {this->store().GetGuest("g1"), this->store().FindGuestByUsername("alice")}) {
     ASSERT_TRUE(found) << found.error().message;
@@ -366,12 +368,90 @@ TYPED_TEST_P(StorageSuite, GuestRoundTripsEveryField) {
     EXPECT_EQ(found->webex_person_id, std::optional<std::string>("person-1"));
     EXPECT_EQ(found->created_at, 11);
     EXPECT_EQ(found->updated_at, 22);
+    EXPECT_TRUE(found->must_change_password);
+    EXPECT_EQ(found->expires_at, std::optional<int64_t>(4102444799));
   }
   GP_ASSERT_OK(this->store().CreateGuest(MakeGuest("g2", "bob")));
   auto bob = this->store().GetGuest("g2");
   ASSERT_TRUE(bob);
   EXPECT_FALSE(bob->disabled);
   EXPECT_EQ(bob->webex_person_id, std::nullopt);
+  EXPECT_FALSE(bob->must_change_password);
+  EXPECT_EQ(bob->expires_at, std::nullopt);
+}
+
+TYPED_TEST_P(StorageSuite, MustChangePasswordAndExpiryAreNarrowUpdates) {
+  GP_ASSERT_OK(this->store().CreateGuest(MakeGuest("g1", "alice")));
+  GP_ASSERT_OK(this->store().SetGuestMustChangePassword("g1", true, 2000));
+  auto found = this->store().GetGuest("g1");
+  ASSERT_TRUE(found);
+  EXPECT_TRUE(found->must_change_password);
+  EXPECT_EQ(found->updated_at, 2000);
+  EXPECT_EQ(found->expires_at, std::nullopt);
+  EXPECT_EQ(found->display_name, MakeGuest("g1", "alice").display_name);
+
+  GP_ASSERT_OK(this->store().SetGuestExpiry("g1", 5000, 3000));
+  found = this->store().GetGuest("g1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->expires_at, std::optional<int64_t>(5000));
+  EXPECT_TRUE(found->must_change_password);
+  EXPECT_EQ(found->updated_at, 3000);
+
+  GP_ASSERT_OK(this->store().SetGuestExpiry("g1", std::nullopt, 3500));
+  GP_ASSERT_OK(this->store().SetGuestMustChangePassword("g1", false, 4000));
+  found = this->store().GetGuest("g1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->expires_at, std::nullopt);
+  EXPECT_FALSE(found->must_change_password);
+  EXPECT_EQ(found->updated_at, 4000);
+
+  EXPECT_EQ(CodeOf(this->store().SetGuestMustChangePassword("nobody", true, 1)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(this->store().SetGuestExpiry("nobody", 5, 1)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(this->store().ChangeGuestPassword("nobody", "hash", "s", 1)), ErrorCode::kNotFound);
+}
+
+TYPED_TEST_P(StorageSuite, ChangeGuestPasswordClearsTheFlagAndKeepsOnlyTheGivenSession) {
+  this->AddGuests();
+  GP_ASSERT_OK(this->store().SetGuestMustChangePassword("a", true, 1500));
+  GP_ASSERT_OK(this->store().CreateSession({"a1", "guest", "a", std::nullopt, "c", 0, 100}));
+  GP_ASSERT_OK(this->store().CreateSession({"a2", "guest", "a", std::nullopt, "c", 0, 100}));
+  GP_ASSERT_OK(this->store().CreateSession({"b1", "guest", "b", std::nullopt, "c", 0, 100}));
+  auto session = this->store().GetSession("a1");
+  ASSERT_TRUE(session);
+  EXPECT_TRUE(session->must_change_password);
+  EXPECT_FALSE(this->store().GetSession("b1")->must_change_password);
+
+  GP_ASSERT_OK(this->store().ChangeGuestPassword("a", "new-hash", "a1", 2000));
+
+  auto a = this->store().GetGuest("a");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->password_hash, "new-hash");
+  EXPECT_FALSE(a->must_change_password);
+  EXPECT_EQ(a->updated_at, 2000);
+  session = this->store().GetSession("a1");
+  ASSERT_TRUE(session);
+  EXPECT_FALSE(session->must_change_password);
+  EXPECT_EQ(CodeOf(this->store().GetSession("a2")), ErrorCode::kNotFound);
+  EXPECT_TRUE(this->store().GetSession("b1"));
+  EXPECT_EQ(this->store().GetGuest("b")->password_hash, MakeGuest("b", "yann").password_hash);
+}
+
+TYPED_TEST_P(StorageSuite, ListExpiredGuestsFindsEnabledGuestsWhoseEndHasCome) {
+  this->AddGuests();  // a zoe, b yann, c xena
+  GP_ASSERT_OK(this->store().CreateGuest(MakeGuest("d", "walt")));
+  GP_ASSERT_OK(this->store().SetGuestExpiry("a", 500, 1));
+  GP_ASSERT_OK(this->store().SetGuestExpiry("b", 300, 1));
+  GP_ASSERT_OK(this->store().SetGuestExpiry("c", 900, 1));  // not yet
+  GP_ASSERT_OK(this->store().SetGuestExpiry("d", 100, 1));
+  ASSERT_TRUE(this->store().DisableGuest("d", 2));  // expired, but disabled already
+
+  auto expired = this->store().ListExpiredGuests(500);
+  ASSERT_TRUE(expired) << expired.error().message;
+  std::vector<std::string> ids;
+  for (const auto& guest : *expired) ids.push_back(guest.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"b", "a"}));
+  EXPECT_EQ((*expired)[0].expires_at, std::optional<int64_t>(300));
+  EXPECT_TRUE(this->store().ListExpiredGuests(299)->empty());
 }
 
 TYPED_TEST_P(StorageSuite, DuplicateUsernameOrIdIsAConflict) {
@@ -1939,6 +2019,9 @@ TYPED_TEST_P(StorageSuite, SettingsAreKeyValues) {
 REGISTER_TYPED_TEST_SUITE_P(StorageSuite, MigrateIsIdempotentAndRecordsEveryVersion, RefusesADatabaseFromANewerBuild,
                             ReopenedDatabaseKeepsItsData, PingAnswers,
                             VersionMovesWithEveryCommittedChangeFromAnywhere, GuestRoundTripsEveryField,
+                            MustChangePasswordAndExpiryAreNarrowUpdates,
+                            ChangeGuestPasswordClearsTheFlagAndKeepsOnlyTheGivenSession,
+                            ListExpiredGuestsFindsEnabledGuestsWhoseEndHasCome,
                             DuplicateUsernameOrIdIsAConflict, UnknownGuestIsNotFound, ListGuestsIsOrderedByUsername,
                             NarrowUpdatesWriteOneFieldAndTheTime, SetGuestPasswordEndsTheGuestsSessions,
                             RehashGuestPasswordNeverOverwritesAChangedHash, ADisabledGuestStaysDisabledUntilEnabled,

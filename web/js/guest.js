@@ -24,6 +24,12 @@ function leave(reason) {
 }
 
 function isFatal(error) {
+  if (error instanceof ApiError && error.code === 'password_change_required') {
+    // The administrator asked for a new password while this page was open.
+    state.leaving = true;
+    window.location.replace('/password');
+    return true;
+  }
   return state.leaving || (error instanceof ApiError && error.status === 401);
 }
 
@@ -338,6 +344,11 @@ async function main() {
   const session = await sessionWithRole('guest');
   if (!session || !session.guest) {
     if (session) goHome();
+    return;
+  }
+  // A guest who must choose a new password does that first (the portal refuses the rest until then).
+  if (session.guest.mustChangePassword) {
+    window.location.replace('/password');
     return;
   }
   state.me = session.guest;

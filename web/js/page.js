@@ -8,7 +8,7 @@ export function goHome() {
 }
 
 // Why a session ended, as the sign-in page explains it (see signin.js).
-export const kEndReasons = new Set(['signed_out', 'disabled', 'removed', 'password_changed', 'expired']);
+export const kEndReasons = new Set(['signed_out', 'disabled', 'removed', 'password_changed', 'account_expired', 'expired']);
 
 // Back to sign-in, which then says why the session ended.
 export function goHomeEnded(reason) {

@@ -10,6 +10,7 @@ const kEnded = {
   disabled: 'Your account was disabled by your organisation.',
   removed: 'Your account was removed by your organisation.',
   password_changed: 'Your password was changed. Please sign in with your new password.',
+  account_expired: 'Your account has expired. Please contact your administrator.',
   expired: 'Your session has ended. Please sign in again.',
 };
 

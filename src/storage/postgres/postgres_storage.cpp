@@ -34,6 +34,8 @@ GuestRecord ReadGuest(const Row& q) {
   guest.webex_person_id = q.OptionalText(5);
   guest.created_at = q.Int(6);
   guest.updated_at = q.Int(7);
+  guest.must_change_password = q.Bool(8);
+  guest.expires_at = q.OptionalInt(9);
   return guest;
 }
 
@@ -174,6 +176,7 @@ SessionRecord ReadSession(const Row& q) {
   session.csrf_token = q.Text(4);
   session.created_at = q.Int(5);
   session.expires_at = q.Int(6);
+  session.must_change_password = q.Bool(7);
   return session;
 }
 
@@ -561,7 +564,8 @@ Result<DataVersion> PostgresStorage::ReadVersion() {
 Result<void> PostgresStorage::CreateGuest(const GuestRecord& guest) {
   return WithConnection([&](Connection& db) {
     return Done(ChangeAny(db, sql::kInsertGuest, guest.id, guest.username, guest.display_name, guest.password_hash,
-                          guest.disabled, guest.webex_person_id, guest.created_at, guest.updated_at));
+                          guest.disabled, guest.webex_person_id, guest.created_at, guest.updated_at,
+                          guest.must_change_password, guest.expires_at));
   });
 }
 
@@ -604,6 +608,29 @@ Result<bool> PostgresStorage::RehashGuestPassword(const std::string& id, const s
 
 Result<void> PostgresStorage::SetGuestPersonId(const std::string& id, const std::string& webex_person_id, int64_t at) {
   return WithConnection([&](Connection& db) { return ChangeOne(db, sql::kSetGuestPersonId, "guest", id, webex_person_id, at); });
+}
+
+Result<void> PostgresStorage::SetGuestMustChangePassword(const std::string& id, bool must_change, int64_t at) {
+  return WithConnection([&](Connection& db) {
+    return ChangeOne(db, sql::kSetGuestMustChangePassword, "guest", id, must_change, at);
+  });
+}
+
+Result<void> PostgresStorage::SetGuestExpiry(const std::string& id, std::optional<int64_t> expires_at, int64_t at) {
+  return WithConnection([&](Connection& db) { return ChangeOne(db, sql::kSetGuestExpiry, "guest", id, expires_at, at); });
+}
+
+Result<void> PostgresStorage::ChangeGuestPassword(const std::string& id, const std::string& password_hash,
+                                        const std::string& keep_session, int64_t at) {
+  return WriteTransaction([&](Connection& db) -> Result<void> {
+    auto set = ChangeOne(db, sql::kChangeGuestPassword, "guest", id, password_hash, at);
+    if (!set) return set;
+    return Done(ChangeAny(db, sql::kDeleteOtherSessionsForGuest, id, keep_session));
+  });
+}
+
+Result<std::vector<GuestRecord>> PostgresStorage::ListExpiredGuests(int64_t now) {
+  return WithConnection([&](Connection& db) { return AllRows(db, sql::kListExpiredGuests, ReadGuest, now); });
 }
 
 Result<void> PostgresStorage::EnableGuest(const std::string& id, int64_t at) {

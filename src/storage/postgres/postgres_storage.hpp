@@ -52,6 +52,11 @@ class PostgresStorage final : public Storage {
   Result<bool> RehashGuestPassword(const std::string& id, const std::string& expected,
                                    const std::string& password_hash, int64_t at) override;
   Result<void> SetGuestPersonId(const std::string& id, const std::string& webex_person_id, int64_t at) override;
+  Result<void> SetGuestMustChangePassword(const std::string& id, bool must_change, int64_t at) override;
+  Result<void> SetGuestExpiry(const std::string& id, std::optional<int64_t> expires_at, int64_t at) override;
+  Result<void> ChangeGuestPassword(const std::string& id, const std::string& password_hash,
+                                   const std::string& keep_session, int64_t at) override;
+  Result<std::vector<GuestRecord>> ListExpiredGuests(int64_t now) override;
   Result<void> EnableGuest(const std::string& id, int64_t at) override;
   Result<Closure> DisableGuest(const std::string& id, int64_t at) override;
   Result<Closure> DeleteGuest(const std::string& id, int64_t at) override;

@@ -21,9 +21,11 @@ inline constexpr Statement kPing{"ping", "SELECT 1"};
 inline constexpr Statement kDataVersion{"data_version", "PRAGMA data_version"};
 
 // Guests.
-#define GP_GUEST_COLUMNS "id, username, display_name, password_hash, disabled, webex_person_id, created_at, updated_at"
+#define GP_GUEST_COLUMNS \
+  "id, username, display_name, password_hash, disabled, webex_person_id, created_at, updated_at," \
+  " must_change_password, expires_at"
 inline constexpr Statement kInsertGuest{
-    "insert_guest", "INSERT INTO guests (" GP_GUEST_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"};
+    "insert_guest", "INSERT INTO guests (" GP_GUEST_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"};
 inline constexpr Statement kGetGuest{"get_guest", "SELECT " GP_GUEST_COLUMNS " FROM guests WHERE id = ?1"};
 inline constexpr Statement kFindGuestByUsername{"find_guest_by_username",
                                                 "SELECT " GP_GUEST_COLUMNS " FROM guests WHERE username = ?1"};
@@ -41,6 +43,19 @@ inline constexpr Statement kSetGuestPersonId{"set_guest_person_id",
                                              "UPDATE guests SET webex_person_id = ?2, updated_at = ?3 WHERE id = ?1"};
 inline constexpr Statement kSetGuestDisabled{"set_guest_disabled",
                                              "UPDATE guests SET disabled = ?2, updated_at = ?3 WHERE id = ?1"};
+inline constexpr Statement kSetGuestMustChangePassword{
+    "set_guest_must_change_password", "UPDATE guests SET must_change_password = ?2, updated_at = ?3 WHERE id = ?1"};
+inline constexpr Statement kSetGuestExpiry{"set_guest_expiry",
+                                           "UPDATE guests SET expires_at = ?2, updated_at = ?3 WHERE id = ?1"};
+// The guest's own change: the new hash, and the flag that asked for it cleared.
+inline constexpr Statement kChangeGuestPassword{
+    "change_guest_password",
+    "UPDATE guests SET password_hash = ?2, must_change_password = FALSE, updated_at = ?3 WHERE id = ?1"};
+// Enabled guests whose end has come (?1 now), soonest first.
+inline constexpr Statement kListExpiredGuests{
+    "list_expired_guests",
+    "SELECT " GP_GUEST_COLUMNS " FROM guests WHERE expires_at IS NOT NULL AND expires_at <= ?1 AND disabled = 0"
+    " ORDER BY expires_at, id"};
 // No row: the guest does not exist.
 inline constexpr Statement kGuestDisabled{"guest_disabled", "SELECT disabled FROM guests WHERE id = ?1"};
 inline constexpr Statement kDeleteGuest{"delete_guest", "DELETE FROM guests WHERE id = ?1"};
@@ -132,8 +147,8 @@ inline constexpr Statement kQueueMembershipRemovals{
 // Messaging.
 inline constexpr Statement kFindGuestByPersonId{
     "find_guest_by_person_id",
-    "SELECT id, username, display_name, password_hash, disabled, webex_person_id, created_at, updated_at"
-    " FROM guests WHERE webex_person_id = ?1"};
+    "SELECT id, username, display_name, password_hash, disabled, webex_person_id, created_at, updated_at,"
+    " must_change_password, expires_at FROM guests WHERE webex_person_id = ?1"};
 inline constexpr Statement kInsertSpaceMessage{
     "insert_space_message",
     "INSERT INTO space_messages (message_id, space_id, created_ms, seen_at) VALUES (?1, ?2, ?3, ?4)"
@@ -301,7 +316,11 @@ inline constexpr Statement kInsertSession{
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"};
 inline constexpr Statement kGetSession{
     "get_session",
-    "SELECT id_hash, role, guest_id, admin_email, csrf_token, created_at, expires_at FROM sessions WHERE id_hash = ?1"};
+    "SELECT s.id_hash, s.role, s.guest_id, s.admin_email, s.csrf_token, s.created_at, s.expires_at,"
+    " COALESCE(g.must_change_password, FALSE)"
+    " FROM sessions s LEFT JOIN guests g ON g.id = s.guest_id WHERE s.id_hash = ?1"};
+inline constexpr Statement kDeleteOtherSessionsForGuest{"delete_other_sessions_for_guest",
+                                                        "DELETE FROM sessions WHERE guest_id = ?1 AND id_hash <> ?2"};
 inline constexpr Statement kDeleteSession{"delete_session", "DELETE FROM sessions WHERE id_hash = ?1"};
 inline constexpr Statement kDeleteSessionsForGuest{"delete_sessions_for_guest",
                                                    "DELETE FROM sessions WHERE guest_id = ?1"};

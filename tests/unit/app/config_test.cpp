@@ -423,6 +423,19 @@ TEST(Config, AuditRetentionDays) {
   EXPECT_EQ(documented->at("AUDIT_RETENTION_DAYS"), "365");
 }
 
+TEST(Config, GuestExpiryInterval) {
+  EXPECT_EQ(LoadConfig(Production(), "")->guest_expiry_interval, 60);
+  EXPECT_EQ(LoadConfig(With(Production(), "GUEST_EXPIRY_INTERVAL", "1"), "")->guest_expiry_interval, 1);
+  EXPECT_EQ(LoadConfig(With(Production(), "GUEST_EXPIRY_INTERVAL", "3600"), "")->guest_expiry_interval, 3600);
+  const std::string message = "GUEST_EXPIRY_INTERVAL: must be a whole number of seconds from 1 to 3600, not ";
+  EXPECT_EQ(ErrorOf(With(Production(), "GUEST_EXPIRY_INTERVAL", "0")), message + "'0'");
+  EXPECT_EQ(ErrorOf(With(Production(), "GUEST_EXPIRY_INTERVAL", "3601")), message + "'3601'");
+  EXPECT_EQ(ErrorOf(With(Production(), "GUEST_EXPIRY_INTERVAL", "1m")), message + "'1m'");
+  auto documented = ParseDotenv(ReadEnvDefault());
+  ASSERT_TRUE(documented);
+  EXPECT_EQ(documented->at("GUEST_EXPIRY_INTERVAL"), "60");
+}
+
 TEST(EnvDefault, DocumentsEveryKeyWithItsDefault) {
   std::string text = ReadEnvDefault();
   ASSERT_FALSE(text.empty());

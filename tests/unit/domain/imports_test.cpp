@@ -83,19 +83,19 @@ TEST(DomainImportsJson, BadEntriesAreSkippedWithReasons) {
   ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_EQ(Usernames(*plan), (std::vector<std::string>{"ok-guest"}));
   ASSERT_EQ(plan->skipped.size(), 11u);
-  EXPECT_EQ(FindSkipped(*plan, "index 1")->reason, "username: must be 3 to 64 characters long.");
+  EXPECT_EQ(FindSkipped(*plan, "index 1")->reason, "Username must be 3 to 64 characters.");
   EXPECT_EQ(FindSkipped(*plan, "index 2")->reason, "username appears more than once; the first entry (index 0) is used");
   EXPECT_EQ(FindSkipped(*plan, "index 3")->reason, "password is missing");
   EXPECT_EQ(FindSkipped(*plan, "index 3")->username, "nopass");
-  EXPECT_EQ(FindSkipped(*plan, "index 4")->reason, "password: must be at least 8 characters long.");
+  EXPECT_EQ(FindSkipped(*plan, "index 4")->reason, "Password must be at least 8 characters.");
   EXPECT_EQ(FindSkipped(*plan, "index 5")->reason, "displayName is missing");
   EXPECT_EQ(FindSkipped(*plan, "index 6")->reason, "username must be a string");
   EXPECT_EQ(FindSkipped(*plan, "index 7")->reason, "username is missing");
   EXPECT_EQ(FindSkipped(*plan, "index 8")->reason, "password must be a string");
   EXPECT_EQ(FindSkipped(*plan, "index 9")->reason, "the entry is not a JSON object");
-  EXPECT_EQ(FindSkipped(*plan, "index 10")->reason, "displayName: must not contain control characters.");
+  EXPECT_EQ(FindSkipped(*plan, "index 10")->reason, "Display name must not contain control characters such as line breaks.");
   EXPECT_EQ(FindSkipped(*plan, "index 11")->reason,
-            "username: may contain only lowercase letters a-z, digits 0-9 and '.', '_' or '-'.");
+            "Username may contain only a–z, 0–9, '.', '_' and '-'.");
 }
 
 TEST(DomainImportsJson, PairsNamingUnknownOrSkippedGuestsAreReported) {
@@ -173,8 +173,8 @@ TEST(DomainImportsJson, HugeAndHostileValuesAreValidatedAndReportedShort) {
   EXPECT_EQ(plan->guests[0].display_name, "<script>alert('x')</script>'; DROP TABLE guests;--");
   ASSERT_EQ(plan->skipped.size(), 2u);
   EXPECT_LT(plan->skipped[0].username.size(), 100u);
-  EXPECT_EQ(plan->skipped[0].reason, "username: must be 3 to 64 characters long.");
-  EXPECT_EQ(plan->skipped[1].reason, "password: must be at most 1024 bytes long.");
+  EXPECT_EQ(plan->skipped[0].reason, "Username must be 3 to 64 characters.");
+  EXPECT_EQ(plan->skipped[1].reason, "Password must be at most 1024 bytes.");
 }
 
 // ---- CSV ----
@@ -204,7 +204,7 @@ TEST(DomainImportsCsv, QuotingCrlfAndBom) {
   // The quoted line break is kept, and a display name may not hold one.
   ASSERT_EQ(plan->skipped.size(), 1u);
   EXPECT_EQ(plan->skipped[0].entry, "line 3");
-  EXPECT_EQ(plan->skipped[0].reason, "displayName: must not contain control characters.");
+  EXPECT_EQ(plan->skipped[0].reason, "Display name must not contain control characters such as line breaks.");
 }
 
 TEST(DomainImportsCsv, LineNumbersFollowPhysicalLines) {
@@ -213,7 +213,7 @@ TEST(DomainImportsCsv, LineNumbersFollowPhysicalLines) {
   ASSERT_EQ(plan->skipped.size(), 3u);
   EXPECT_EQ(plan->skipped[0].entry, "line 3");
   EXPECT_EQ(plan->skipped[1].entry, "line 5");
-  EXPECT_EQ(plan->skipped[1].reason, "username: must be 3 to 64 characters long.");
+  EXPECT_EQ(plan->skipped[1].reason, "Username must be 3 to 64 characters.");
   EXPECT_EQ(plan->skipped[2].entry, "line 7");
 }
 

@@ -49,12 +49,12 @@ TEST(DomainSpaces, ValidateTitle) {
   EXPECT_TRUE(ValidateTitle("<img src=x onerror=alert(1)>"));
   auto blank = ValidateTitle("   ");
   ASSERT_FALSE(blank);
-  EXPECT_EQ(blank.error().message, "title: must not be blank.");
+  EXPECT_EQ(blank.error().message, "The title must not be blank.");
   EXPECT_EQ(blank.error().field, "title");
   EXPECT_TRUE(ValidateTitle(std::string(100, 't')));
-  EXPECT_EQ(ValidateTitle(std::string(101, 't')).error().message, "title: must be at most 100 characters long.");
-  EXPECT_EQ(ValidateTitle("a\tb").error().message, "title: must not contain control characters.");
-  EXPECT_EQ(ValidateTitle("bad \xFE").error().message, "title: must be valid UTF-8 text.");
+  EXPECT_EQ(ValidateTitle(std::string(101, 't')).error().message, "The title must be at most 100 characters.");
+  EXPECT_EQ(ValidateTitle("a\tb").error().message, "The title must not contain control characters.");
+  EXPECT_EQ(ValidateTitle("bad \xFE").error().message, "The title must be valid UTF-8 text.");
 }
 
 }  // namespace

@@ -29,5 +29,13 @@ TEST(DomainText, AbbreviateKeepsMessagesShortAndOnOneLine) {
   EXPECT_EQ(Abbreviate("\xC3\xA9\xC3\xA9", 3), "\xC3\xA9...");
 }
 
+TEST(DomainText, FieldLabelsReadAsWords) {
+  EXPECT_EQ(FieldLabel("displayName"), "Display name");
+  EXPECT_EQ(FieldLabel("currentPassword"), "Current password");
+  EXPECT_EQ(FieldLabel("username"), "Username");
+  EXPECT_EQ(FieldLabel("webexPersonId"), "Webex person id");
+  EXPECT_EQ(FieldLabel(""), "");
+}
+
 }  // namespace
 }  // namespace gp::domain

@@ -154,5 +154,94 @@ TEST_F(GuestsTest, AnInvalidChangeWritesNothing) {
   EXPECT_TRUE(Jobs().empty());
 }
 
+TEST_F(GuestsTest, ExpireDueDisablesAGuestFromTheSecondTheirAccountEnds) {
+  const int64_t start = now_.load();
+  GuestChanges ends;
+  ends.expires_at = std::optional<int64_t>(start + 100);
+  ASSERT_TRUE(guests_->Update(ann_.id, ends, actor_));
+  auto session = sessions_->CreateForGuest(ann_.id);
+  ASSERT_TRUE(session);
+  ASSERT_TRUE(sessions_->Resolve(session->cookie_value));
+
+  now_ = start + 99;
+  auto early = guests_->ExpireDue();
+  ASSERT_TRUE(early) << early.error().message;
+  EXPECT_TRUE(early->disabled.empty());
+  EXPECT_FALSE(Stored(ann_.id).disabled);
+  EXPECT_EQ(OpenSpacesOf(bob_.id).size(), 1u);
+
+  now_ = start + 100;
+  auto due = guests_->ExpireDue();
+  ASSERT_TRUE(due) << due.error().message;
+  EXPECT_EQ(due->disabled, std::vector<std::string>{ann_.id});
+  EXPECT_EQ(due->failed, 0);
+  EXPECT_TRUE(Stored(ann_.id).disabled);
+  EXPECT_FALSE(Stored(bob_.id).disabled);
+  EXPECT_FALSE(sessions_->Resolve(session->cookie_value));
+  EXPECT_TRUE(OpenSpacesOf(bob_.id).empty());
+  EXPECT_EQ(Jobs().size(), 2u);
+
+  // Once disabled, a later run leaves the guest alone.
+  auto again = guests_->ExpireDue();
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->disabled.empty());
+}
+
+TEST_F(GuestsTest, AnExpiredGuestIsEnabledOnlyWithALaterEnd) {
+  const int64_t start = now_.load();
+  GuestChanges ends;
+  ends.expires_at = std::optional<int64_t>(start + 10);
+  ASSERT_TRUE(guests_->Update(ann_.id, ends, actor_));
+  now_ = start + 20;
+  ASSERT_TRUE(guests_->ExpireDue());
+  ASSERT_TRUE(Stored(ann_.id).disabled);
+
+  auto refused = guests_->Update(ann_.id, Disable(false), actor_);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().reason, "account_expired");
+  EXPECT_EQ(refused.error().field, "expiresAt");
+  EXPECT_TRUE(Stored(ann_.id).disabled);
+
+  GuestChanges past = Disable(false);
+  past.expires_at = std::optional<int64_t>(start + 20);  // now: not in the future
+  auto not_future = guests_->Update(ann_.id, past, actor_);
+  ASSERT_FALSE(not_future);
+  EXPECT_EQ(not_future.error().message, "The expiry must be in the future.");
+  EXPECT_EQ(Stored(ann_.id).expires_at, std::optional<int64_t>(start + 10));
+
+  GuestChanges renewed = Disable(false);
+  renewed.expires_at = std::optional<int64_t>{};  // no end
+  auto enabled = guests_->Update(ann_.id, renewed, actor_);
+  ASSERT_TRUE(enabled) << enabled.error().message;
+  EXPECT_FALSE(enabled->disabled);
+  EXPECT_EQ(enabled->expires_at, std::nullopt);
+}
+
+TEST_F(GuestsTest, AGuestChangesTheirOwnPasswordKeepingOnlyTheirSession) {
+  NewGuest fresh{"Cy", "cyd", "first-password-1", true, std::nullopt};
+  auto cy = guests_->Create(fresh, actor_);
+  ASSERT_TRUE(cy) << cy.error().message;
+  EXPECT_TRUE(cy->must_change_password);
+  auto mine = sessions_->CreateForGuest(cy->id);
+  auto other = sessions_->CreateForGuest(cy->id);
+  ASSERT_TRUE(mine && other);
+  auto resolved = sessions_->Resolve(mine->cookie_value);
+  ASSERT_TRUE(resolved);
+  EXPECT_TRUE(resolved->must_change_password);
+
+  auto wrong = guests_->ChangeOwnPassword(cy->id, "not-it-at-all", "second-password-2", mine->cookie_value);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().field, "currentPassword");
+  EXPECT_TRUE(Stored(cy->id).must_change_password);
+
+  ASSERT_TRUE(guests_->ChangeOwnPassword(cy->id, "first-password-1", "second-password-2", mine->cookie_value));
+  EXPECT_FALSE(Stored(cy->id).must_change_password);
+  EXPECT_TRUE(crypto::VerifyPassword(Stored(cy->id).password_hash, "second-password-2"));
+  resolved = sessions_->Resolve(mine->cookie_value);
+  ASSERT_TRUE(resolved);
+  EXPECT_FALSE(resolved->must_change_password);
+  EXPECT_FALSE(sessions_->Resolve(other->cookie_value));
+}
+
 }  // namespace
 }  // namespace gp::service
