@@ -64,7 +64,7 @@ describe('guest portal in the browser', () => {
     for (const guest of Object.values(GUESTS)) {
       await page.locator('#add-guest-form').getByLabel('Display name').fill(guest.displayName);
       await page.locator('#add-guest-form').getByLabel('Username').fill(guest.username);
-      await page.locator('#add-guest-form').getByLabel('Password').fill(guest.password);
+      await page.locator('#add-guest-form').getByLabel('Password', { exact: true }).fill(guest.password);
       await page.getByRole('button', { name: 'Add guest' }).click();
       await page.locator(`#guests-table tr[data-username="${guest.username}"]`).waitFor();
       guest.id = await page.locator(`#guests-table tr[data-username="${guest.username}"]`).getAttribute('data-guest-id');
@@ -75,12 +75,13 @@ describe('guest portal in the browser', () => {
 
     const label = (g) => `${g.displayName} (${g.username})`;
     for (const [x, y] of [[GUESTS.a, GUESTS.b], [GUESTS.b, GUESTS.c]]) {
-      await page.getByLabel('First guest').selectOption({ label: label(x) });
-      await page.getByLabel('Second guest').selectOption({ label: label(y) });
+      await page.getByLabel('First guest').fill(label(x));
+      await page.getByLabel('Second guest').fill(label(y));
       await page.getByRole('button', { name: 'Add pair' }).click();
     }
     await page.getByRole('button', { name: 'Save pairs' }).click();
-    await page.locator('#pairs-status').getByText('Saved 2 allowed pairs').waitFor();
+    // Adding pairs closes nothing: no question, saved at once.
+    await page.locator('#pairs-status').getByText('Saved: 2 pairs allowed, 0 removed; 2 allowed pairs in all.').waitFor();
 
     await page.reload();
     await page.locator('#pairs-table tbody tr').nth(1).waitFor();
@@ -158,6 +159,11 @@ describe('guest portal in the browser', () => {
     await page.getByRole('button', { name: `Remove pair ${GUESTS.a.displayName} and ${GUESTS.b.displayName}` }).click();
     await page.getByText('Unsaved changes').waitFor();
     await page.getByRole('button', { name: 'Save pairs' }).click();
+    // The portal's dry run names the space that would close, with its members, before anything changes.
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('1 space will close:').waitFor();
+    assert.match(await dialog.locator('.closing-spaces').innerText(), new RegExp(`${GUESTS.a.displayName}`));
+    await dialog.getByRole('button', { name: 'Save and close spaces' }).click();
     await page.locator('#pairs-status').getByText('Closed 1 space').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Save pairs' }).isDisabled(), true, 'nothing left to save');
     await page.locator('#spaces-table tbody tr td:nth-child(3)').getByText(/^Closed/).waitFor();

@@ -888,6 +888,10 @@ function wireImport() {
 // --- page -----------------------------------------------------------------------------------------
 
 async function main() {
+  // The first page of guests is asked for at once, beside the session check: it is what the
+  // administrator came for. A visitor without an admin session is sent away by the session check.
+  const first = loadGuests();
+  first.catch(() => {});
   const session = await sessionWithRole('admin');
   if (!session) return;
   const admin = session.admin || {};
@@ -908,17 +912,14 @@ async function main() {
   wireHosts();
   wireImport();
   wireActivity({ onError: handleFatal });
-  // The first screen: the first page of guests, then the search box is usable.
-  const first = loadGuests().then(() => {
-    byId('guests-search').disabled = false;
-  });
+  // The rest once the first screen is there (the search box usable), so that it does not wait
+  // behind them; the spaces then find their members' names among the guests already shown.
+  const firstResult = await Promise.allSettled([first]);
+  byId('guests-search').disabled = false;
   const info = api('GET', '/api/v1/info').then(applyLimits).catch(() => {});
-  // The spaces after the first page of guests, whose names they can then use.
-  const spaces = first.then(loadSpaces, loadSpaces);
-  const results = await Promise.allSettled([first, loadStatus(), loadPairs(), spaces, loadHosts(), info]);
+  const results = [...firstResult, ...await Promise.allSettled([loadStatus(), loadPairs(), loadSpaces(), loadHosts(), info])];
   // Leases name their space by id when the portal gives no title: the spaces may have come second.
   if (hostsState.items.some((h) => h.lease)) renderHosts();
-  byId('guests-search').disabled = false;
   const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
   if (failed.some(handleFatal)) return;
   if (failed.length) announce(byId('page-error'), `Part of the console could not be loaded: ${failed[0].message}`, 'error');
