@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+
+#include "domain/text.hpp"
 
 #include "domain/guests.hpp"
 
@@ -113,6 +116,128 @@ Result<void> Guests::Delete(const std::string& id, const std::string& actor) {
   Closed(*closure, actor, "a member was deleted");
   audit_.Record(actor, "guest.delete", id, "success", record->username);
   return {};
+}
+
+Result<GuestPreview> Guests::PreviewUpdate(const std::string& id, const GuestChanges& changes) {
+  if (changes.display_name) {
+    if (auto valid = domain::ValidateDisplayName(*changes.display_name); !valid)
+      return tl::unexpected(valid.error());
+  }
+  if (changes.password) {
+    if (auto valid = domain::ValidatePassword(*changes.password); !valid)
+      return tl::unexpected(valid.error());
+  }
+  auto record = storage_.GetGuest(id);
+  if (!record) return tl::unexpected(record.error());
+  GuestPreview preview;
+  preview.guest = std::move(*record);
+  preview.guest.password_hash.clear();
+  if (changes.display_name)
+    preview.guest.display_name = domain::TrimDisplayName(*changes.display_name);
+  if (changes.disabled) preview.guest.disabled = *changes.disabled;
+  // Disabling closes the guest's open spaces and ends their sessions (DisableGuest); a new password
+  // ends their sessions.
+  if (changes.disabled.value_or(false)) {
+    auto spaces = storage_.ListOpenSpacesForGuest(id);
+    if (!spaces) return tl::unexpected(spaces.error());
+    preview.spaces_closed = std::move(*spaces);
+  }
+  preview.ends_sessions = changes.disabled.value_or(false) || changes.password.has_value();
+  return preview;
+}
+
+Result<GuestPreview> Guests::PreviewDelete(const std::string& id) {
+  auto record = storage_.GetGuest(id);
+  if (!record) return tl::unexpected(record.error());
+  GuestPreview preview;
+  preview.guest = std::move(*record);
+  preview.guest.password_hash.clear();
+  auto spaces = storage_.ListOpenSpacesForGuest(id);
+  if (!spaces) return tl::unexpected(spaces.error());
+  preview.spaces_closed = std::move(*spaces);
+  auto pairs = storage_.ListPairs();
+  if (!pairs) return tl::unexpected(pairs.error());
+  preview.pairs_removed = std::count_if(pairs->begin(), pairs->end(), [&id](const auto& pair) {
+    return pair.first == id || pair.second == id;
+  });
+  preview.ends_sessions = true;
+  return preview;
+}
+
+Result<BulkResult> Guests::Bulk(const BulkRequest& request, const std::string& actor,
+                                bool dry_run) {
+  auto unknown = [](const std::string& id, const std::string& field) {
+    return Fail(ErrorCode::kNotFound, "not_found",
+                "No guest has the id '" + domain::Abbreviate(id) + "'.", field);
+  };
+  std::vector<storage::GuestRecord> guests;
+  for (const auto& id : request.ids) {
+    auto guest = storage_.GetGuest(id);
+    if (!guest) {
+      if (guest.error().code == ErrorCode::kNotFound) return unknown(id, "ids");
+      return tl::unexpected(guest.error());
+    }
+    guests.push_back(std::move(*guest));
+  }
+  BulkResult result;
+  result.dry_run = dry_run;
+  if (request.action == BulkAction::kAllow) {
+    auto with = storage_.GetGuest(request.with);
+    if (!with) {
+      if (with.error().code == ErrorCode::kNotFound) return unknown(request.with, "with");
+      return tl::unexpected(with.error());
+    }
+    std::vector<storage::PairRecord> pairs;
+    for (const auto& guest : guests) {
+      if (guest.id != request.with) pairs.push_back(std::minmax(guest.id, request.with));
+    }
+    if (dry_run) {
+      auto existing = storage_.ListPairs();
+      if (!existing) return tl::unexpected(existing.error());
+      std::set<storage::PairRecord> had(existing->begin(), existing->end());
+      for (const auto& pair : std::set<storage::PairRecord>(pairs.begin(), pairs.end())) {
+        if (!had.contains(pair)) result.added.push_back(pair);
+      }
+    } else {
+      auto change = storage_.ChangePairs(pairs, {}, clock_());
+      if (!change) return tl::unexpected(change.error());
+      result.added = change->added;
+      for (const auto& [a, b] : result.added)
+        audit_.Record(actor, "policy.allow", a + "," + b, "success");
+    }
+    result.changed = static_cast<int64_t>(result.added.size());
+    return result;
+  }
+
+  const bool disable = request.action == BulkAction::kDisable;
+  std::map<std::string, storage::SpaceRecord> closing;
+  for (const auto& guest : guests) {
+    if (guest.disabled == disable) continue;
+    ++result.changed;
+    if (!disable) {
+      if (dry_run) continue;
+      auto enabled = storage_.EnableGuest(guest.id, clock_());
+      if (!enabled) return tl::unexpected(enabled.error());
+      audit_.Record(actor, "guest.update", guest.id, "success", "enabled");
+      continue;
+    }
+    auto spaces = storage_.ListOpenSpacesForGuest(guest.id);
+    if (!spaces) return tl::unexpected(spaces.error());
+    for (auto& space : *spaces) closing.emplace(space.id, std::move(space));
+    if (dry_run) continue;
+    auto closure = storage_.DisableGuest(guest.id, clock_());
+    if (!closure) return tl::unexpected(closure.error());
+    SessionsEnded(guest.id, "disabled");
+    Closed(*closure, actor, "a member was disabled");
+    audit_.Record(actor, "guest.update", guest.id, "success", "disabled");
+    for (const auto& id : closure->closed_space_ids) {
+      if (closing.contains(id)) continue;
+      auto space = storage_.GetSpace(id);
+      if (space) closing.emplace(id, std::move(*space));
+    }
+  }
+  for (auto& [id, space] : closing) result.spaces_closed.push_back(std::move(space));
+  return result;
 }
 
 Result<ImportReport> Guests::Import(const domain::ImportPlan& plan, const std::string& actor,

@@ -33,6 +33,29 @@ struct GuestChanges {
   std::optional<bool> disabled;
 };
 
+// What a change of a guest would do (?dryRun=true): the guest as it would be, the open spaces that
+// would close, whether the guest would be signed out everywhere, and the pairs a deletion removes.
+struct GuestPreview {
+  storage::GuestRecord guest;
+  std::vector<storage::SpaceRecord> spaces_closed;
+  bool ends_sessions = false;
+  int64_t pairs_removed = 0;
+};
+
+// POST /api/v1/guests/bulk: one action for many guests.
+enum class BulkAction { kDisable, kEnable, kAllow };
+struct BulkRequest {
+  BulkAction action = BulkAction::kDisable;
+  std::vector<std::string> ids;  // distinct
+  std::string with;              // kAllow: the guest every id is paired with
+};
+struct BulkResult {
+  bool dry_run = false;
+  int64_t changed = 0;  // guests disabled or enabled, or pairs added
+  std::vector<std::pair<std::string, std::string>> added;  // kAllow: new pairs, smaller id first
+  std::vector<storage::SpaceRecord> spaces_closed;
+};
+
 struct ImportReport {
   std::vector<std::string> created;
   int64_t pairs_added = 0;
@@ -49,6 +72,15 @@ class Guests {
   Result<storage::GuestRecord> Create(const NewGuest& guest, const std::string& actor);
   Result<storage::GuestRecord> Update(const std::string& id, const GuestChanges& changes, const std::string& actor);
   Result<void> Delete(const std::string& id, const std::string& actor);
+  // Validate exactly as Update and Delete do and answer what they would do, writing nothing.
+  Result<GuestPreview> PreviewUpdate(const std::string& id, const GuestChanges& changes);
+  Result<GuestPreview> PreviewDelete(const std::string& id);
+  // Every id is checked first (kNotFound naming the first unknown one, nothing changes). Disable
+  // and enable skip the guests already so and change each of the others as Update does, each in its
+  // own transaction; allow adds every pair in one transaction (the `with` guest among the ids is
+  // skipped).
+  Result<BulkResult> Bulk(const BulkRequest& request, const std::string& actor,
+                          bool dry_run = false);
   // `progress` hears of each guest handled (created or skipped).
   Result<ImportReport> Import(const domain::ImportPlan& plan, const std::string& actor,
                               const ProgressCallback& progress = {});
