@@ -27,10 +27,13 @@ const FIRST = ['Ann', 'Bo', 'Chen', 'Dara', 'Eli', 'Fay', 'Gus', 'Hana', 'Ivo', 
 const LAST = ['Lee', 'Chan', 'Novak', 'Okafor', 'Silva', 'Tanaka', 'Weber', 'Young', 'Zhou', 'Moreau', 'Berg'];
 
 // A small deterministic generator, so that every run measures the same data.
+// (mulberry32: 32-bit integer arithmetic, exact in JavaScript numbers.)
 let seed = 12345;
 const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
 const pick = (list) => list[Math.floor(random() * list.length)];
 const id = (i) => `g${String(i).padStart(5, '0')}`;
