@@ -1,4 +1,6 @@
-// Admin guest management: /api/v1/guests and /api/v1/guests/import.
+// Admin guest management: /api/v1/guests, /api/v1/guests/bulk and /api/v1/guests/import.
+#include <set>
+
 #include "api/api.hpp"
 #include "api/auth.hpp"
 #include "api/json_views.hpp"
@@ -50,16 +52,106 @@ Json GuestWithPassword(const storage::GuestRecord& guest, const PasswordChoice& 
   return json;
 }
 
+// The cache key of a guest list: the parsed query, so that equivalent requests share a body.
+std::string GuestQueryKey(const service::GuestQuery& query) {
+  return "guests\n" + query.text + "\n" + std::to_string(static_cast<int>(query.status)) + "\n" +
+         std::to_string(static_cast<int>(query.sort)) + (query.descending ? "d" : "a") + "\n" +
+         std::to_string(query.offset) + "\n" + (query.limit ? std::to_string(*query.limit) : "all");
+}
+
+std::string RenderGuestPage(const service::GuestDirectory& directory,
+                            const service::GuestQuery& query) {
+  auto page = directory.Guests(query);
+  Json items = Json::array();
+  for (const auto* entry : page.items) {
+    Json item = GuestJson(entry->guest);
+    item["pairCount"] = entry->pair_count;
+    items.push_back(std::move(item));
+  }
+  // Moved, not listed in an initializer: nlohmann copies initializer-list elements deeply.
+  Json body = Json::object();
+  body["items"] = std::move(items);
+  body["total"] = page.total;
+  body["counts"] = {{"all", page.all}, {"active", page.active}, {"disabled", page.disabled}};
+  return body.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Json PreviewSpacesJson(const std::vector<storage::SpaceRecord>& spaces) {
+  Json json = Json::array();
+  for (const auto& space : spaces) json.push_back(SpaceBriefJson(space));
+  return json;
+}
+
+inline constexpr std::size_t kMaxBulkIds = 1000;
+
+const char* BulkActionName(service::BulkAction action) {
+  switch (action) {
+    case service::BulkAction::kDisable:
+      return "disable";
+    case service::BulkAction::kEnable:
+      return "enable";
+    case service::BulkAction::kAllow:
+      return "allow";
+  }
+  return "";
+}
+
+Result<service::BulkRequest> ParseBulk(const http::Request& request) {
+  auto body = ParseJsonObject(request);
+  if (!body) return tl::unexpected(body.error());
+  auto bad = [](const std::string& field, const std::string& message) {
+    return Fail(ErrorCode::kBadRequest, "invalid_field", message, field);
+  };
+  service::BulkRequest bulk;
+  auto action = body->find("action");
+  if (action == body->end() || !action->is_string())
+    return bad("action", "Choose an action: disable, enable or allow.");
+  if (*action == "disable") {
+    bulk.action = service::BulkAction::kDisable;
+  } else if (*action == "enable") {
+    bulk.action = service::BulkAction::kEnable;
+  } else if (*action == "allow") {
+    bulk.action = service::BulkAction::kAllow;
+  } else {
+    return bad("action", "Choose an action: disable, enable or allow.");
+  }
+  auto ids = body->find("ids");
+  if (ids == body->end() || !ids->is_array() || ids->empty() || ids->size() > kMaxBulkIds) {
+    return bad("ids", "Select from 1 to " + std::to_string(kMaxBulkIds) + " guests.");
+  }
+  std::set<std::string> seen;
+  for (const auto& id : *ids) {
+    if (!id.is_string()) return bad("ids", "Guests are named by their ids.");
+    if (seen.insert(id.get<std::string>()).second) bulk.ids.push_back(id.get<std::string>());
+  }
+  auto with = body->find("with");
+  if (bulk.action == service::BulkAction::kAllow) {
+    if (with == body->end() || !with->is_string() || with->get<std::string>().empty()) {
+      return bad("with", "Choose the guest to allow the selected guests with.");
+    }
+    bulk.with = with->get<std::string>();
+  } else if (with != body->end()) {
+    return bad("with", "Only the allow action takes a guest to pair with.");
+  }
+  return bulk;
+}
+
 }  // namespace
 
 void AddGuestRoutes(Routes& routes, Deps& deps) {
-  routes.Add("GET", "/api/v1/guests", Access::kAdmin, Exec::kInline,
-             [&deps](http::Request&, const Caller&) -> Result<http::Response> {
-               auto guests = deps.guests.List();
-               if (!guests) return tl::unexpected(guests.error());
-               Json items = Json::array();
-               for (const auto& guest : *guests) items.push_back(GuestJson(guest));
-               return JsonResponse(200, {{"items", items}});
+  // On the pool: after a change the directory is rebuilt (tens of ms with 10,000 guests), which
+  // must not hold the event loop.
+  routes.Add("GET", "/api/v1/guests", Access::kAdmin, Exec::kPool,
+             [&deps](http::Request& request, const Caller&) -> Result<http::Response> {
+               auto query = service::ParseGuestQuery(
+                   {request.Query("query"), request.Query("status"), request.Query("sort"),
+                    request.Query("order"), request.Query("offset"), request.Query("limit")});
+               if (!query) return tl::unexpected(query.error());
+               auto body = deps.policy.Rendered(
+                   GuestQueryKey(*query),
+                   [&query](const auto& directory) { return RenderGuestPage(directory, *query); });
+               if (!body) return tl::unexpected(body.error());
+               return JsonTextResponse(200, std::move(*body));
              });
 
   routes.Add("POST", "/api/v1/guests", Access::kAdmin, Exec::kPool,
@@ -113,6 +205,17 @@ void AddGuestRoutes(Routes& routes, Deps& deps) {
                changes.disabled = *disabled;
                changes.must_change_password = *must_change;
                changes.expires_at = *expires_at;
+               auto dry_run = DryRunParam(request);
+               if (!dry_run) return tl::unexpected(dry_run.error());
+               if (*dry_run) {
+                 auto preview = deps.guests.PreviewUpdate(*request.PathParam("id"), changes);
+                 if (!preview) return tl::unexpected(preview.error());
+                 return JsonResponse(200,
+                                     {{"dryRun", true},
+                                      {"guest", GuestJson(preview->guest)},
+                                      {"spacesClosed", PreviewSpacesJson(preview->spaces_closed)},
+                                      {"endsSessions", preview->ends_sessions}});
+               }
                auto updated = deps.guests.Update(*request.PathParam("id"), changes, caller.actor);
                if (!updated) return tl::unexpected(updated.error());
                return JsonResponse(200, GuestWithPassword(*updated, *password));
@@ -120,9 +223,38 @@ void AddGuestRoutes(Routes& routes, Deps& deps) {
 
   routes.Add("DELETE", "/api/v1/guests/{id}", Access::kAdmin, Exec::kPool,
              [&deps](http::Request& request, const Caller& caller) -> Result<http::Response> {
+               auto dry_run = DryRunParam(request);
+               if (!dry_run) return tl::unexpected(dry_run.error());
+               if (*dry_run) {
+                 auto preview = deps.guests.PreviewDelete(*request.PathParam("id"));
+                 if (!preview) return tl::unexpected(preview.error());
+                 return JsonResponse(200,
+                                     {{"dryRun", true},
+                                      {"spacesClosed", PreviewSpacesJson(preview->spaces_closed)},
+                                      {"pairsRemoved", preview->pairs_removed},
+                                      {"endsSessions", preview->ends_sessions}});
+               }
                auto deleted = deps.guests.Delete(*request.PathParam("id"), caller.actor);
                if (!deleted) return tl::unexpected(deleted.error());
                return http::Response::Empty(204);
+             });
+
+  routes.Add("POST", "/api/v1/guests/bulk", Access::kAdmin, Exec::kPool,
+             [&deps](http::Request& request, const Caller& caller) -> Result<http::Response> {
+               auto dry_run = DryRunParam(request);
+               if (!dry_run) return tl::unexpected(dry_run.error());
+               auto bulk = ParseBulk(request);
+               if (!bulk) return tl::unexpected(bulk.error());
+               auto result = deps.guests.Bulk(*bulk, caller.actor, *dry_run);
+               if (!result) return tl::unexpected(result.error());
+               Json added = Json::array();
+               for (const auto& [a, b] : result->added) added.push_back({a, b});
+               return JsonResponse(200,
+                                   {{"dryRun", result->dry_run},
+                                    {"action", BulkActionName(bulk->action)},
+                                    {"changed", result->changed},
+                                    {"added", std::move(added)},
+                                    {"spacesClosed", PreviewSpacesJson(result->spaces_closed)}});
              });
 
   routes.Add("POST", "/api/v1/guests/import", Access::kAdmin, Exec::kPool,

@@ -42,4 +42,31 @@ Json MessageJson(const service::MessageView& message) {
   return json;
 }
 
+Json SpaceBriefJson(const storage::SpaceRecord& space) {
+  Json members = Json::array();
+  for (const auto& id : space.member_ids) {
+    auto name = space.member_names.find(id);
+    members.push_back(
+        {{"id", id}, {"displayName", name == space.member_names.end() ? "" : name->second}});
+  }
+  Json json = {{"id", space.id}, {"title", space.title}};
+  json["members"] = std::move(members);
+  return json;
+}
+
+Json GuestSummaryJson(const storage::GuestRecord& guest) {
+  return {{"id", guest.id},
+          {"username", guest.username},
+          {"displayName", guest.display_name},
+          {"disabled", guest.disabled}};
+}
+
+Result<bool> DryRunParam(const http::Request& request) {
+  auto value = request.Query("dryRun");
+  if (!value || *value == "false" || *value == "0") return false;
+  if (*value == "true" || *value == "1") return true;
+  return Fail(ErrorCode::kBadRequest, "invalid_parameter", "dryRun must be true or false.",
+              "dryRun");
+}
+
 }  // namespace gp::api

@@ -411,15 +411,16 @@ int Run(int argc, char** argv) {
     if (!a) return Fail("no guest named '" + user_a + "'");
     auto b = GuestIdByUsername(*portal, user_b);
     if (!b) return Fail("no guest named '" + user_b + "'");
-    auto pairs = portal->policy().Pairs();
-    if (!pairs) return Fail(pairs.error().message);
-    auto normalized = *a < *b ? std::make_pair(*a, *b) : std::make_pair(*b, *a);
-    std::erase(*pairs, normalized);
-    if (policy_allow->parsed()) pairs->push_back(normalized);
-    auto change = portal->policy().Replace(*pairs, actor);
+    gp::service::PairEdits edits;
+    if (policy_allow->parsed()) {
+      edits.add.emplace_back(*a, *b);
+    } else {
+      edits.remove.emplace_back(*a, *b);
+    }
+    auto change = portal->policy().Change(edits, actor);
     if (!change) return Fail(change.error().message);
-    for (const auto& space : change->closed_spaces) std::cout << "closed space " << space << "\n";
-    if (!change->closed_spaces.empty()) CatchUpWithWebex(*portal);
+    for (const auto& space : change->spaces_closed) std::cout << "closed space " << space.id << "\n";
+    if (!change->spaces_closed.empty()) CatchUpWithWebex(*portal);
     return 0;
   }
   return 0;

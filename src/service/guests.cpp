@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+
+#include "domain/text.hpp"
 
 #include "domain/guests.hpp"
 
@@ -24,6 +27,18 @@ namespace {
 
 tl::unexpected<Error> ExpiryNotInFuture() {
   return Fail(ErrorCode::kBadRequest, "invalid_field", "The expiry must be in the future.", "expiresAt");
+}
+
+// The expiry part of an update: a new end must be in the future, and an expired account is enabled
+// only with a new end (or none), or the expiry task would disable it again.
+Result<void> CheckExpiry(const storage::GuestRecord& record, const GuestChanges& changes, int64_t now) {
+  if (changes.expires_at && *changes.expires_at && **changes.expires_at <= now) return ExpiryNotInFuture();
+  const std::optional<int64_t> ends = changes.expires_at ? *changes.expires_at : record.expires_at;
+  if (changes.disabled && !*changes.disabled && record.disabled && ends && *ends <= now) {
+    return Fail(ErrorCode::kBadRequest, "account_expired",
+                "This account has expired. Set a later expiry date, or none, to enable it.", "expiresAt");
+  }
+  return {};
 }
 
 }  // namespace
@@ -94,13 +109,7 @@ Result<storage::GuestRecord> Guests::Update(const std::string& id, const GuestCh
   auto record = storage_.GetGuest(id);
   if (!record) return tl::unexpected(record.error());
   const int64_t now = clock_();
-  if (changes.expires_at && *changes.expires_at && **changes.expires_at <= now) return ExpiryNotInFuture();
-  // An expired account is enabled only with a new end (or none): the expiry task would disable it again.
-  const std::optional<int64_t> ends = changes.expires_at ? *changes.expires_at : record->expires_at;
-  if (changes.disabled && !*changes.disabled && record->disabled && ends && *ends <= now) {
-    return Fail(ErrorCode::kBadRequest, "account_expired",
-                "This account has expired. Set a later expiry date, or none, to enable it.", "expiresAt");
-  }
+  if (auto valid = CheckExpiry(*record, changes, now); !valid) return tl::unexpected(valid.error());
   // A later end (or none) is written before the guest is enabled, so the expiry task never sees an
   // enabled guest with the old one.
   if (changes.expires_at) {
@@ -206,6 +215,129 @@ Result<ExpiryRun> Guests::ExpireDue() {
     run.disabled.push_back(guest.id);
   }
   return run;
+Result<GuestPreview> Guests::PreviewUpdate(const std::string& id, const GuestChanges& changes) {
+  if (changes.display_name) {
+    if (auto valid = domain::ValidateDisplayName(*changes.display_name); !valid)
+      return tl::unexpected(valid.error());
+  }
+  if (changes.password) {
+    if (auto valid = domain::ValidatePassword(*changes.password); !valid)
+      return tl::unexpected(valid.error());
+  }
+  auto record = storage_.GetGuest(id);
+  if (!record) return tl::unexpected(record.error());
+  if (auto valid = CheckExpiry(*record, changes, clock_()); !valid) return tl::unexpected(valid.error());
+  GuestPreview preview;
+  preview.guest = std::move(*record);
+  preview.guest.password_hash.clear();
+  if (changes.display_name)
+    preview.guest.display_name = domain::TrimDisplayName(*changes.display_name);
+  if (changes.disabled) preview.guest.disabled = *changes.disabled;
+  if (changes.must_change_password) preview.guest.must_change_password = *changes.must_change_password;
+  if (changes.expires_at) preview.guest.expires_at = *changes.expires_at;
+  // Disabling closes the guest's open spaces and ends their sessions (DisableGuest); a new password
+  // ends their sessions.
+  if (changes.disabled.value_or(false)) {
+    auto spaces = storage_.ListOpenSpacesForGuest(id);
+    if (!spaces) return tl::unexpected(spaces.error());
+    preview.spaces_closed = std::move(*spaces);
+  }
+  preview.ends_sessions = changes.disabled.value_or(false) || changes.password.has_value();
+  return preview;
+}
+
+Result<GuestPreview> Guests::PreviewDelete(const std::string& id) {
+  auto record = storage_.GetGuest(id);
+  if (!record) return tl::unexpected(record.error());
+  GuestPreview preview;
+  preview.guest = std::move(*record);
+  preview.guest.password_hash.clear();
+  auto spaces = storage_.ListOpenSpacesForGuest(id);
+  if (!spaces) return tl::unexpected(spaces.error());
+  preview.spaces_closed = std::move(*spaces);
+  auto pairs = storage_.ListPairs();
+  if (!pairs) return tl::unexpected(pairs.error());
+  preview.pairs_removed = std::count_if(pairs->begin(), pairs->end(), [&id](const auto& pair) {
+    return pair.first == id || pair.second == id;
+  });
+  preview.ends_sessions = true;
+  return preview;
+}
+
+Result<BulkResult> Guests::Bulk(const BulkRequest& request, const std::string& actor,
+                                bool dry_run) {
+  auto unknown = [](const std::string& id, const std::string& field) {
+    return Fail(ErrorCode::kNotFound, "not_found",
+                "No guest has the id '" + domain::Abbreviate(id) + "'.", field);
+  };
+  std::vector<storage::GuestRecord> guests;
+  for (const auto& id : request.ids) {
+    auto guest = storage_.GetGuest(id);
+    if (!guest) {
+      if (guest.error().code == ErrorCode::kNotFound) return unknown(id, "ids");
+      return tl::unexpected(guest.error());
+    }
+    guests.push_back(std::move(*guest));
+  }
+  BulkResult result;
+  result.dry_run = dry_run;
+  if (request.action == BulkAction::kAllow) {
+    auto with = storage_.GetGuest(request.with);
+    if (!with) {
+      if (with.error().code == ErrorCode::kNotFound) return unknown(request.with, "with");
+      return tl::unexpected(with.error());
+    }
+    std::vector<storage::PairRecord> pairs;
+    for (const auto& guest : guests) {
+      if (guest.id != request.with) pairs.push_back(std::minmax(guest.id, request.with));
+    }
+    if (dry_run) {
+      auto existing = storage_.ListPairs();
+      if (!existing) return tl::unexpected(existing.error());
+      std::set<storage::PairRecord> had(existing->begin(), existing->end());
+      for (const auto& pair : std::set<storage::PairRecord>(pairs.begin(), pairs.end())) {
+        if (!had.contains(pair)) result.added.push_back(pair);
+      }
+    } else {
+      auto change = storage_.ChangePairs(pairs, {}, clock_());
+      if (!change) return tl::unexpected(change.error());
+      result.added = change->added;
+      for (const auto& [a, b] : result.added)
+        audit_.Record(actor, "policy.allow", a + "," + b, "success");
+    }
+    result.changed = static_cast<int64_t>(result.added.size());
+    return result;
+  }
+
+  const bool disable = request.action == BulkAction::kDisable;
+  std::map<std::string, storage::SpaceRecord> closing;
+  for (const auto& guest : guests) {
+    if (guest.disabled == disable) continue;
+    ++result.changed;
+    if (!disable) {
+      if (dry_run) continue;
+      auto enabled = storage_.EnableGuest(guest.id, clock_());
+      if (!enabled) return tl::unexpected(enabled.error());
+      audit_.Record(actor, "guest.update", guest.id, "success", "enabled");
+      continue;
+    }
+    auto spaces = storage_.ListOpenSpacesForGuest(guest.id);
+    if (!spaces) return tl::unexpected(spaces.error());
+    for (auto& space : *spaces) closing.emplace(space.id, std::move(space));
+    if (dry_run) continue;
+    auto closure = storage_.DisableGuest(guest.id, clock_());
+    if (!closure) return tl::unexpected(closure.error());
+    SessionsEnded(guest.id, "disabled");
+    Closed(*closure, actor, "a member was disabled");
+    audit_.Record(actor, "guest.update", guest.id, "success", "disabled");
+    for (const auto& id : closure->closed_space_ids) {
+      if (closing.contains(id)) continue;
+      auto space = storage_.GetSpace(id);
+      if (space) closing.emplace(id, std::move(*space));
+    }
+  }
+  for (auto& [id, space] : closing) result.spaces_closed.push_back(std::move(space));
+  return result;
 }
 
 Result<ImportReport> Guests::Import(const domain::ImportPlan& plan, const std::string& actor,

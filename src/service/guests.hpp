@@ -45,6 +45,29 @@ struct ExpiryRun {
   int64_t failed = 0;
 };
 
+// What a change of a guest would do (?dryRun=true): the guest as it would be, the open spaces that
+// would close, whether the guest would be signed out everywhere, and the pairs a deletion removes.
+struct GuestPreview {
+  storage::GuestRecord guest;
+  std::vector<storage::SpaceRecord> spaces_closed;
+  bool ends_sessions = false;
+  int64_t pairs_removed = 0;
+};
+
+// POST /api/v1/guests/bulk: one action for many guests.
+enum class BulkAction { kDisable, kEnable, kAllow };
+struct BulkRequest {
+  BulkAction action = BulkAction::kDisable;
+  std::vector<std::string> ids;  // distinct
+  std::string with;              // kAllow: the guest every id is paired with
+};
+struct BulkResult {
+  bool dry_run = false;
+  int64_t changed = 0;  // guests disabled or enabled, or pairs added
+  std::vector<std::pair<std::string, std::string>> added;  // kAllow: new pairs, smaller id first
+  std::vector<storage::SpaceRecord> spaces_closed;
+};
+
 struct ImportReport {
   std::vector<std::string> created;
   int64_t pairs_added = 0;
@@ -72,6 +95,15 @@ class Guests {
   // Disables every enabled guest whose expires_at has passed, exactly as an administrator's disable
   // does (sessions and streams ended, spaces closed), each with audit guest.expire by `portal`.
   Result<ExpiryRun> ExpireDue();
+  // Validate exactly as Update and Delete do and answer what they would do, writing nothing.
+  Result<GuestPreview> PreviewUpdate(const std::string& id, const GuestChanges& changes);
+  Result<GuestPreview> PreviewDelete(const std::string& id);
+  // Every id is checked first (kNotFound naming the first unknown one, nothing changes). Disable
+  // and enable skip the guests already so and change each of the others as Update does, each in its
+  // own transaction; allow adds every pair in one transaction (the `with` guest among the ids is
+  // skipped).
+  Result<BulkResult> Bulk(const BulkRequest& request, const std::string& actor,
+                          bool dry_run = false);
   // `progress` hears of each guest handled (created or skipped).
   Result<ImportReport> Import(const domain::ImportPlan& plan, const std::string& actor,
                               const ProgressCallback& progress = {});

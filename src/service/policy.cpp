@@ -1,7 +1,12 @@
 #include "service/policy.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <tuple>
+
+#include "core/log.hpp"
+#include "domain/text.hpp"
 
 #include "domain/policy.hpp"
 
@@ -12,7 +17,33 @@ Policy::Policy(storage::Storage& storage, Audit& audit, Clock clock)
 
 Result<std::vector<Pair>> Policy::Pairs() { return storage_.ListPairs(); }
 
-Result<PolicyChange> Policy::Replace(const std::vector<Pair>& pairs, const std::string& actor) {
+namespace {
+
+std::vector<std::string> IdsOf(const std::vector<storage::SpaceRecord>& spaces) {
+  std::vector<std::string> ids;
+  ids.reserve(spaces.size());
+  for (const auto& space : spaces) ids.push_back(space.id);
+  return ids;
+}
+
+}  // namespace
+
+Result<std::vector<storage::SpaceRecord>> Policy::SpacesClosedByRemoving(
+    const std::vector<Pair>& removed) {
+  std::map<std::string, storage::SpaceRecord> closing;
+  for (const auto& [a, b] : removed) {
+    auto spaces = storage_.ListOpenSpacesContaining(a, b);
+    if (!spaces) return tl::unexpected(spaces.error());
+    for (auto& space : *spaces) closing.emplace(space.id, std::move(space));
+  }
+  std::vector<storage::SpaceRecord> spaces;
+  spaces.reserve(closing.size());
+  for (auto& [id, space] : closing) spaces.push_back(std::move(space));
+  return spaces;
+}
+
+Result<PolicyChange> Policy::Replace(const std::vector<Pair>& pairs, const std::string& actor,
+                                     bool dry_run) {
   auto guests = storage_.ListGuests();
   if (!guests) return tl::unexpected(guests.error());
   std::set<std::string> known;
@@ -21,26 +52,166 @@ Result<PolicyChange> Policy::Replace(const std::vector<Pair>& pairs, const std::
   if (!validated) return tl::unexpected(validated.error());
   auto before = storage_.ListPairs();
   if (!before) return tl::unexpected(before.error());
-  auto closure = storage_.ReplacePairs(*validated, clock_());
-  if (!closure) return tl::unexpected(closure.error());
-  if (closure->jobs_queued > 0 && on_queued_) on_queued_();
-  if (!closure->closed_space_ids.empty() && on_closed_) on_closed_(closure->closed_space_ids);
 
   PolicyChange change;
+  change.dry_run = dry_run;
   change.pairs = *validated;
-  change.closed_spaces = closure->closed_space_ids;
-  for (const auto& [a, b] : domain::RevokedPairs(*before, *validated)) {
-    audit_.Record(actor, "policy.revoke", a + "," + b, "success");
-  }
+  change.removed = domain::RevokedPairs(*before, *validated);
+  std::set<Pair> had(before->begin(), before->end());
   for (const auto& pair : *validated) {
-    if (std::find(before->begin(), before->end(), pair) == before->end()) {
-      audit_.Record(actor, "policy.allow", pair.first + "," + pair.second, "success");
+    if (!had.contains(pair)) change.added.push_back(pair);
+  }
+  auto closing = SpacesClosedByRemoving(change.removed);
+  if (!closing) return tl::unexpected(closing.error());
+  change.spaces_closed = std::move(*closing);
+  if (dry_run) return change;
+
+  auto closure = storage_.ReplacePairs(*validated, clock_());
+  if (!closure) return tl::unexpected(closure.error());
+  Changed(change, closure->closed_space_ids, closure->jobs_queued, actor);
+  return change;
+}
+
+Result<PolicyChange> Policy::Change(const PairEdits& edits, const std::string& actor,
+                                    bool dry_run) {
+  std::set<Pair> adding;
+  for (const auto& [a, b] : edits.add) adding.insert(domain::NormalizePair(a, b));
+  for (size_t i = 0; i < edits.remove.size(); ++i) {
+    const auto& [a, b] = edits.remove[i];
+    if (adding.contains(domain::NormalizePair(a, b))) {
+      return Fail(ErrorCode::kBadRequest, "invalid_pair",
+                  "The same pair is both added and removed (remove[" + std::to_string(i) + "]).",
+                  "remove");
     }
   }
-  for (const auto& space : change.closed_spaces) {
-    audit_.Record(actor, "space.close", space, "success", "a pair of members was revoked");
+  auto guests = storage_.ListGuests();
+  if (!guests) return tl::unexpected(guests.error());
+  std::set<std::string> known;
+  for (const auto& guest : *guests) known.insert(guest.id);
+  auto add = domain::ValidatePairs(edits.add, known);
+  if (!add) {
+    Error error = add.error();
+    error.field = "add";
+    if (error.message.starts_with("pairs[")) error.message = "add[" + error.message.substr(6);
+    return tl::unexpected(error);
   }
+  auto before = storage_.ListPairs();
+  if (!before) return tl::unexpected(before.error());
+  std::set<Pair> had(before->begin(), before->end());
+
+  PolicyChange change;
+  change.dry_run = dry_run;
+  for (const auto& pair : *add) {
+    if (!had.contains(pair)) change.added.push_back(pair);
+  }
+  std::set<Pair> removing;
+  for (const auto& [a, b] : edits.remove) {
+    Pair pair = domain::NormalizePair(a, b);
+    if (had.contains(pair)) removing.insert(pair);
+  }
+  change.removed.assign(removing.begin(), removing.end());
+  auto closing = SpacesClosedByRemoving(change.removed);
+  if (!closing) return tl::unexpected(closing.error());
+  change.spaces_closed = std::move(*closing);
+  if (dry_run) return change;
+
+  std::vector<storage::PairRecord> remove;
+  for (const auto& [a, b] : edits.remove) remove.push_back(domain::NormalizePair(a, b));
+  auto done = storage_.ChangePairs(*add, remove, clock_());
+  if (!done) return tl::unexpected(done.error());
+  // What the database did is the answer, even when another change came in since the preview.
+  change.added = done->added;
+  change.removed = done->removed;
+  Changed(change, done->closure.closed_space_ids, done->closure.jobs_queued, actor);
   return change;
+}
+
+void Policy::Changed(PolicyChange& change, const std::vector<std::string>& closed_ids,
+                     int64_t jobs_queued, const std::string& actor) {
+  if (jobs_queued > 0 && on_queued_) on_queued_();
+  if (!closed_ids.empty() && on_closed_) on_closed_(closed_ids);
+  if (IdsOf(change.spaces_closed) != closed_ids) {
+    // Another change came in between the preview and the write: answer with what was closed.
+    log::warn("policy change closed {} spaces where {} were foreseen", closed_ids.size(),
+              change.spaces_closed.size());
+    std::vector<storage::SpaceRecord> spaces;
+    for (const auto& id : closed_ids) {
+      auto space = storage_.GetSpace(id);
+      if (space) spaces.push_back(std::move(*space));
+    }
+    change.spaces_closed = std::move(spaces);
+  }
+  for (const auto& [a, b] : change.removed)
+    audit_.Record(actor, "policy.revoke", a + "," + b, "success");
+  for (const auto& [a, b] : change.added)
+    audit_.Record(actor, "policy.allow", a + "," + b, "success");
+  for (const auto& id : closed_ids)
+    audit_.Record(actor, "space.close", id, "success", "a pair of members was revoked");
+}
+
+Result<Explanation> Policy::Explain(const std::string& a, const std::string& b) {
+  if (a == b)
+    return Fail(ErrorCode::kBadRequest, "invalid_parameter", "Choose two different guests.", "b");
+  auto directory = Directory();
+  if (!directory) return tl::unexpected(directory.error());
+  Explanation explanation;
+  for (const auto& [id, field, into] :
+       {std::tuple{&a, "a", &explanation.a}, std::tuple{&b, "b", &explanation.b}}) {
+    const auto* entry = (*directory)->Find(*id);
+    if (entry == nullptr) {
+      return Fail(ErrorCode::kNotFound, "not_found",
+                  "No guest has the id '" + domain::Abbreviate(*id) + "'.", field);
+    }
+    *into = entry->guest;
+  }
+  if (!(*directory)->Paired(a, b)) {
+    explanation.reasons.push_back({"no_pair", "",
+                                   explanation.a.display_name + " and " +
+                                       explanation.b.display_name + " are not an allowed pair."});
+  }
+  for (const auto* guest : {&explanation.a, &explanation.b}) {
+    if (guest->disabled) {
+      explanation.reasons.push_back({"disabled", guest->id, guest->display_name + " is disabled."});
+    }
+  }
+  auto spaces = storage_.ListSpacesForGuest(a, true);
+  if (!spaces) return tl::unexpected(spaces.error());
+  for (auto& space : *spaces) {
+    if (std::find(space.member_ids.begin(), space.member_ids.end(), b) != space.member_ids.end()) {
+      explanation.spaces.push_back(std::move(space));
+    }
+  }
+  std::stable_partition(explanation.spaces.begin(), explanation.spaces.end(),
+                        [](const auto& space) { return !space.closed_at.has_value(); });
+  return explanation;
+}
+
+Result<std::shared_ptr<const GuestDirectory>> Policy::Directory() {
+  // Read before the data, so that a change made meanwhile only costs a rebuild.
+  auto version = storage_.Version();
+  if (version) {
+    if (auto directory = directory_cache_.Get("", *version)) return std::move(*directory);
+  }
+  auto guests = storage_.ListGuests();
+  if (!guests) return tl::unexpected(guests.error());
+  auto pairs = storage_.ListPairs();
+  if (!pairs) return tl::unexpected(pairs.error());
+  auto directory = std::make_shared<const GuestDirectory>(std::move(*guests), *pairs);
+  if (version) directory_cache_.Put("", *version, directory);
+  return directory;
+}
+
+Result<std::string> Policy::Rendered(
+    const std::string& key, const std::function<std::string(const GuestDirectory&)>& render) {
+  auto version = storage_.Version();
+  if (version) {
+    if (auto body = rendered_cache_.Get(key, *version)) return std::move(*body);
+  }
+  auto directory = Directory();
+  if (!directory) return tl::unexpected(directory.error());
+  std::string body = render(**directory);
+  if (version) rendered_cache_.Put(key, *version, body);
+  return body;
 }
 
 Result<std::vector<storage::GuestRecord>> Policy::ContactsOf(const std::string& guest_id) {

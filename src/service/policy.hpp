@@ -5,22 +5,50 @@
 // (or in the CLI).
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/versioned_cache.hpp"
 #include "service/audit.hpp"
+#include "service/directory.hpp"
 #include "storage/storage.hpp"
 
 namespace gp::service {
 
 using Pair = std::pair<std::string, std::string>;
 
+// What a change of the pairs did, or would do when `dry_run`: the pairs added and removed, and the
+// open spaces closed because they held a removed pair (as they were read before the change).
 struct PolicyChange {
-  std::vector<Pair> pairs;
-  std::vector<std::string> closed_spaces;
+  bool dry_run = false;
+  std::vector<Pair> pairs;  // Replace: the whole set afterwards
+  std::vector<Pair> added;
+  std::vector<Pair> removed;
+  std::vector<storage::SpaceRecord> spaces_closed;
+};
+
+// Why two guests may or may not connect (GET /api/v1/policy/explain).
+struct ExplainReason {
+  std::string code;   // "no_pair", "disabled"
+  std::string guest;  // the guest the reason is about, if one
+  std::string message;
+};
+struct Explanation {
+  storage::GuestRecord a;
+  storage::GuestRecord b;
+  std::vector<ExplainReason> reasons;  // empty: they may connect
+  // The spaces holding both, open ones first, then as storage lists them (latest activity first).
+  std::vector<storage::SpaceRecord> spaces;
+};
+
+// PATCH /api/v1/policy/pairs: pairs to add and to remove.
+struct PairEdits {
+  std::vector<Pair> add;
+  std::vector<Pair> remove;
 };
 
 class Policy {
@@ -28,7 +56,28 @@ class Policy {
   Policy(storage::Storage& storage, Audit& audit, Clock clock);
 
   Result<std::vector<Pair>> Pairs();
-  Result<PolicyChange> Replace(const std::vector<Pair>& pairs, const std::string& actor);
+  // With `dry_run`, validates exactly as the change and answers what it would do, writing nothing.
+  Result<PolicyChange> Replace(const std::vector<Pair>& pairs, const std::string& actor,
+                               bool dry_run = false);
+  // Adds and removes pairs in one transaction. A pair both added and removed is a 400; removing a
+  // pair that is not there is not an error.
+  Result<PolicyChange> Change(const PairEdits& edits, const std::string& actor,
+                              bool dry_run = false);
+  // The open spaces that removing `removed` would close: those holding both guests of such a pair.
+  // Dry runs answer with it; a real change answers with what storage closed, and the two are
+  // compared (a difference means another change came in between, and is logged).
+  Result<std::vector<storage::SpaceRecord>> SpacesClosedByRemoving(
+      const std::vector<Pair>& removed);
+
+  // kNotFound (naming which, field "a" or "b") for an unknown guest; a 400 when a == b.
+  Result<Explanation> Explain(const std::string& a, const std::string& b);
+
+  // The guests and pairs indexed for the data's current version (built once per version, then
+  // shared by every reader until the data changes).
+  Result<std::shared_ptr<const GuestDirectory>> Directory();
+  // A body rendered from the directory, kept per `key` for the data's current version.
+  Result<std::string> Rendered(const std::string& key,
+                               const std::function<std::string(const GuestDirectory&)>& render);
   // The enabled guests `guest_id` may connect with, by display name.
   Result<std::vector<storage::GuestRecord>> ContactsOf(const std::string& guest_id);
 
@@ -40,11 +89,17 @@ class Policy {
   }
 
  private:
+  // After a real change: wakes the Reconciler, tells the closed spaces' members, records the audit.
+  void Changed(PolicyChange& change, const std::vector<std::string>& closed_ids,
+               int64_t jobs_queued, const std::string& actor);
+
   storage::Storage& storage_;
   Audit& audit_;
   Clock clock_;
   std::function<void()> on_queued_;
   std::function<void(const std::vector<std::string>&)> on_closed_;
+  VersionedCache<storage::DataVersion, std::shared_ptr<const GuestDirectory>> directory_cache_{1};
+  VersionedCache<storage::DataVersion, std::string> rendered_cache_{256};
 };
 
 }  // namespace gp::service

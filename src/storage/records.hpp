@@ -122,6 +122,13 @@ struct Closure {
   int64_t jobs_queued = 0;
 };
 
+// What ChangePairs did: the pairs it really added and removed, and the spaces it closed.
+struct PairChange {
+  std::vector<PairRecord> added;
+  std::vector<PairRecord> removed;
+  Closure closure;
+};
+
 struct SessionRecord {
   std::string id_hash;  // a hash of the cookie value; the cookie itself is never stored
   std::string role;     // "guest" or "admin"

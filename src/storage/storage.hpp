@@ -73,6 +73,11 @@ class Storage {
   virtual Result<Closure> ReplacePairs(const std::vector<PairRecord>& pairs, int64_t at) = 0;
   // Adds pairs to the set (existing ones are kept); returns how many were new. Same checks.
   virtual Result<int64_t> AddPairs(const std::vector<PairRecord>& pairs) = 0;
+  // Adds `add` and removes `remove` in one transaction, closing every open space that holds a removed
+  // pair as ReplacePairs does. `add` is checked as in ReplacePairs; removing a pair that is not
+  // there is not an error. Returns the pairs that were really added and removed (normalised, sorted).
+  virtual Result<PairChange> ChangePairs(const std::vector<PairRecord>& add, const std::vector<PairRecord>& remove,
+                                         int64_t at) = 0;
   virtual Result<bool> IsPairAllowed(const std::string& guest_a, const std::string& guest_b) = 0;
 
   // Spaces. Lists are ordered by last_activity, newest first, then created_at, newest first.

@@ -745,6 +745,36 @@ TYPED_TEST_P(StorageSuite, ReplacePairsClosesTheOpenSpacesOfRevokedPairs) {
   EXPECT_EQ(this->Jobs().size(), 4u);
 }
 
+TYPED_TEST_P(StorageSuite, ChangePairsAddsRemovesAndClosesTheSpacesOfRemovedPairs) {
+  this->AddPeople();
+  GP_ASSERT_OK(this->store().ReplacePairs({{"a", "b"}, {"b", "c"}}, 500));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("ab", {"b", "a"})));
+  GP_ASSERT_OK(this->store().CreateSpace(MakeSpace("bc", {"b", "c"})));
+
+  // b-a is removed (given in either order), a-c is not there (not an error), a-c is added, b-c kept.
+  auto change = this->store().ChangePairs({{"c", "a"}, {"b", "c"}}, {{"b", "a"}, {"a", "a"}}, 800);
+  ASSERT_TRUE(change) << change.error().message;
+  EXPECT_EQ(change->added, (std::vector<PairRecord>{{"a", "c"}}));
+  EXPECT_EQ(change->removed, (std::vector<PairRecord>{{"a", "b"}}));
+  EXPECT_EQ(change->closure.closed_space_ids, (std::vector<std::string>{"ab"}));
+  EXPECT_EQ(change->closure.jobs_queued, 2);
+  EXPECT_EQ(this->store().GetSpace("ab")->closed_at, std::optional<int64_t>(800));
+  EXPECT_EQ(this->store().GetSpace("bc")->closed_at, std::nullopt);
+  EXPECT_EQ(*this->store().ListPairs(), (std::vector<PairRecord>{{"a", "c"}, {"b", "c"}}));
+
+  // Removing what is not there changes nothing.
+  auto none = this->store().ChangePairs({}, {{"a", "b"}}, 900);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->removed.empty());
+  EXPECT_TRUE(none->closure.closed_space_ids.empty());
+
+  // A bad pair to add changes nothing, not even the removal asked with it.
+  EXPECT_EQ(CodeOf(this->store().ChangePairs({{"a", "ghost"}}, {{"b", "c"}}, 1000)), ErrorCode::kBadRequest);
+  EXPECT_EQ(CodeOf(this->store().ChangePairs({{"c", "c"}}, {{"b", "c"}}, 1000)), ErrorCode::kBadRequest);
+  EXPECT_EQ(*this->store().ListPairs(), (std::vector<PairRecord>{{"a", "c"}, {"b", "c"}}));
+  EXPECT_EQ(this->store().GetSpace("bc")->closed_at, std::nullopt);
+}
+
 TYPED_TEST_P(StorageSuite, AddPairsKeepsTheSetAndCountsWhatIsNew) {
   this->AddGuests();
   GP_ASSERT_OK(this->store().ReplacePairs({{"a", "b"}}, 500));
@@ -2028,6 +2058,7 @@ REGISTER_TYPED_TEST_SUITE_P(StorageSuite, MigrateIsIdempotentAndRecordsEveryVers
                             DisableGuestEndsSessionsClosesTheirSpacesAndQueuesRemovals,
                             DeleteGuestClosesTheirSpacesThenTakesPairsSessionsAndToken,
                             ReplacePairsNormalisesAndReplaces, ReplacePairsWithABadPairChangesNothing,
+                            ChangePairsAddsRemovesAndClosesTheSpacesOfRemovedPairs,
                             ReplacePairsClosesTheOpenSpacesOfRevokedPairs, AddPairsKeepsTheSetAndCountsWhatIsNew,
                             SpaceRoundTripsWithMembersInOrder, OneOpenSpacePerMemberSetUntilClosed,
                             CreateSpaceFailingOnAMemberLeavesNothing, SpaceIdAndWebexRoomAreUnique,

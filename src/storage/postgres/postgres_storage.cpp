@@ -701,6 +701,39 @@ Result<int64_t> PostgresStorage::AddPairs(const std::vector<PairRecord>& pairs) 
   });
 }
 
+Result<PairChange> PostgresStorage::ChangePairs(const std::vector<PairRecord>& add, const std::vector<PairRecord>& remove,
+                                         int64_t at) {
+  return WriteTransaction([&](Connection& db) -> Result<PairChange> {
+    auto added = CheckedPairs(db, add);
+    if (!added) return tl::unexpected(added.error());
+    std::set<PairRecord> removed;
+    for (const auto& [first, second] : remove) {
+      if (first != second) removed.insert(std::minmax(first, second));
+    }
+    PairChange change;
+    for (const auto& pair : removed) {
+      auto deleted = ChangeAny(db, sql::kDeletePair, pair.first, pair.second);
+      if (!deleted) return tl::unexpected(deleted.error());
+      if (*deleted == 0) continue;
+      change.removed.push_back(pair);
+      // A revoked pair: every open space that holds both guests closes.
+      auto ids = AllRows(db, sql::kListOpenSpaceIdsContaining, FirstText, pair.first, pair.second);
+      if (!ids) return tl::unexpected(ids.error());
+      for (const auto& id : *ids) {
+        auto closed = CloseOpenSpace(db, id, at, change.closure);
+        if (!closed) return tl::unexpected(closed.error());
+      }
+    }
+    std::sort(change.closure.closed_space_ids.begin(), change.closure.closed_space_ids.end());
+    for (const auto& pair : *added) {
+      auto inserted = ChangeAny(db, sql::kInsertPair, pair.first, pair.second);
+      if (!inserted) return tl::unexpected(inserted.error());
+      if (*inserted > 0) change.added.push_back(pair);
+    }
+    return change;
+  });
+}
+
 Result<bool> PostgresStorage::IsPairAllowed(const std::string& guest_a, const std::string& guest_b) {
   auto pair = std::minmax(guest_a, guest_b);
   return WithConnection([&](Connection& db) { return Exists(db, sql::kPairExists, pair.first, pair.second); });

@@ -46,6 +46,8 @@ class SqliteStorage final : public Storage {
   Result<std::vector<PairRecord>> ListPairs() override;
   Result<Closure> ReplacePairs(const std::vector<PairRecord>& pairs, int64_t at) override;
   Result<int64_t> AddPairs(const std::vector<PairRecord>& pairs) override;
+  Result<PairChange> ChangePairs(const std::vector<PairRecord>& add, const std::vector<PairRecord>& remove,
+                                 int64_t at) override;
   Result<bool> IsPairAllowed(const std::string& guest_a, const std::string& guest_b) override;
 
   Result<void> CreateSpace(const SpaceRecord& space) override;

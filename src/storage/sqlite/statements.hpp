@@ -68,6 +68,8 @@ inline constexpr Statement kDeleteAllPairs{"delete_all_pairs", "DELETE FROM allo
 inline constexpr Statement kGuestExists{"guest_exists", "SELECT 1 FROM guests WHERE id = ?1"};
 inline constexpr Statement kInsertPair{
     "insert_pair", "INSERT INTO allowed_pairs (guest_a, guest_b) VALUES (?1, ?2) ON CONFLICT DO NOTHING"};
+inline constexpr Statement kDeletePair{"delete_pair",
+                                       "DELETE FROM allowed_pairs WHERE guest_a = ?1 AND guest_b = ?2"};
 inline constexpr Statement kPairExists{"pair_exists",
                                        "SELECT 1 FROM allowed_pairs WHERE guest_a = ?1 AND guest_b = ?2"};
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "domain/policy.hpp"
 #include "fakes.hpp"
 
 namespace gp::service {
@@ -38,7 +39,10 @@ class PolicyTest : public fakes::ServiceTest {
 TEST_F(PolicyTest, ARevokeClosesTheSpaceAtOnceAndQueuesTheRemovalOfBothGuests) {
   auto change = policy_->Replace({{ann_.id, cy_.id}}, "admin:admin@example.com");
   ASSERT_TRUE(change) << change.error().message;
-  EXPECT_EQ(change->closed_spaces, std::vector<std::string>{space_.id});
+  ASSERT_EQ(change->spaces_closed.size(), 1u);
+  EXPECT_EQ(change->spaces_closed.front().id, space_.id);
+  EXPECT_EQ(change->removed, (std::vector<Pair>{domain::NormalizePair(ann_.id, bob_.id)}));
+  EXPECT_TRUE(change->added.empty());
 
   // The guests lose the space now, whatever Webex does later.
   for (const auto& guest : {ann_.id, bob_.id}) {
@@ -112,6 +116,103 @@ TEST_F(PolicyTest, AMembershipAlreadyGoneCountsAsDone) {
   auto report = Run(reconciler_->RunOnce());
   EXPECT_EQ(report.done, 2);
   EXPECT_TRUE(Jobs().empty());
+}
+
+TEST_F(PolicyTest, ADryRunWritesNothingAndForeseesExactlyWhatTheChangeDoes) {
+  auto before = storage_->ListPairs();
+  ASSERT_TRUE(before);
+  auto preview =
+      policy_->Replace({{ann_.id, cy_.id}, {bob_.id, cy_.id}}, "admin:admin@example.com", true);
+  ASSERT_TRUE(preview) << preview.error().message;
+  EXPECT_TRUE(preview->dry_run);
+  EXPECT_EQ(*storage_->ListPairs(), *before);
+  EXPECT_FALSE(storage_->GetSpace(space_.id)->closed_at.has_value());
+  EXPECT_TRUE(Jobs().empty());
+
+  auto real = policy_->Replace({{ann_.id, cy_.id}, {bob_.id, cy_.id}}, "admin:admin@example.com");
+  ASSERT_TRUE(real) << real.error().message;
+  EXPECT_FALSE(real->dry_run);
+  EXPECT_EQ(real->added, preview->added);
+  EXPECT_EQ(real->removed, preview->removed);
+  ASSERT_EQ(real->spaces_closed.size(), preview->spaces_closed.size());
+  ASSERT_EQ(real->spaces_closed.size(), 1u);
+  EXPECT_EQ(real->spaces_closed.front().id, preview->spaces_closed.front().id);
+  EXPECT_EQ(real->added, (std::vector<Pair>{domain::NormalizePair(bob_.id, cy_.id)}));
+}
+
+TEST_F(PolicyTest, ChangeAddsAndRemovesOnlyWhatItNames) {
+  auto preview =
+      policy_->Change({{{bob_.id, cy_.id}}, {{bob_.id, ann_.id}}}, "admin:admin@example.com", true);
+  ASSERT_TRUE(preview) << preview.error().message;
+  ASSERT_EQ(preview->spaces_closed.size(), 1u);
+  EXPECT_EQ(preview->spaces_closed.front().id, space_.id);
+  EXPECT_FALSE(storage_->GetSpace(space_.id)->closed_at.has_value());
+
+  auto change =
+      policy_->Change({{{bob_.id, cy_.id}}, {{bob_.id, ann_.id}}}, "admin:admin@example.com");
+  ASSERT_TRUE(change) << change.error().message;
+  EXPECT_EQ(change->added, (std::vector<Pair>{domain::NormalizePair(bob_.id, cy_.id)}));
+  EXPECT_EQ(change->removed, (std::vector<Pair>{domain::NormalizePair(ann_.id, bob_.id)}));
+  ASSERT_EQ(change->spaces_closed.size(), 1u);
+  EXPECT_EQ(change->spaces_closed.front().id, space_.id);
+  EXPECT_TRUE(storage_->GetSpace(space_.id)->closed_at.has_value());
+  EXPECT_EQ(*storage_->ListPairs(),
+            (std::vector<storage::PairRecord>{domain::NormalizePair(ann_.id, cy_.id),
+                                              domain::NormalizePair(bob_.id, cy_.id)}));
+}
+
+TEST_F(PolicyTest, ChangeRefusesAPairBothAddedAndRemovedAndChangesNothing) {
+  auto both =
+      policy_->Change({{{bob_.id, cy_.id}}, {{cy_.id, bob_.id}}}, "admin:admin@example.com");
+  ASSERT_FALSE(both);
+  EXPECT_EQ(both.error().code, ErrorCode::kBadRequest);
+  EXPECT_EQ(both.error().field, "remove");
+  auto unknown =
+      policy_->Change({{{bob_.id, "ghost"}}, {{ann_.id, bob_.id}}}, "admin:admin@example.com");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().field, "add");
+  EXPECT_EQ(storage_->ListPairs()->size(), 2u);
+  EXPECT_FALSE(storage_->GetSpace(space_.id)->closed_at.has_value());
+}
+
+TEST_F(PolicyTest, ExplainGivesEveryReasonAndTheSharedSpacesOpenFirst) {
+  auto allowed = policy_->Explain(ann_.id, bob_.id);
+  ASSERT_TRUE(allowed) << allowed.error().message;
+  EXPECT_TRUE(allowed->reasons.empty());
+  ASSERT_EQ(allowed->spaces.size(), 1u);
+  EXPECT_EQ(allowed->spaces.front().id, space_.id);
+
+  ASSERT_TRUE(policy_->Replace({{ann_.id, cy_.id}}, "admin:admin@example.com"));
+  ASSERT_TRUE(storage_->DisableGuest(bob_.id, Now()));
+  auto denied = policy_->Explain(bob_.id, ann_.id);
+  ASSERT_TRUE(denied) << denied.error().message;
+  ASSERT_EQ(denied->reasons.size(), 2u);
+  EXPECT_EQ(denied->reasons[0].code, "no_pair");
+  EXPECT_EQ(denied->reasons[0].message, "Bob and Ann are not an allowed pair.");
+  EXPECT_EQ(denied->reasons[1].code, "disabled");
+  EXPECT_EQ(denied->reasons[1].guest, bob_.id);
+  ASSERT_EQ(denied->spaces.size(), 1u);
+  EXPECT_TRUE(denied->spaces.front().closed_at.has_value());
+
+  EXPECT_EQ(policy_->Explain(ann_.id, ann_.id).error().code, ErrorCode::kBadRequest);
+  auto unknown = policy_->Explain(ann_.id, "ghost");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(unknown.error().field, "b");
+}
+
+TEST_F(PolicyTest, TheDirectoryIsRebuiltWhenTheDataChanges) {
+  auto first = policy_->Directory();
+  ASSERT_TRUE(first);
+  auto again = policy_->Directory();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(first->get(), again->get());  // one index per version
+  EXPECT_EQ((*first)->Find(ann_.id)->pair_count, 2);
+  ASSERT_TRUE(policy_->Replace({{ann_.id, cy_.id}}, "admin:admin@example.com"));
+  auto after = policy_->Directory();
+  ASSERT_TRUE(after);
+  EXPECT_NE(first->get(), after->get());
+  EXPECT_EQ((*after)->Find(ann_.id)->pair_count, 1);
 }
 
 }  // namespace
