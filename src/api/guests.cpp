@@ -4,6 +4,7 @@
 #include "api/api.hpp"
 #include "api/auth.hpp"
 #include "api/json_views.hpp"
+#include "domain/audit.hpp"
 #include "domain/guests.hpp"
 #include "domain/imports.hpp"
 
@@ -183,6 +184,29 @@ void AddGuestRoutes(Routes& routes, Deps& deps) {
                auto guest = deps.guests.Get(*request.PathParam("id"));
                if (!guest) return tl::unexpected(guest.error());
                return JsonResponse(200, GuestJson(*guest));
+             });
+
+  routes.Add("GET", "/api/v1/guests/{id}/overview", Access::kAdmin, Exec::kPool,
+             [&deps](http::Request& request, const Caller&) -> Result<http::Response> {
+               auto overview = deps.policy.Overview(*request.PathParam("id"));
+               if (!overview) return tl::unexpected(overview.error());
+               Json contacts = Json::array();
+               for (const auto& guest : overview->contacts) contacts.push_back(GuestSummaryJson(guest));
+               Json spaces = Json::array();
+               for (const auto& space : overview->spaces) {
+                 Json item = SpaceBriefJson(space);
+                 item["createdAt"] = IsoTime(space.created_at);
+                 item["lastActivity"] = IsoTime(space.last_activity);
+                 if (space.closed_at) item["closedAt"] = IsoTime(*space.closed_at);
+                 spaces.push_back(std::move(item));
+               }
+               Json activity = Json::array();
+               for (const auto& record : overview->activity) activity.push_back(domain::AuditEntryJson(record));
+               Json body = {{"guest", GuestJson(overview->guest)}};
+               body["contacts"] = std::move(contacts);
+               body["spaces"] = std::move(spaces);
+               body["activity"] = std::move(activity);
+               return JsonResponse(200, body);
              });
 
   routes.Add("PATCH", "/api/v1/guests/{id}", Access::kAdmin, Exec::kPool,

@@ -81,6 +81,8 @@ class GuestDirectory {
   GuestPage Guests(const GuestQuery& query) const;
   // kNotFound when query.guest names no guest.
   Result<PairPage> Pairs(const PairQuery& query) const;
+  // Every entry, by username (Entry::contacts index into it).
+  const std::vector<Entry>& Entries() const { return entries_; }
   // nullptr for an unknown id.
   const Entry* Find(const std::string& id) const;
   bool Paired(const std::string& a, const std::string& b) const;

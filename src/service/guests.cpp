@@ -215,6 +215,8 @@ Result<ExpiryRun> Guests::ExpireDue() {
     run.disabled.push_back(guest.id);
   }
   return run;
+}
+
 Result<GuestPreview> Guests::PreviewUpdate(const std::string& id, const GuestChanges& changes) {
   if (changes.display_name) {
     if (auto valid = domain::ValidateDisplayName(*changes.display_name); !valid)

@@ -1,6 +1,7 @@
 #include "service/policy.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <tuple>
@@ -172,6 +173,9 @@ Result<Explanation> Policy::Explain(const std::string& a, const std::string& b) 
   for (const auto* guest : {&explanation.a, &explanation.b}) {
     if (guest->disabled) {
       explanation.reasons.push_back({"disabled", guest->id, guest->display_name + " is disabled."});
+    } else if (guest->expires_at && *guest->expires_at <= clock_()) {
+      // Past its end, before the expiry task has disabled it: sign-in is refused already.
+      explanation.reasons.push_back({"expired", guest->id, guest->display_name + "'s account has expired."});
     }
   }
   auto spaces = storage_.ListSpacesForGuest(a, true);
@@ -184,6 +188,36 @@ Result<Explanation> Policy::Explain(const std::string& a, const std::string& b) 
   std::stable_partition(explanation.spaces.begin(), explanation.spaces.end(),
                         [](const auto& space) { return !space.closed_at.has_value(); });
   return explanation;
+}
+
+Result<GuestOverview> Policy::Overview(const std::string& id) {
+  auto directory = Directory();
+  if (!directory) return tl::unexpected(directory.error());
+  const auto* entry = (*directory)->Find(id);
+  if (entry == nullptr) return Fail(ErrorCode::kNotFound, "not_found", "No such guest.");
+  GuestOverview overview;
+  overview.guest = entry->guest;
+  const auto& all = (*directory)->Entries();
+  for (int contact : entry->contacts) overview.contacts.push_back(all[contact].guest);
+  auto spaces = storage_.ListSpacesForGuest(id, true);
+  if (!spaces) return tl::unexpected(spaces.error());
+  overview.spaces = std::move(*spaces);
+  std::map<int64_t, storage::AuditRecord, std::greater<>> activity;
+  std::vector<storage::AuditFilter> filters(3);
+  filters[0].target = id;
+  filters[1].actor = "guest:" + id;
+  filters[2].actor = "guest:" + entry->guest.username;
+  for (auto& filter : filters) {
+    filter.limit = kOverviewActivity;
+    auto records = storage_.ListAudit(filter);
+    if (!records) return tl::unexpected(records.error());
+    for (auto& record : *records) activity.emplace(record.seq, std::move(record));
+  }
+  for (auto& [seq, record] : activity) {
+    if (overview.activity.size() >= static_cast<size_t>(kOverviewActivity)) break;
+    overview.activity.push_back(std::move(record));
+  }
+  return overview;
 }
 
 Result<std::shared_ptr<const GuestDirectory>> Policy::Directory() {

@@ -45,6 +45,15 @@ struct Explanation {
   std::vector<storage::SpaceRecord> spaces;
 };
 
+// One guest as the admin console's per-guest view shows it (GET /api/v1/guests/{id}/overview).
+struct GuestOverview {
+  storage::GuestRecord guest;                   // without its password hash
+  std::vector<storage::GuestRecord> contacts;   // every paired guest, disabled ones too, by display name
+  std::vector<storage::SpaceRecord> spaces;     // open and closed, latest activity first
+  std::vector<storage::AuditRecord> activity;   // newest first, at most kOverviewActivity
+};
+inline constexpr int kOverviewActivity = 20;
+
 // PATCH /api/v1/policy/pairs: pairs to add and to remove.
 struct PairEdits {
   std::vector<Pair> add;
@@ -71,6 +80,10 @@ class Policy {
 
   // kNotFound (naming which, field "a" or "b") for an unknown guest; a 400 when a == b.
   Result<Explanation> Explain(const std::string& a, const std::string& b);
+
+  // kNotFound for an unknown guest. Activity: the audit records whose target is the guest, or whose
+  // actor is the guest ("guest:<id>", and "guest:<username>" for sign-ins).
+  Result<GuestOverview> Overview(const std::string& id);
 
   // The guests and pairs indexed for the data's current version (built once per version, then
   // shared by every reader until the data changes).

@@ -241,6 +241,7 @@ struct AuditFilter {
 
   std::optional<std::string> action;
   std::optional<std::string> actor;
+  std::optional<std::string> target;
   std::optional<int64_t> since_ms;    // at_ms >= since_ms
   std::optional<int64_t> until_ms;    // at_ms < until_ms
   std::optional<int64_t> before_seq;  // seq < before_seq: the next page after the last seq seen

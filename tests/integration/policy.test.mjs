@@ -303,3 +303,30 @@ test('bulk allow and disable: the dry run changes nothing and lists what the rea
   const list = (await world.admin.get('/api/v1/guests?status=disabled')).json;
   assert.equal(list.total, 0, JSON.stringify(list));
 });
+
+test('overview: the guest, every contact by name, their spaces and their recent activity', async () => {
+  const r = await world.admin.get(`/api/v1/guests/${ann.id}/overview`);
+  assert.equal(r.status, 200, show(r));
+  assert.equal(r.json.guest.username, 'ann.lee');
+  assert.ok(!/argon2/i.test(r.text), 'a password hash is exposed');
+  assert.deepEqual(r.json.contacts.map((c) => c.displayName), ['Dee Park', 'eve Ann']);
+  assert.deepEqual(Object.keys(r.json.contacts[0]).sort(), ['disabled', 'displayName', 'id', 'username']);
+  const spaceIds = r.json.spaces.map((s) => s.id);
+  for (const space of [spaceAB, spaceAC, spaceABC]) assert.ok(spaceIds.includes(space.id), `missing ${space.title}`);
+  const ab = r.json.spaces.find((s) => s.id === spaceAB.id);
+  assert.ok(ab.closedAt && ab.createdAt && ab.lastActivity, JSON.stringify(ab));
+  assert.deepEqual(sorted(ab.members.map((m) => m.displayName)), ['Ann Lee', 'Bo Chan']);
+
+  const activity = r.json.activity;
+  assert.ok(activity.length > 0 && activity.length <= 20, `${activity.length} items`);
+  const audit = (await world.admin.get('/api/v1/audit?max=500')).json.items;
+  for (const item of activity) {
+    assert.deepEqual(audit.find((x) => x.id === item.id), item, 'not as the audit log lists it');
+    assert.ok(item.target === ann.id || item.actor === `guest:${ann.id}` || item.actor === 'guest:ann.lee',
+      JSON.stringify(item));
+  }
+  const ids = activity.map((x) => Number(x.id));
+  assert.deepEqual(ids, [...ids].sort((x, y) => y - x), 'not newest first');
+  assert.ok(activity.some((x) => x.action === 'guest.create'), 'the creation is missing');
+  assertError(await world.admin.get('/api/v1/guests/nobody/overview'), 404);
+});

@@ -1893,6 +1893,29 @@ TYPED_TEST_P(StorageSuite, AuditIsListedNewestFirstWithFilters) {
   EXPECT_EQ(first.detail, "detail");
 }
 
+TYPED_TEST_P(StorageSuite, AuditIsFilteredByTarget) {
+  auto append = [&](const std::string& actor, const std::string& target) {
+    auto seq = this->store().AppendAudit({0, 1000, actor, "guest.update", target, "success", ""});
+    EXPECT_TRUE(seq) << seq.error().message;
+    return seq.value_or(-1);
+  };
+  int64_t s1 = append("admin:x", "g1");
+  append("admin:x", "g2");
+  int64_t s3 = append("guest:g2", "g1");
+  auto seqs = [&](const AuditFilter& filter) {
+    std::vector<int64_t> out;
+    auto records = this->store().ListAudit(filter);
+    EXPECT_TRUE(records) << records.error().message;
+    if (records) {
+      for (const auto& record : *records) out.push_back(record.seq);
+    }
+    return out;
+  };
+  EXPECT_EQ(seqs({.target = "g1"}), (std::vector<int64_t>{s3, s1}));
+  EXPECT_EQ(seqs({.actor = "admin:x", .target = "g1"}), (std::vector<int64_t>{s1}));
+  EXPECT_EQ(seqs({.target = "g9"}), (std::vector<int64_t>{}));
+}
+
 TYPED_TEST_P(StorageSuite, AuditLimitIsCappedAt500) {
   for (int i = 0; i < AuditFilter::kMaxLimit + 1; ++i) {
     GP_ASSERT_OK(this->store().AppendAudit({0, i, "actor", "action", "", "success", ""}));
@@ -2084,7 +2107,7 @@ REGISTER_TYPED_TEST_SUITE_P(StorageSuite, MigrateIsIdempotentAndRecordsEveryVers
                             SessionsEndForAGuestOrByExpiry, AppAdminIsOneRowOfOpaqueBytes,
                             GuestTokensAreCachedPerGuest, OAuthStateIsTakenOnce, OAuthStateKeepsItsPurpose,
                             ExpiredOAuthStateIsNotFoundAndGone,
-                            ExpiredOAuthStatesAreSweptAndCounted, AuditIsListedNewestFirstWithFilters,
+                            ExpiredOAuthStatesAreSweptAndCounted, AuditIsListedNewestFirstWithFilters, AuditIsFilteredByTarget,
                             AuditLimitIsCappedAt500, AuditRetentionDeletesTheOldestRecordsInBoundedBatches,
                             ConcurrentAppendsGetDistinctSequenceNumbers,
                             ARunnerHoldsItsTaskUntilItsTermRunsOut,

@@ -1344,7 +1344,7 @@ Result<std::vector<AuditRecord>> PostgresStorage::ListAudit(const AuditFilter& f
   int64_t limit = std::clamp(filter.limit, 1, AuditFilter::kMaxLimit);
   return WithConnection([&](Connection& db) {
     return AllRows(db, sql::kListAudit, ReadAudit, filter.action, filter.actor, filter.since_ms, filter.until_ms,
-                   filter.before_seq, limit);
+                   filter.before_seq, limit, filter.target);
   });
 }
 

@@ -386,7 +386,7 @@ inline constexpr Statement kListAudit{
     "SELECT seq, at_ms, actor, action, target, outcome, detail FROM audit_log"
     " WHERE ($1::text IS NULL OR action = $1::text) AND ($2::text IS NULL OR actor = $2::text)"
     " AND ($3::bigint IS NULL OR at_ms >= $3::bigint) AND ($4::bigint IS NULL OR at_ms < $4::bigint)"
-    " AND ($5::bigint IS NULL OR seq < $5::bigint)"
+    " AND ($5::bigint IS NULL OR seq < $5::bigint) AND ($7::text IS NULL OR target = $7::text)"
     " ORDER BY seq DESC LIMIT $6"};
 inline constexpr Statement kDeleteAuditBefore{
     "delete_audit_before",

@@ -1321,7 +1321,7 @@ Result<std::vector<AuditRecord>> SqliteStorage::ListAudit(const AuditFilter& fil
   int64_t limit = std::clamp(filter.limit, 1, AuditFilter::kMaxLimit);
   return Read([&](Connection& db) {
     return Rows(db, sql::kListAudit, ReadAudit, filter.action, filter.actor, filter.since_ms, filter.until_ms,
-                filter.before_seq, limit);
+                filter.before_seq, limit, filter.target);
   });
 }
 

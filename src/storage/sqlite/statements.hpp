@@ -374,6 +374,7 @@ inline constexpr Statement kListAudit{
     "SELECT seq, at_ms, actor, action, target, outcome, detail FROM audit_log"
     " WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR actor = ?2)"
     " AND (?3 IS NULL OR at_ms >= ?3) AND (?4 IS NULL OR at_ms < ?4) AND (?5 IS NULL OR seq < ?5)"
+    " AND (?7 IS NULL OR target = ?7)"
     " ORDER BY seq DESC LIMIT ?6"};
 inline constexpr Statement kDeleteAuditBefore{
     "delete_audit_before",

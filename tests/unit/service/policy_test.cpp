@@ -194,6 +194,15 @@ TEST_F(PolicyTest, ExplainGivesEveryReasonAndTheSharedSpacesOpenFirst) {
   ASSERT_EQ(denied->spaces.size(), 1u);
   EXPECT_TRUE(denied->spaces.front().closed_at.has_value());
 
+  // Cy's account ended a moment ago; the expiry task has not disabled it yet.
+  ASSERT_TRUE(storage_->SetGuestExpiry(cy_.id, Now(), Now()));
+  auto expired = policy_->Explain(ann_.id, cy_.id);
+  ASSERT_TRUE(expired) << expired.error().message;
+  ASSERT_EQ(expired->reasons.size(), 1u);
+  EXPECT_EQ(expired->reasons[0].code, "expired");
+  EXPECT_EQ(expired->reasons[0].guest, cy_.id);
+  EXPECT_EQ(expired->reasons[0].message, "Cy's account has expired.");
+
   EXPECT_EQ(policy_->Explain(ann_.id, ann_.id).error().code, ErrorCode::kBadRequest);
   auto unknown = policy_->Explain(ann_.id, "ghost");
   ASSERT_FALSE(unknown);
