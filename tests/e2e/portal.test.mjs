@@ -69,7 +69,7 @@ describe('guest portal in the browser', () => {
       await page.locator(`#guests-table tr[data-username="${guest.username}"]`).waitFor();
       guest.id = await page.locator(`#guests-table tr[data-username="${guest.username}"]`).getAttribute('data-guest-id');
     }
-    const names = await page.locator('#guests-table tbody td:nth-child(2)').allTextContents();
+    const names = await page.locator('#guests-table tbody td:nth-child(3)').allTextContents();
     assert.ok(names.includes(GUESTS.b.displayName), `display names as text: ${JSON.stringify(names)}`);
     assert.equal(await page.locator('#injected').count(), 0, 'a display name was rendered as HTML');
 
@@ -157,7 +157,7 @@ describe('guest portal in the browser', () => {
   test('revoking A–B closes their space in the admin console', async () => {
     const page = adminPage;
     await page.getByRole('button', { name: `Remove pair ${GUESTS.a.displayName} and ${GUESTS.b.displayName}` }).click();
-    await page.getByText('Unsaved changes').waitFor();
+    await page.locator('#pairs-dirty').waitFor();
     await page.getByRole('button', { name: 'Save pairs' }).click();
     // The portal's dry run names the space that would close, with its members, before anything changes.
     const dialog = page.getByRole('dialog');
