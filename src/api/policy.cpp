@@ -16,15 +16,13 @@ Result<std::vector<service::Pair>> ParsePairs(const Json& body, const std::strin
                                               bool required = true) {
   auto it = body.find(field);
   if (!required && it == body.end()) return std::vector<service::Pair>{};
-  if (it == body.end() || !it->is_array()) {
-    return Fail(ErrorCode::kBadRequest, "invalid_field",
-                field + ": must be an array of [guestId, guestId].", field);
-  }
+  const std::string what = field == "add" ? "The pairs to add" : field == "remove" ? "The pairs to remove" : "The pairs";
+  const std::string message = what + " must be a list of two guest ids each, like [[\"id1\", \"id2\"]].";
+  if (it == body.end() || !it->is_array()) return Fail(ErrorCode::kBadRequest, "invalid_field", message, field);
   std::vector<service::Pair> pairs;
   for (const auto& item : *it) {
     if (!item.is_array() || item.size() != 2 || !item[0].is_string() || !item[1].is_string()) {
-      return Fail(ErrorCode::kBadRequest, "invalid_field",
-                  field + ": each entry must be [guestId, guestId].", field);
+      return Fail(ErrorCode::kBadRequest, "invalid_field", message, field);
     }
     pairs.emplace_back(item[0].get<std::string>(), item[1].get<std::string>());
   }

@@ -151,7 +151,9 @@ test('PATCH pairs: adds and removes what it names; a pair both added and removed
   });
   assert.equal(assertError(bothWays, 400).field, 'remove');
   assertError(await world.admin.patch('/api/v1/policy/pairs', { json: { add: [[ann.id, 'nobody']] } }), 400);
-  assertError(await world.admin.patch('/api/v1/policy/pairs', { json: { add: 'all' } }), 400);
+  const notAList = assertError(await world.admin.patch('/api/v1/policy/pairs', { json: { add: 'all' } }), 400);
+  assert.equal(notAList.field, 'add');
+  assert.equal(notAList.message, 'The pairs to add must be a list of two guest ids each, like [["id1", "id2"]].');
 
   const before = await snapshot();
   const body = { add: [[ann.id, eve.id]], remove: [[cy.id, ann.id], [bo.id, dee.id]] };
