@@ -312,31 +312,31 @@ Result<BulkResult> Guests::Bulk(const BulkRequest& request, const std::string& a
   }
 
   const bool disable = request.action == BulkAction::kDisable;
-  std::map<std::string, storage::SpaceRecord> closing;
+  GuestChanges change;
+  change.disabled = disable;
+  // Every guest is checked before any changes, so that a refusal changes nothing.
+  const int64_t now = clock_();
+  std::vector<const storage::GuestRecord*> changing;
   for (const auto& guest : guests) {
     if (guest.disabled == disable) continue;
+    if (auto valid = CheckExpiry(guest, change, now); !valid) {
+      return Fail(ErrorCode::kBadRequest, "account_expired",
+                  guest.display_name + "'s account has expired. Set a later expiry date, or none, to enable it.",
+                  "ids");
+    }
+    changing.push_back(&guest);
+  }
+  std::map<std::string, storage::SpaceRecord> closing;
+  for (const auto* guest : changing) {
     ++result.changed;
-    if (!disable) {
-      if (dry_run) continue;
-      auto enabled = storage_.EnableGuest(guest.id, clock_());
-      if (!enabled) return tl::unexpected(enabled.error());
-      audit_.Record(actor, "guest.update", guest.id, "success", "enabled");
-      continue;
+    if (disable) {
+      auto spaces = storage_.ListOpenSpacesForGuest(guest->id);
+      if (!spaces) return tl::unexpected(spaces.error());
+      for (auto& space : *spaces) closing.emplace(space.id, std::move(space));
     }
-    auto spaces = storage_.ListOpenSpacesForGuest(guest.id);
-    if (!spaces) return tl::unexpected(spaces.error());
-    for (auto& space : *spaces) closing.emplace(space.id, std::move(space));
     if (dry_run) continue;
-    auto closure = storage_.DisableGuest(guest.id, clock_());
-    if (!closure) return tl::unexpected(closure.error());
-    SessionsEnded(guest.id, "disabled");
-    Closed(*closure, actor, "a member was disabled");
-    audit_.Record(actor, "guest.update", guest.id, "success", "disabled");
-    for (const auto& id : closure->closed_space_ids) {
-      if (closing.contains(id)) continue;
-      auto space = storage_.GetSpace(id);
-      if (space) closing.emplace(id, std::move(*space));
-    }
+    auto updated = Update(guest->id, change, actor);
+    if (!updated) return tl::unexpected(updated.error());
   }
   for (auto& [id, space] : closing) result.spaces_closed.push_back(std::move(space));
   return result;

@@ -332,3 +332,31 @@ test('overview: the guest, every contact by name, their spaces and their recent 
   assert.ok(activity.some((x) => x.action === 'guest.create'), 'the creation is missing');
   assertError(await world.admin.get('/api/v1/guests/nobody/overview'), 404);
 });
+
+test('bulk enable refuses an account past its expiry, naming it, and changes nothing', async () => {
+  const ends = new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const r = await world.admin.post('/api/v1/guests', {
+    json: { displayName: 'Fay Expiring', username: 'fay', password: 'pw-fay-Secret1', expiresAt: ends },
+  });
+  assert.equal(r.status, 201, show(r));
+  const fay = r.json;
+  const gus = await world.createGuest('gus', 'Gus Off');
+  for (const guest of [fay, gus]) {
+    const off = await world.admin.patch(`/api/v1/guests/${guest.id}`, { json: { disabled: true } });
+    assert.equal(off.status, 200, show(off));
+  }
+  await new Promise((resolve) => setTimeout(resolve, Date.parse(ends) - Date.now() + 500));
+  for (const dryRun of ['?dryRun=true', '']) {
+    const refused = await world.admin.post(`/api/v1/guests/bulk${dryRun}`, { json: { action: 'enable', ids: [gus.id, fay.id] } });
+    const error = assertError(refused, 400, 'account_expired');
+    assert.equal(error.field, 'ids');
+    assert.match(error.message, /Fay Expiring/);
+  }
+  for (const guest of [fay, gus]) {
+    assert.equal((await world.admin.get(`/api/v1/guests/${guest.id}`)).json.disabled, true, `${guest.username} was enabled`);
+  }
+  const enabled = await world.admin.post('/api/v1/guests/bulk', { json: { action: 'enable', ids: [gus.id] } });
+  assert.equal(enabled.status, 200, show(enabled));
+  assert.equal(enabled.json.changed, 1);
+  assert.equal((await world.admin.get(`/api/v1/guests/${gus.id}`)).json.disabled, false);
+});
