@@ -360,3 +360,24 @@ test('bulk enable refuses an account past its expiry, naming it, and changes not
   assert.equal(enabled.json.changed, 1);
   assert.equal((await world.admin.get(`/api/v1/guests/${gus.id}`)).json.disabled, false);
 });
+
+test('concurrent PATCHes of pairs each keep what the others did', async () => {
+  const group = [];
+  for (let i = 0; i < 6; i += 1) group.push(await world.createGuest(`crowd${i}`, `Crowd ${i}`));
+  const pairs = [];
+  for (let i = 0; i < group.length; i += 1) {
+    for (let j = i + 1; j < group.length; j += 1) pairs.push([group[i].id, group[j].id]);
+  }
+  const listed = async () => {
+    const r = await world.admin.get('/api/v1/policy/pairs');
+    assert.equal(r.status, 200, show(r));
+    const ids = new Set(group.map((g) => g.id));
+    return r.json.pairs.filter(([a, b]) => ids.has(a) && ids.has(b)).map((p) => [...p].sort().join(',')).sort();
+  };
+  const added = await Promise.all(pairs.map((pair) => world.admin.patch('/api/v1/policy/pairs', { json: { add: [pair] } })));
+  for (const r of added) assert.equal(r.status, 200, show(r));
+  assert.deepEqual(await listed(), pairs.map((p) => [...p].sort().join(',')).sort(), 'a concurrent PATCH undid another');
+  const removed = await Promise.all(pairs.map((pair) => world.admin.patch('/api/v1/policy/pairs', { json: { remove: [pair] } })));
+  for (const r of removed) assert.equal(r.status, 200, show(r));
+  assert.deepEqual(await listed(), [], 'a concurrent removal was undone');
+});
