@@ -20,7 +20,8 @@ namespace gp::storage {
 namespace {
 
 // Tables that describe a database rather than hold the portal's data: each database keeps its own.
-const std::set<std::string, std::less<>> kNotCopied = {"schema_migrations", "runners"};
+const std::set<std::string, std::less<>> kNotCopied = {"schema_migrations", "runners",
+                                                       "directory_version"};
 // Rows per INSERT: few round trips, and far below PostgreSQL's 65535 parameters per statement.
 constexpr int64_t kMaxRowsPerInsert = 500;
 constexpr int64_t kMaxParamsPerInsert = 30000;

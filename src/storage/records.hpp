@@ -129,6 +129,24 @@ struct PairChange {
   Closure closure;
 };
 
+// One committed change to the guests or the allowed pairs, made by this process: it moved the
+// directory version from `before` to `after` and nothing else moved it in between.
+struct DirectoryChange {
+  int64_t before = 0;
+  int64_t after = 0;
+  std::vector<std::string> guests;  // ids of the guests created, changed or deleted
+  std::vector<PairRecord> added;    // pairs added, each (smaller id, larger id)
+  std::vector<PairRecord>
+      removed;  // pairs removed, each (smaller id, larger id); not those a guest's deletion took
+  bool operator==(const DirectoryChange&) const = default;
+};
+struct DirectoryDelta {
+  int64_t version = 0;  // the directory version now
+  // The changes from `since` to `version`, oldest first, when this process made every one of them
+  // and still remembers them (empty when version == since); std::nullopt otherwise.
+  std::optional<std::vector<DirectoryChange>> changes;
+};
+
 struct SessionRecord {
   std::string id_hash;  // a hash of the cookie value; the cookie itself is never stored
   std::string role;     // "guest" or "admin"

@@ -31,6 +31,10 @@ class Storage {
   // The version of the stored data as a whole, for read caches: it differs after any committed
   // change, made through this object or by another process (a CLI command) on the same database.
   virtual Result<DataVersion> Version() = 0;
+  // The directory version: a counter that every committed change to the guests or the allowed pairs
+  // moves, whoever makes it (database triggers), and the changes this process made since `since`
+  // when they account for every step (see DirectoryDelta).
+  virtual Result<DirectoryDelta> DirectoryChangesSince(int64_t since) = 0;
 
   // Guests. ListGuests is ordered by username.
   virtual Result<void> CreateGuest(const GuestRecord& guest) = 0;

@@ -363,6 +363,26 @@ TEST(SqliteConnections, TheReadersDataVersionMovesWhenTheWriterCommits) {
   EXPECT_EQ(*again, *after);
 }
 
+// ":memory:" has one connection for reads and writes: the directory version is read on it too.
+TEST(SqliteConnections, InMemoryDirectoryJournalFollowsItsOwnWrites) {
+  auto store = OpenMigrated("sqlite::memory:");
+  auto start = store->DirectoryChangesSince(0);
+  ASSERT_TRUE(start) << start.error().message;
+  EXPECT_EQ(start->version, 0);
+  ASSERT_TRUE(store->CreateGuest(MakeGuest("a", "alice")));
+  ASSERT_TRUE(store->CreateGuest(MakeGuest("b", "bob")));
+  ASSERT_TRUE(store->AddPairs({{"b", "a"}}));
+  ASSERT_TRUE(store->PutSetting("k", "v"));
+  auto delta = store->DirectoryChangesSince(0);
+  ASSERT_TRUE(delta) << delta.error().message;
+  EXPECT_EQ(delta->version, 3);  // one per row
+  ASSERT_TRUE(delta->changes);
+  ASSERT_EQ(delta->changes->size(), 3U);
+  EXPECT_EQ(delta->changes->at(0).guests, std::vector<std::string>{"a"});
+  EXPECT_EQ(delta->changes->at(1).guests, std::vector<std::string>{"b"});
+  EXPECT_EQ(delta->changes->at(2).added, (std::vector<PairRecord>{{"a", "b"}}));
+}
+
 TEST(SqliteConnections, InMemoryVersionMovesWithItsOwnWrites) {
   auto store = OpenMigrated("sqlite::memory:");
   auto before = store->Version();

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <limits>
 #include <map>
@@ -787,6 +788,364 @@ TYPED_TEST_P(StorageSuite, AddPairsKeepsTheSetAndCountsWhatIsNew) {
   EXPECT_EQ(CodeOf(this->store().AddPairs({{"b", "c"}, {"b", "ghost"}})), ErrorCode::kBadRequest);
   EXPECT_EQ(*this->store().ListPairs(), (std::vector<PairRecord>{{"a", "b"}, {"a", "c"}}));
   EXPECT_EQ(*this->store().AddPairs({}), 0);
+}
+
+// ---- Directory version and journal ----
+
+// The directory version now and this storage's chain of changes since `since`.
+inline DirectoryDelta DirectoryOf(Storage& storage, int64_t since) {
+  auto delta = storage.DirectoryChangesSince(since);
+  EXPECT_TRUE(delta) << delta.error().message;
+  return delta.value_or(DirectoryDelta{});
+}
+
+inline int64_t DirectoryVersionOf(Storage& storage) {
+  auto delta = storage.DirectoryChangesSince(0);
+  EXPECT_TRUE(delta) << delta.error().message;
+  return delta ? delta->version : -1;
+}
+
+TYPED_TEST_P(StorageSuite, DirectoryVersionMovesWithGuestsAndPairsOnly) {
+  Storage& store = this->store();
+  int64_t version = DirectoryVersionOf(store);
+  // Each kind of change to a guest or the pairs moves it.
+  auto moved = [&](const char* what) {
+    const int64_t now = DirectoryVersionOf(store);
+    EXPECT_GT(now, version) << what;
+    version = now;
+  };
+  GP_ASSERT_OK(store.CreateGuest(MakeGuest("a", "zoe")));
+  moved("CreateGuest");
+  GP_ASSERT_OK(store.CreateGuest(MakeGuest("b", "yann")));
+  moved("CreateGuest");
+  GP_ASSERT_OK(store.SetGuestDisplayName("a", "Zoe", 1100));
+  moved("SetGuestDisplayName");
+  GP_ASSERT_OK(store.SetGuestPassword("a", "hash-2", 1100));
+  moved("SetGuestPassword");
+  ASSERT_EQ(store.RehashGuestPassword("a", "hash-2", "hash-3", 1100), true);
+  moved("RehashGuestPassword");
+  GP_ASSERT_OK(store.SetGuestPersonId("a", "person-a", 1100));
+  moved("SetGuestPersonId");
+  GP_ASSERT_OK(store.SetGuestMustChangePassword("a", true, 1100));
+  moved("SetGuestMustChangePassword");
+  GP_ASSERT_OK(store.SetGuestExpiry("a", 5000, 1100));
+  moved("SetGuestExpiry");
+  GP_ASSERT_OK(store.ChangeGuestPassword("a", "hash-4", "none", 1100));
+  moved("ChangeGuestPassword");
+  GP_ASSERT_OK(store.DisableGuest("a", 1100));
+  moved("DisableGuest");
+  GP_ASSERT_OK(store.EnableGuest("a", 1100));
+  moved("EnableGuest");
+  GP_ASSERT_OK(store.AddPairs({{"b", "a"}}));
+  moved("AddPairs");
+  GP_ASSERT_OK(store.ChangePairs({}, {{"a", "b"}}, 1100));
+  moved("ChangePairs");
+  GP_ASSERT_OK(store.ReplacePairs({{"a", "b"}}, 1100));
+  moved("ReplacePairs");
+
+  // Sessions, audit, spaces, settings, tokens and jobs leave it alone (while the data version
+  // moves).
+  auto data_before = store.Version();
+  ASSERT_TRUE(data_before);
+  GP_ASSERT_OK(store.CreateSession({"s1", "guest", "a", std::nullopt, "c", 0, 100}));
+  GP_ASSERT_OK(store.DeleteSession("s1"));
+  GP_ASSERT_OK(store.AppendAudit({0, 1, "admin", "guest.update", "a", "success", ""}));
+  GP_ASSERT_OK(store.CreateSpace(MakeSpace("s1", {"a", "b"})));
+  GP_ASSERT_OK(store.CloseSpace("s1", 1200));
+  GP_ASSERT_OK(store.PutSetting("k", "v"));
+  GP_ASSERT_OK(store.SaveGuestToken({"a", "cipher-a", 100}));
+  GP_ASSERT_OK(store.QueueWebexJob(MakeJob(JobKind::kDeleteRoom, "room-x", 100)));
+  auto data_after = store.Version();
+  ASSERT_TRUE(data_after);
+  EXPECT_NE(*data_after, *data_before);
+  EXPECT_EQ(DirectoryVersionOf(store), version);
+
+  GP_ASSERT_OK(store.DeleteGuest("b", 1300));
+  moved("DeleteGuest");
+}
+
+TYPED_TEST_P(StorageSuite, DirectoryChangesSinceIsTheChainOfThisStoragesChanges) {
+  Storage& store = this->store();
+  this->AddGuests();
+  GP_ASSERT_OK(store.CreateGuest(MakeGuest("d", "walt")));
+  const int64_t v0 = DirectoryVersionOf(store);
+  GP_ASSERT_OK(store.SetGuestDisplayName("a", "Zoe", 1100));
+  GP_ASSERT_OK(store.AddPairs({{"b", "a"}, {"a", "c"}, {"a", "b"}}));
+  // (a, b) is there already and (b, d) is not: only (c, d) is added and (a, c) removed.
+  GP_ASSERT_OK(store.ChangePairs({{"a", "b"}, {"d", "c"}}, {{"c", "a"}, {"b", "d"}}, 1100));
+  GP_ASSERT_OK(store.ReplacePairs({{"b", "a"}, {"c", "b"}}, 1100));
+  GP_ASSERT_OK(store.DeleteGuest("b", 1100));
+
+  DirectoryDelta delta = DirectoryOf(store, v0);
+  ASSERT_TRUE(delta.changes);
+  const auto& chain = *delta.changes;
+  ASSERT_EQ(chain.size(), 5U);
+  int64_t at = v0;
+  for (const auto& change : chain) {
+    EXPECT_EQ(change.before, at);
+    EXPECT_GT(change.after, change.before);
+    at = change.after;
+  }
+  EXPECT_EQ(at, delta.version);
+  using Pairs = std::vector<PairRecord>;
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(chain[0].guests, Ids{"a"});
+  EXPECT_TRUE(chain[0].added.empty() && chain[0].removed.empty());
+  EXPECT_TRUE(chain[1].guests.empty());
+  EXPECT_EQ(chain[1].added, (Pairs{{"a", "b"}, {"a", "c"}}));
+  EXPECT_TRUE(chain[1].removed.empty());
+  EXPECT_EQ(chain[2].added, (Pairs{{"c", "d"}}));
+  EXPECT_EQ(chain[2].removed, (Pairs{{"a", "c"}}));
+  EXPECT_EQ(chain[3].added, (Pairs{{"b", "c"}}));
+  EXPECT_EQ(chain[3].removed, (Pairs{{"c", "d"}}));
+  // A deleted guest's pairs go with it, implied by the guest's id.
+  EXPECT_EQ(chain[4].guests, Ids{"b"});
+  EXPECT_TRUE(chain[4].added.empty() && chain[4].removed.empty());
+
+  // A later start gives the tail; the current version, nothing.
+  DirectoryDelta tail = DirectoryOf(store, chain[2].after);
+  ASSERT_TRUE(tail.changes);
+  EXPECT_EQ(*tail.changes, (std::vector<DirectoryChange>{chain[3], chain[4]}));
+  DirectoryDelta none = DirectoryOf(store, delta.version);
+  ASSERT_TRUE(none.changes);
+  EXPECT_TRUE(none.changes->empty());
+  EXPECT_EQ(none.version, delta.version);
+  // A version this database never had: no chain.
+  EXPECT_FALSE(DirectoryOf(store, delta.version + 1).changes);
+
+  // A change that changes nothing (an existing pair added, a missing one removed, a rehash that
+  // lost the race) leaves the chain whole and names nothing new.
+  GP_ASSERT_OK(store.ChangePairs({{"c", "a"}}, {}, 1100));  // (a, c) back
+  const int64_t v1 = DirectoryVersionOf(store);
+  GP_ASSERT_OK(store.ChangePairs({{"a", "c"}}, {{"a", "d"}}, 1100));
+  ASSERT_EQ(store.RehashGuestPassword("a", "not-the-hash", "hash-x", 1100), false);
+  DirectoryDelta quiet = DirectoryOf(store, v1);
+  ASSERT_TRUE(quiet.changes);
+  for (const auto& change : *quiet.changes) {
+    EXPECT_TRUE(change.added.empty());
+    EXPECT_TRUE(change.removed.empty());
+  }
+}
+
+TYPED_TEST_P(StorageSuite, AFailedDirectoryWriteRecordsNothing) {
+  Storage& store = this->store();
+  this->AddGuests();
+  GP_ASSERT_OK(store.AddPairs({{"a", "b"}}));
+  const int64_t v0 = DirectoryVersionOf(store);
+  EXPECT_EQ(CodeOf(store.CreateGuest(MakeGuest("x", "zoe"))), ErrorCode::kConflict);
+  EXPECT_EQ(CodeOf(store.ChangePairs({{"a", "nobody"}}, {{"a", "b"}}, 1100)),
+            ErrorCode::kBadRequest);
+  EXPECT_EQ(CodeOf(store.AddPairs({{"a", "c"}, {"c", "c"}})), ErrorCode::kBadRequest);
+  EXPECT_EQ(CodeOf(store.ReplacePairs({{"b", "c"}, {"b", "nobody"}}, 1100)),
+            ErrorCode::kBadRequest);
+  EXPECT_EQ(CodeOf(store.SetGuestDisplayName("nobody", "X", 1100)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store.EnableGuest("nobody", 1100)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store.DeleteGuest("nobody", 1100)), ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store.RehashGuestPassword("nobody", "h", "h2", 1100)), ErrorCode::kNotFound);
+  DirectoryDelta delta = DirectoryOf(store, v0);
+  EXPECT_EQ(delta.version, v0);
+  ASSERT_TRUE(delta.changes);
+  EXPECT_TRUE(delta.changes->empty());
+  EXPECT_EQ(*store.ListPairs(), (std::vector<PairRecord>{{"a", "b"}}));
+  // The next change chains on from v0.
+  GP_ASSERT_OK(store.EnableGuest("c", 1100));
+  DirectoryDelta next = DirectoryOf(store, v0);
+  ASSERT_TRUE(next.changes);
+  ASSERT_EQ(next.changes->size(), 1U);
+  EXPECT_EQ(next.changes->front().guests, std::vector<std::string>{"c"});
+}
+
+TYPED_TEST_P(StorageSuite, AChangeFromElsewhereBreaksTheChain) {
+  Storage& first = this->store();
+  auto opened = this->backend_.Open();
+  ASSERT_TRUE(opened) << opened.error().message;
+  Storage& second = **opened;
+  const int64_t v0 = DirectoryVersionOf(first);
+  GP_ASSERT_OK(first.CreateGuest(MakeGuest("a", "zoe")));
+  const int64_t v1 = DirectoryVersionOf(first);
+  EXPECT_EQ(DirectoryVersionOf(second), v1);
+  GP_ASSERT_OK(second.CreateGuest(MakeGuest("b", "yann")));
+  GP_ASSERT_OK(second.AddPairs({{"a", "b"}}));
+  const int64_t v2 = DirectoryVersionOf(second);
+
+  // The first saw its own step only: from v0 or v1 it cannot account for the version now.
+  DirectoryDelta from_first = DirectoryOf(first, v0);
+  EXPECT_EQ(from_first.version, v2);
+  EXPECT_FALSE(from_first.changes);
+  EXPECT_FALSE(DirectoryOf(first, v1).changes);
+  // The second has the chain of its own two changes.
+  DirectoryDelta from_second = DirectoryOf(second, v1);
+  ASSERT_TRUE(from_second.changes);
+  ASSERT_EQ(from_second.changes->size(), 2U);
+  EXPECT_EQ(from_second.changes->at(0).guests, std::vector<std::string>{"b"});
+  EXPECT_EQ(from_second.changes->at(1).added, (std::vector<PairRecord>{{"a", "b"}}));
+  EXPECT_FALSE(DirectoryOf(second, v0).changes);
+
+  // A statement that did not go through Storage (a hand-made fix, another build) moves it for both.
+  this->backend_.Execute("UPDATE guests SET display_name = 'Zoe by hand' WHERE id = 'a'");
+  const int64_t v3 = DirectoryVersionOf(first);
+  EXPECT_GT(v3, v2);
+  EXPECT_FALSE(DirectoryOf(second, v1).changes);
+  EXPECT_FALSE(DirectoryOf(first, v2).changes);
+  this->backend_.Execute("DELETE FROM allowed_pairs");
+  EXPECT_GT(DirectoryVersionOf(second), v3);
+  // From where things stand now, the first's own next change is a whole chain again.
+  const int64_t v4 = DirectoryVersionOf(second);
+  GP_ASSERT_OK(first.EnableGuest("a", 1100));
+  DirectoryDelta again = DirectoryOf(first, v4);
+  ASSERT_TRUE(again.changes);
+  ASSERT_EQ(again.changes->size(), 1U);
+  EXPECT_EQ(again.changes->front().guests, std::vector<std::string>{"a"});
+}
+
+TYPED_TEST_P(StorageSuite, DeletingAPairedGuestIsOneChangeNamingTheGuest) {
+  Storage& store = this->store();
+  this->AddGuests();
+  GP_ASSERT_OK(store.AddPairs({{"a", "b"}, {"b", "c"}, {"a", "c"}}));
+  const int64_t v0 = DirectoryVersionOf(store);
+  GP_ASSERT_OK(store.DeleteGuest("b", 1100));
+  DirectoryDelta delta = DirectoryOf(store, v0);
+  EXPECT_GT(delta.version, v0);
+  ASSERT_TRUE(delta.changes);
+  ASSERT_EQ(delta.changes->size(), 1U);
+  const DirectoryChange& change = delta.changes->front();
+  EXPECT_EQ(change.before, v0);
+  EXPECT_EQ(change.after, delta.version);
+  EXPECT_EQ(change.guests, std::vector<std::string>{"b"});
+  EXPECT_TRUE(change.added.empty());
+  EXPECT_TRUE(change.removed.empty());
+  EXPECT_EQ(*store.ListPairs(), (std::vector<PairRecord>{{"a", "c"}}));
+}
+
+// 8 threads, 50 changes each, on one storage: the chain from the start is complete, in order, and
+// holds exactly what each thread did. Each thread owns guests x<t> and y<t> and, in turn, enables
+// x<t>, adds the pair (x<t>, y<t>) and removes it, so that every call changes something.
+TYPED_TEST_P(StorageSuite, ConcurrentDirectoryWritesFormOneCompleteChain) {
+  Storage& store = this->store();
+  constexpr int kThreads = 8;
+  constexpr int kEach = 50;
+  for (int t = 0; t < kThreads; ++t) {
+    GP_ASSERT_OK(
+        store.CreateGuest(MakeGuest("x" + std::to_string(t), "x-user-" + std::to_string(t))));
+    GP_ASSERT_OK(
+        store.CreateGuest(MakeGuest("y" + std::to_string(t), "y-user-" + std::to_string(t))));
+  }
+  const int64_t v0 = DirectoryVersionOf(store);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&store, &failures, t] {
+      const std::string x = "x" + std::to_string(t);
+      const std::string y = "y" + std::to_string(t);
+      for (int i = 0; i < kEach; ++i) {
+        bool ok = true;
+        if (i % 3 == 0) {
+          ok = store.EnableGuest(x, 1100).has_value();
+        } else if (i % 3 == 1) {
+          auto change = store.ChangePairs({{y, x}}, {}, 1100);
+          ok = change && change->added.size() == 1;
+        } else {
+          auto change = store.ChangePairs({}, {{x, y}}, 1100);
+          ok = change && change->removed.size() == 1;
+        }
+        if (!ok) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  ASSERT_EQ(failures.load(), 0);
+
+  DirectoryDelta delta = DirectoryOf(store, v0);
+  ASSERT_TRUE(delta.changes);
+  const auto& chain = *delta.changes;
+  ASSERT_EQ(chain.size(), static_cast<size_t>(kThreads * kEach));
+  int64_t at = v0;
+  std::map<std::string, int> enabled;
+  std::map<PairRecord, int> added;
+  std::map<PairRecord, int> removed;
+  for (const auto& change : chain) {
+    EXPECT_EQ(change.before, at);
+    EXPECT_GT(change.after, change.before);
+    at = change.after;
+    for (const auto& id : change.guests) ++enabled[id];
+    for (const auto& pair : change.added) ++added[pair];
+    for (const auto& pair : change.removed) ++removed[pair];
+  }
+  EXPECT_EQ(at, delta.version);
+  for (int t = 0; t < kThreads; ++t) {
+    const std::string x = "x" + std::to_string(t);
+    const PairRecord pair{x, "y" + std::to_string(t)};
+    EXPECT_EQ(enabled[x], (kEach + 2) / 3) << x;
+    EXPECT_EQ(added[pair], (kEach + 1) / 3) << x;
+    EXPECT_EQ(removed[pair], kEach / 3) << x;
+  }
+  EXPECT_EQ(enabled.size() + added.size(), static_cast<size_t>(2 * kThreads));
+}
+
+// Two storages on one database (two instances) writing at once: neither ever answers a chain that
+// skips a step the other made. Every call below moves the version by exactly one (one row, one
+// statement), so a chain that hid the other's step would have a step longer than one, or fewer
+// steps than the version moved.
+TYPED_TEST_P(StorageSuite, AChainNeverSkipsAnotherInstancesChange) {
+  auto opened = this->backend_.Open();
+  ASSERT_TRUE(opened) << opened.error().message;
+  std::array<Storage*, 2> stores = {&this->store(), opened->get()};
+  constexpr int kThreadsEach = 3;
+  constexpr int kEach = 30;
+  for (int s = 0; s < 2; ++s) {
+    for (int t = 0; t < kThreadsEach; ++t) {
+      const std::string tag = std::to_string(s) + "-" + std::to_string(t);
+      GP_ASSERT_OK(this->store().CreateGuest(MakeGuest("x" + tag, "x-user-" + tag)));
+      GP_ASSERT_OK(this->store().CreateGuest(MakeGuest("y" + tag, "y-user-" + tag)));
+    }
+  }
+  const int64_t v0 = DirectoryVersionOf(this->store());
+  std::atomic<int> failures{0};
+  std::atomic<int> chains_seen{0};
+  std::atomic<int> chains_refused{0};
+  std::vector<std::thread> threads;
+  for (int s = 0; s < 2; ++s) {
+    for (int t = 0; t < kThreadsEach; ++t) {
+      threads.emplace_back([&, s, t] {
+        Storage& store = *stores[s];
+        const std::string tag = std::to_string(s) + "-" + std::to_string(t);
+        const PairRecord pair{"x" + tag, "y" + tag};
+        int64_t since = v0;
+        for (int i = 0; i < kEach; ++i) {
+          auto change = i % 2 == 0 ? store.ChangePairs({pair}, {}, 1100)
+                                   : store.ChangePairs({}, {pair}, 1100);
+          if (!change || change->added.size() + change->removed.size() != 1) ++failures;
+          auto delta = store.DirectoryChangesSince(since);
+          if (!delta) {
+            ++failures;
+            continue;
+          }
+          if (delta->changes) {
+            ++chains_seen;
+            EXPECT_EQ(static_cast<int64_t>(delta->changes->size()), delta->version - since);
+            for (const auto& step : *delta->changes) {
+              EXPECT_EQ(step.after - step.before, 1) << "storage " << s;
+              // Each step is this storage's own pair change, never one of the other's.
+              for (const auto& p : step.added)
+                EXPECT_EQ(p.first.substr(0, 2), "x" + std::to_string(s));
+              for (const auto& p : step.removed)
+                EXPECT_EQ(p.first.substr(0, 2), "x" + std::to_string(s));
+            }
+          } else {
+            ++chains_refused;
+          }
+          since = delta->version;
+        }
+      });
+    }
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  // Every call moved the version once, and all of them were counted.
+  EXPECT_EQ(DirectoryVersionOf(this->store()), v0 + 2 * kThreadsEach * kEach);
+  EXPECT_GT(chains_seen.load() + chains_refused.load(), 0);
+  // Both wrote: the first's chain from the start, which would take the second's steps, is refused.
+  EXPECT_FALSE(DirectoryOf(this->store(), v0).changes);
 }
 
 // ---- Spaces ----
@@ -2083,6 +2442,10 @@ REGISTER_TYPED_TEST_SUITE_P(StorageSuite, MigrateIsIdempotentAndRecordsEveryVers
                             ReplacePairsNormalisesAndReplaces, ReplacePairsWithABadPairChangesNothing,
                             ChangePairsAddsRemovesAndClosesTheSpacesOfRemovedPairs,
                             ReplacePairsClosesTheOpenSpacesOfRevokedPairs, AddPairsKeepsTheSetAndCountsWhatIsNew,
+                            DirectoryVersionMovesWithGuestsAndPairsOnly,
+                            DirectoryChangesSinceIsTheChainOfThisStoragesChanges, AFailedDirectoryWriteRecordsNothing,
+                            AChangeFromElsewhereBreaksTheChain, DeletingAPairedGuestIsOneChangeNamingTheGuest,
+                            ConcurrentDirectoryWritesFormOneCompleteChain, AChainNeverSkipsAnotherInstancesChange,
                             SpaceRoundTripsWithMembersInOrder, OneOpenSpacePerMemberSetUntilClosed,
                             CreateSpaceFailingOnAMemberLeavesNothing, SpaceIdAndWebexRoomAreUnique,
                             SpaceListsAreOrderedByActivityThenCreation, OpenSpacesContainingAPairOfGuests,

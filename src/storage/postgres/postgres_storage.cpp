@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 #include <tuple>
 #include <unordered_map>
@@ -381,6 +382,11 @@ Result<std::optional<Error>> CommitRefusal(Connection& db, const SpaceRecord& sp
   return std::optional<Error>();
 }
 
+// The journal entry of a write to one guest: whatever it changed, the guest is named.
+auto OneGuest(const std::string& id) {
+  return [&id](DirectoryChange& change, const auto& /*result*/) { change.guests = {id}; };
+}
+
 }  // namespace
 
 // ---- Connections ----
@@ -425,6 +431,31 @@ auto PostgresStorage::WriteTransaction(Work&& work) {
     if (!result) return result;  // the transaction rolls back as it goes
     auto committed = tx->Commit();
     if (!committed) return tl::unexpected(committed.error());
+    return result;
+  });
+}
+
+template <typename Work, typename Describe>
+auto PostgresStorage::JournaledWrite(Work&& work, Describe&& describe) {
+  return WithConnection([&](Connection& db) -> decltype(work(db)) {
+    auto tx = Transaction::Begin(db, /*serialise_writers=*/true);
+    if (!tx) return tl::unexpected(tx.error());
+    // FOR UPDATE: a statement of another writer (one that skips the writers' lock, or another
+    // build) waits in its trigger until this transaction ends, so nothing else moves the version
+    // between the two reads.
+    auto before = OneRow(db, sql::kLockDirectoryVersion, "directory version", FirstInt);
+    if (!before) return tl::unexpected(before.error());
+    auto result = work(db);
+    if (!result) return result;  // the transaction rolls back as it goes
+    auto after = OneRow(db, sql::kDirectoryVersion, "directory version", FirstInt);
+    if (!after) return tl::unexpected(after.error());
+    auto committed = tx->Commit();
+    if (!committed) return tl::unexpected(committed.error());
+    DirectoryChange change;
+    change.before = *before;
+    change.after = *after;
+    describe(change, result);
+    journal_.Record(std::move(change));
     return result;
   });
 }
@@ -509,6 +540,14 @@ Result<void> PostgresStorage::Ping() {
   });
 }
 
+Result<DirectoryDelta> PostgresStorage::DirectoryChangesSince(int64_t since) {
+  auto now = WithConnection([](Connection& db) {
+    return OneRow(db, sql::kDirectoryVersion, "directory version", FirstInt);
+  });
+  if (!now) return tl::unexpected(now.error());
+  return DirectoryDelta{*now, journal_.Since(since, *now)};
+}
+
 Result<DataVersion> PostgresStorage::Version() {
   // The current snapshot, "xmin:xmax:xip,...": xmax is one past the newest transaction id that has
   // ended, and xip lists the ones still running. A transaction that writes gets an id, so its commit
@@ -562,11 +601,14 @@ Result<DataVersion> PostgresStorage::ReadVersion() {
 // ---- Guests ----
 
 Result<void> PostgresStorage::CreateGuest(const GuestRecord& guest) {
-  return WithConnection([&](Connection& db) {
-    return Done(ChangeAny(db, sql::kInsertGuest, guest.id, guest.username, guest.display_name, guest.password_hash,
-                          guest.disabled, guest.webex_person_id, guest.created_at, guest.updated_at,
-                          guest.must_change_password, guest.expires_at));
-  });
+  return JournaledWrite(
+      [&](Connection& db) {
+        return Done(ChangeAny(db, sql::kInsertGuest, guest.id, guest.username, guest.display_name,
+                              guest.password_hash, guest.disabled, guest.webex_person_id,
+                              guest.created_at, guest.updated_at, guest.must_change_password,
+                              guest.expires_at));
+      },
+      OneGuest(guest.id));
 }
 
 Result<GuestRecord> PostgresStorage::GetGuest(const std::string& id) {
@@ -582,51 +624,71 @@ Result<std::vector<GuestRecord>> PostgresStorage::ListGuests() {
 }
 
 Result<void> PostgresStorage::SetGuestDisplayName(const std::string& id, const std::string& display_name, int64_t at) {
-  return WithConnection([&](Connection& db) { return ChangeOne(db, sql::kSetGuestDisplayName, "guest", id, display_name, at); });
+  return JournaledWrite(
+      [&](Connection& db) {
+        return ChangeOne(db, sql::kSetGuestDisplayName, "guest", id, display_name, at);
+      },
+      OneGuest(id));
 }
 
 Result<void> PostgresStorage::SetGuestPassword(const std::string& id, const std::string& password_hash, int64_t at) {
-  return WriteTransaction([&](Connection& db) -> Result<void> {
-    auto set = ChangeOne(db, sql::kSetGuestPassword, "guest", id, password_hash, at);
-    if (!set) return set;
-    return Done(ChangeAny(db, sql::kDeleteSessionsForGuest, id));
-  });
+  return JournaledWrite(
+      [&](Connection& db) -> Result<void> {
+        auto set = ChangeOne(db, sql::kSetGuestPassword, "guest", id, password_hash, at);
+        if (!set) return set;
+        return Done(ChangeAny(db, sql::kDeleteSessionsForGuest, id));
+      },
+      OneGuest(id));
 }
 
 Result<bool> PostgresStorage::RehashGuestPassword(const std::string& id, const std::string& expected,
                                                 const std::string& password_hash, int64_t at) {
-  return WithConnection([&](Connection& db) -> Result<bool> {
-    auto written = ChangeAny(db, sql::kRehashGuestPassword, id, expected, password_hash, at);
-    if (!written) return tl::unexpected(written.error());
-    if (*written > 0) return true;
-    auto known = Exists(db, sql::kGuestExists, id);
-    if (!known) return tl::unexpected(known.error());
-    if (!*known) return NotFound("guest");
-    return false;
-  });
+  return JournaledWrite(
+      [&](Connection& db) -> Result<bool> {
+        auto written = ChangeAny(db, sql::kRehashGuestPassword, id, expected, password_hash, at);
+        if (!written) return tl::unexpected(written.error());
+        if (*written > 0) return true;
+        auto known = Exists(db, sql::kGuestExists, id);
+        if (!known) return tl::unexpected(known.error());
+        if (!*known) return NotFound("guest");
+        return false;
+      },
+      OneGuest(id));
 }
 
 Result<void> PostgresStorage::SetGuestPersonId(const std::string& id, const std::string& webex_person_id, int64_t at) {
-  return WithConnection([&](Connection& db) { return ChangeOne(db, sql::kSetGuestPersonId, "guest", id, webex_person_id, at); });
+  return JournaledWrite(
+      [&](Connection& db) {
+        return ChangeOne(db, sql::kSetGuestPersonId, "guest", id, webex_person_id, at);
+      },
+      OneGuest(id));
 }
 
 Result<void> PostgresStorage::SetGuestMustChangePassword(const std::string& id, bool must_change, int64_t at) {
-  return WithConnection([&](Connection& db) {
-    return ChangeOne(db, sql::kSetGuestMustChangePassword, "guest", id, must_change, at);
-  });
+  return JournaledWrite(
+      [&](Connection& db) {
+        return ChangeOne(db, sql::kSetGuestMustChangePassword, "guest", id, must_change, at);
+      },
+      OneGuest(id));
 }
 
 Result<void> PostgresStorage::SetGuestExpiry(const std::string& id, std::optional<int64_t> expires_at, int64_t at) {
-  return WithConnection([&](Connection& db) { return ChangeOne(db, sql::kSetGuestExpiry, "guest", id, expires_at, at); });
+  return JournaledWrite(
+      [&](Connection& db) {
+        return ChangeOne(db, sql::kSetGuestExpiry, "guest", id, expires_at, at);
+      },
+      OneGuest(id));
 }
 
 Result<void> PostgresStorage::ChangeGuestPassword(const std::string& id, const std::string& password_hash,
                                         const std::string& keep_session, int64_t at) {
-  return WriteTransaction([&](Connection& db) -> Result<void> {
-    auto set = ChangeOne(db, sql::kChangeGuestPassword, "guest", id, password_hash, at);
-    if (!set) return set;
-    return Done(ChangeAny(db, sql::kDeleteOtherSessionsForGuest, id, keep_session));
-  });
+  return JournaledWrite(
+      [&](Connection& db) -> Result<void> {
+        auto set = ChangeOne(db, sql::kChangeGuestPassword, "guest", id, password_hash, at);
+        if (!set) return set;
+        return Done(ChangeAny(db, sql::kDeleteOtherSessionsForGuest, id, keep_session));
+      },
+      OneGuest(id));
 }
 
 Result<std::vector<GuestRecord>> PostgresStorage::ListExpiredGuests(int64_t now) {
@@ -634,23 +696,29 @@ Result<std::vector<GuestRecord>> PostgresStorage::ListExpiredGuests(int64_t now)
 }
 
 Result<void> PostgresStorage::EnableGuest(const std::string& id, int64_t at) {
-  return WriteTransaction([&](Connection& db) { return ChangeOne(db, sql::kSetGuestDisabled, "guest", id, false, at); });
+  return JournaledWrite(
+      [&](Connection& db) { return ChangeOne(db, sql::kSetGuestDisabled, "guest", id, false, at); },
+      OneGuest(id));
 }
 
 Result<Closure> PostgresStorage::DisableGuest(const std::string& id, int64_t at) {
-  return WriteTransaction([&](Connection& db) { return DisableOn(db, id, at); });
+  return JournaledWrite([&](Connection& db) { return DisableOn(db, id, at); }, OneGuest(id));
 }
 
 Result<Closure> PostgresStorage::DeleteGuest(const std::string& id, int64_t at) {
-  return WriteTransaction([&](Connection& db) -> Result<Closure> {
-    // The spaces are closed while the guest's person id can still be read for the membership jobs.
-    auto closure = DisableOn(db, id, at);
-    if (!closure) return closure;
-    // Pairs, sessions and the guest token go with the row (ON DELETE CASCADE); space members stay.
-    auto deleted = ChangeOne(db, sql::kDeleteGuest, "guest", id);
-    if (!deleted) return tl::unexpected(deleted.error());
-    return closure;
-  });
+  return JournaledWrite(
+      [&](Connection& db) -> Result<Closure> {
+        // The spaces are closed while the guest's person id can still be read for the membership
+        // jobs.
+        auto closure = DisableOn(db, id, at);
+        if (!closure) return closure;
+        // Pairs, sessions and the guest token go with the row (ON DELETE CASCADE); space members
+        // stay.
+        auto deleted = ChangeOne(db, sql::kDeleteGuest, "guest", id);
+        if (!deleted) return tl::unexpected(deleted.error());
+        return closure;
+      },
+      OneGuest(id));
 }
 
 // ---- Allowed pairs ----
@@ -660,14 +728,20 @@ Result<std::vector<PairRecord>> PostgresStorage::ListPairs() {
 }
 
 Result<Closure> PostgresStorage::ReplacePairs(const std::vector<PairRecord>& pairs, int64_t at) {
-  return WriteTransaction([&](Connection& db) -> Result<Closure> {
+  std::vector<PairRecord> added;
+  std::vector<PairRecord> removed;
+  auto work = [&](Connection& db) -> Result<Closure> {
     auto after = CheckedPairs(db, pairs);
     if (!after) return tl::unexpected(after.error());
     auto before = AllRows(db, sql::kListPairs, ReadPair);
     if (!before) return tl::unexpected(before.error());
+    const std::set<PairRecord> kept(before->begin(), before->end());
+    std::set_difference(after->begin(), after->end(), kept.begin(), kept.end(),
+                        std::back_inserter(added));
     Closure closure;
     for (const auto& pair : *before) {
       if (after->contains(pair)) continue;
+      removed.push_back(pair);
       // A revoked pair: every open space that holds both guests closes.
       auto ids = AllRows(db, sql::kListOpenSpaceIdsContaining, FirstText, pair.first, pair.second);
       if (!ids) return tl::unexpected(ids.error());
@@ -684,26 +758,37 @@ Result<Closure> PostgresStorage::ReplacePairs(const std::vector<PairRecord>& pai
       if (!inserted) return tl::unexpected(inserted.error());
     }
     return closure;
-  });
+  };
+  auto describe = [&](DirectoryChange& change, const auto& /*result*/) {
+    change.added = std::move(added);
+    change.removed = std::move(removed);
+  };
+  return JournaledWrite(work, describe);
 }
 
 Result<int64_t> PostgresStorage::AddPairs(const std::vector<PairRecord>& pairs) {
-  return WriteTransaction([&](Connection& db) -> Result<int64_t> {
+  std::vector<PairRecord> new_pairs;
+  auto work = [&](Connection& db) -> Result<int64_t> {
     auto checked = CheckedPairs(db, pairs);
     if (!checked) return tl::unexpected(checked.error());
     int64_t added = 0;
     for (const auto& [a, b] : *checked) {
       auto inserted = ChangeAny(db, sql::kInsertPair, a, b);
       if (!inserted) return tl::unexpected(inserted.error());
+      if (*inserted > 0) new_pairs.emplace_back(a, b);
       added += *inserted;
     }
     return added;
-  });
+  };
+  auto describe = [&](DirectoryChange& change, const auto& /*result*/) {
+    change.added = std::move(new_pairs);
+  };
+  return JournaledWrite(work, describe);
 }
 
 Result<PairChange> PostgresStorage::ChangePairs(const std::vector<PairRecord>& add, const std::vector<PairRecord>& remove,
                                          int64_t at) {
-  return WriteTransaction([&](Connection& db) -> Result<PairChange> {
+  auto work = [&](Connection& db) -> Result<PairChange> {
     auto added = CheckedPairs(db, add);
     if (!added) return tl::unexpected(added.error());
     std::set<PairRecord> removed;
@@ -731,7 +816,12 @@ Result<PairChange> PostgresStorage::ChangePairs(const std::vector<PairRecord>& a
       if (*inserted > 0) change.added.push_back(pair);
     }
     return change;
-  });
+  };
+  auto describe = [](DirectoryChange& change, const Result<PairChange>& result) {
+    change.added = result->added;
+    change.removed = result->removed;
+  };
+  return JournaledWrite(work, describe);
 }
 
 Result<bool> PostgresStorage::IsPairAllowed(const std::string& guest_a, const std::string& guest_b) {

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <string>
 
+#include "storage/directory_journal.hpp"
 #include "storage/postgres/pool.hpp"
 #include "storage/storage.hpp"
 
@@ -37,6 +38,7 @@ class PostgresStorage final : public Storage {
   Result<int> SchemaVersion() override;
   Result<void> Ping() override;
   Result<DataVersion> Version() override;
+  Result<DirectoryDelta> DirectoryChangesSince(int64_t since) override;
   // How many queries Version() has sent (callers at the same time share one).
   uint64_t version_queries() const {
     std::lock_guard lock(version_mutex_);
@@ -163,6 +165,13 @@ class PostgresStorage final : public Storage {
   // everything back.
   template <typename Work>
   auto WriteTransaction(Work&& work);
+  // As WriteTransaction, for a change to the guests or the allowed pairs: locks the directory
+  // version's row (FOR UPDATE) and reads it before `work`, reads it again after, and once the
+  // commit succeeded (before the connection goes back to the pool) records in the journal the
+  // DirectoryChange that `describe(change, result)` fills in. A failed or rolled-back write records
+  // nothing.
+  template <typename Work, typename Describe>
+  auto JournaledWrite(Work&& work, Describe&& describe);
   // BEGIN ... COMMIT without the writers' lock, for a few statements that must land together but read
   // nothing another writer could change under them.
   template <typename Work>
@@ -175,6 +184,8 @@ class PostgresStorage final : public Storage {
   Result<DataVersion> ReadVersion();
 
   std::unique_ptr<ConnectionPool> pool_;
+  // The changes to the guests and pairs committed through this object.
+  DirectoryJournal journal_;
 
   // Version(): callers at the same time share one query, as long as it started after they called.
   mutable std::mutex version_mutex_;

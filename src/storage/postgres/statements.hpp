@@ -23,6 +23,14 @@ inline constexpr Statement kPing{"ping", "SELECT 1"};
 // The current snapshot (xmin:xmax:in-progress xids); see PostgresStorage::Version.
 inline constexpr Statement kDataVersion{"data_version", "SELECT pg_current_snapshot()::text"};
 
+// The directory version (migration 0004): moved by triggers on guests and allowed_pairs. A
+// journaled write reads it FOR UPDATE, so that no other writer's trigger moves it until that write
+// commits.
+inline constexpr Statement kDirectoryVersion{"directory_version",
+                                             "SELECT n FROM directory_version WHERE id = 1"};
+inline constexpr Statement kLockDirectoryVersion{
+    "lock_directory_version", "SELECT n FROM directory_version WHERE id = 1 FOR UPDATE"};
+
 // Guests.
 #define GP_GUEST_COLUMNS \
   "id, username, display_name, password_hash, disabled, webex_person_id, created_at, updated_at," \

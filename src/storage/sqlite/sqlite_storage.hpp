@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include "storage/directory_journal.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/storage.hpp"
 
@@ -24,6 +25,7 @@ class SqliteStorage final : public Storage {
   Result<int> SchemaVersion() override;
   Result<void> Ping() override;
   Result<DataVersion> Version() override;
+  Result<DirectoryDelta> DirectoryChangesSince(int64_t since) override;
 
   Result<void> CreateGuest(const GuestRecord& guest) override;
   Result<GuestRecord> GetGuest(const std::string& id) override;
@@ -152,6 +154,12 @@ class SqliteStorage final : public Storage {
   // As Write, inside BEGIN IMMEDIATE ... COMMIT; a failed result rolls everything back.
   template <typename Work>
   auto WriteTransaction(Work&& work);
+  // As WriteTransaction, for a change to the guests or the allowed pairs: reads the directory
+  // version before and after `work`, and once the commit succeeded (still holding the writer's
+  // mutex, so that entries arrive in order) records in the journal the DirectoryChange that
+  // `describe(change, result)` fills in. A failed or rolled-back write records nothing.
+  template <typename Work, typename Describe>
+  auto JournaledWrite(Work&& work, Describe&& describe);
   // Runs `work` on the reader under the reader's mutex. Never waits for the writer.
   template <typename Work>
   auto Read(Work&& work);
@@ -163,6 +171,8 @@ class SqliteStorage final : public Storage {
   std::unique_ptr<Guarded> reader_;
   // The writer's total of changed rows after the last write call: Version().own.
   std::atomic<int64_t> own_changes_{0};
+  // The changes to the guests and pairs committed through this object.
+  DirectoryJournal journal_;
 };
 
 }  // namespace gp::storage::sqlite

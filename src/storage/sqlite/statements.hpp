@@ -20,6 +20,10 @@ inline constexpr Statement kPing{"ping", "SELECT 1"};
 // connection's own changes are counted apart.
 inline constexpr Statement kDataVersion{"data_version", "PRAGMA data_version"};
 
+// The directory version (migration 0007): moved by triggers on guests and allowed_pairs.
+inline constexpr Statement kDirectoryVersion{"directory_version",
+                                             "SELECT n FROM directory_version WHERE id = 1"};
+
 // Guests.
 #define GP_GUEST_COLUMNS \
   "id, username, display_name, password_hash, disabled, webex_person_id, created_at, updated_at," \

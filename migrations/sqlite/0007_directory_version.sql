@@ -1,0 +1,24 @@
+-- The directory version: a counter that moves with every committed change to the guests or the allowed
+-- pairs, whoever makes it (this process, another instance, a CLI command, a hand-written statement).
+-- The admin console keeps the guests and pairs in memory; it applies the changes its own process made
+-- (each journaled in memory with this counter's value before and after it) and reads everything again
+-- only when the counter moved by a change it did not make. Writes to sessions, audit, spaces or
+-- settings leave it alone, unlike the data version of the database as a whole.
+CREATE TABLE directory_version (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  n INTEGER NOT NULL
+);
+INSERT INTO directory_version (id, n) VALUES (1, 0);
+
+CREATE TRIGGER guests_directory_insert AFTER INSERT ON guests FOR EACH ROW
+BEGIN UPDATE directory_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER guests_directory_update AFTER UPDATE ON guests FOR EACH ROW
+BEGIN UPDATE directory_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER guests_directory_delete AFTER DELETE ON guests FOR EACH ROW
+BEGIN UPDATE directory_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER allowed_pairs_directory_insert AFTER INSERT ON allowed_pairs FOR EACH ROW
+BEGIN UPDATE directory_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER allowed_pairs_directory_update AFTER UPDATE ON allowed_pairs FOR EACH ROW
+BEGIN UPDATE directory_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER allowed_pairs_directory_delete AFTER DELETE ON allowed_pairs FOR EACH ROW
+BEGIN UPDATE directory_version SET n = n + 1 WHERE id = 1; END;

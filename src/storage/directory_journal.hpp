@@ -1,0 +1,43 @@
+#pragma once
+// The changes to the guests and the allowed pairs that this process committed, each with the
+// directory version it moved from and to (see Storage::DirectoryChangesSince). A reader that knows
+// the version it last saw asks for the chain of changes since: when every step is here, it can
+// apply them; when one is missing (another process, instance or CLI command moved the version, or
+// the step is too old) it gets std::nullopt and reads the guests and pairs again.
+//
+// Thread-safe: Record and Since take one mutex. Bounded: it keeps the newest kCapacity (1024)
+// changes, by version; older ones are forgotten, and a chain that needs them is std::nullopt.
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "storage/records.hpp"
+
+namespace gp::storage {
+
+class DirectoryJournal {
+ public:
+  static constexpr size_t kCapacity = 1024;
+
+  // Keeps a committed change. A change that did not move the version (before >= after) is ignored.
+  // Changes may arrive out of order (two commits on different connections): each is filed under its
+  // `before`, and a second change from the same `before` replaces the first.
+  void Record(DirectoryChange change);
+
+  // The changes leading from `since` to `now`, oldest first, each one's `before` the previous one's
+  // `after`: empty when since == now; std::nullopt when since > now or any step is missing.
+  [[nodiscard]] std::optional<std::vector<DirectoryChange>> Since(int64_t since, int64_t now) const;
+
+  // How many changes are kept (at most kCapacity).
+  [[nodiscard]] size_t Size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<int64_t, DirectoryChange> by_before_;
+};
+
+}  // namespace gp::storage
