@@ -19,7 +19,8 @@ Result<std::optional<std::optional<int64_t>>> ReadExpiresAt(const Json& body) {
   if (it->is_null()) return Change{std::in_place, std::nullopt};
   if (!it->is_string()) {
     return Fail(ErrorCode::kBadRequest, "invalid_field",
-                "The expiry must be a date (2027-01-31) or a time in UTC (2027-01-31T23:59:59Z).", "expiresAt");
+                "The expiry must be a date (2027-01-31) or a time in UTC (2027-01-31T23:59:59Z).",
+                "expiresAt");
   }
   auto at = domain::ParseExpiresAt(it->get<std::string>());
   if (!at) return tl::unexpected(at.error());
@@ -40,7 +41,8 @@ Result<PasswordChoice> ReadPassword(const Json& body) {
   if (!generate) return tl::unexpected(generate.error());
   const bool generated = generate->value_or(false);
   if (generated && *password) {
-    return Fail(ErrorCode::kBadRequest, "invalid_field", "Give a password or generate one, not both.", "password");
+    return Fail(ErrorCode::kBadRequest, "invalid_field",
+                "Give a password or generate one, not both.", "password");
   }
   if (generated) return PasswordChoice{service::Guests::GeneratePassword(), true};
   return PasswordChoice{*password, false};
@@ -60,21 +62,23 @@ std::string GuestQueryKey(const service::GuestQuery& query) {
          std::to_string(query.offset) + "\n" + (query.limit ? std::to_string(*query.limit) : "all");
 }
 
+// The body, byte for byte what serialising it as one JSON object gives (keys in order), joined from
+// the entries' pre-rendered items so that a page of 10,000 guests costs a copy, not a
+// serialisation.
 std::string RenderGuestPage(const service::GuestDirectory& directory,
                             const service::GuestQuery& query) {
   auto page = directory.Guests(query);
-  Json items = Json::array();
+  Json counts = {{"all", page.all}, {"active", page.active}, {"disabled", page.disabled}};
+  std::string body = "{\"counts\":" + counts.dump() + ",\"items\":[";
+  bool first = true;
   for (const auto* entry : page.items) {
-    Json item = GuestJson(entry->guest);
-    item["pairCount"] = entry->pair_count;
-    items.push_back(std::move(item));
+    if (!first) body += ',';
+    first = false;
+    body +=
+        entry->rendered.empty() ? GuestListItem(entry->guest, entry->pair_count) : entry->rendered;
   }
-  // Moved, not listed in an initializer: nlohmann copies initializer-list elements deeply.
-  Json body = Json::object();
-  body["items"] = std::move(items);
-  body["total"] = page.total;
-  body["counts"] = {{"all", page.all}, {"active", page.active}, {"disabled", page.disabled}};
-  return body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  body += "],\"total\":" + std::to_string(page.total) + "}";
+  return body;
 }
 
 Json PreviewSpacesJson(const std::vector<storage::SpaceRecord>& spaces) {
@@ -166,13 +170,15 @@ void AddGuestRoutes(Routes& routes, Deps& deps) {
                auto password = ReadPassword(*body);
                if (!password) return tl::unexpected(password.error());
                if (!password->password) {
-                 return Fail(ErrorCode::kBadRequest, "missing_field", "Give a password or generate one.", "password");
+                 return Fail(ErrorCode::kBadRequest, "missing_field",
+                             "Give a password or generate one.", "password");
                }
                auto must_change = OptionalBool(*body, "mustChangePassword");
                if (!must_change) return tl::unexpected(must_change.error());
                auto expires_at = ReadExpiresAt(*body);
                if (!expires_at) return tl::unexpected(expires_at.error());
-               service::NewGuest guest{*display_name, *username, *password->password, must_change->value_or(false),
+               service::NewGuest guest{*display_name, *username, *password->password,
+                                       must_change->value_or(false),
                                        expires_at->value_or(std::nullopt)};
                auto created = deps.guests.Create(guest, caller.actor);
                if (!created) return tl::unexpected(created.error());
@@ -191,7 +197,8 @@ void AddGuestRoutes(Routes& routes, Deps& deps) {
                auto overview = deps.policy.Overview(*request.PathParam("id"));
                if (!overview) return tl::unexpected(overview.error());
                Json contacts = Json::array();
-               for (const auto& guest : overview->contacts) contacts.push_back(GuestSummaryJson(guest));
+               for (const auto& guest : overview->contacts)
+                 contacts.push_back(GuestSummaryJson(guest));
                Json spaces = Json::array();
                for (const auto& space : overview->spaces) {
                  Json item = SpaceBriefJson(space);
@@ -201,7 +208,8 @@ void AddGuestRoutes(Routes& routes, Deps& deps) {
                  spaces.push_back(std::move(item));
                }
                Json activity = Json::array();
-               for (const auto& record : overview->activity) activity.push_back(domain::AuditEntryJson(record));
+               for (const auto& record : overview->activity)
+                 activity.push_back(domain::AuditEntryJson(record));
                Json body = {{"guest", GuestJson(overview->guest)}};
                body["contacts"] = std::move(contacts);
                body["spaces"] = std::move(spaces);
@@ -284,8 +292,9 @@ void AddGuestRoutes(Routes& routes, Deps& deps) {
   routes.Add("POST", "/api/v1/guests/import", Access::kAdmin, Exec::kPool,
              [&deps](http::Request& request, const Caller& caller) -> Result<http::Response> {
                std::string type = request.MediaType();
-               Result<domain::ImportPlan> plan = Fail(ErrorCode::kUnsupportedMediaType,
-                   "Send the original guests.json as application/json or a CSV as text/csv.");
+               Result<domain::ImportPlan> plan =
+                   Fail(ErrorCode::kUnsupportedMediaType,
+                        "Send the original guests.json as application/json or a CSV as text/csv.");
                if (type == "application/json") {
                  plan = domain::ParseGuestsJson(request.body);
                } else if (type == "text/csv") {

@@ -14,6 +14,12 @@ Json GuestJson(const storage::GuestRecord& guest) {
   return json;
 }
 
+std::string GuestListItem(const storage::GuestRecord& guest, int64_t pair_count) {
+  Json json = GuestJson(guest);
+  json["pairCount"] = pair_count;
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 Json SpaceJson(const storage::SpaceRecord& space) {
   Json json = {{"id", space.id},
                {"title", space.title},

@@ -9,6 +9,8 @@
 namespace gp::api {
 
 Json GuestJson(const storage::GuestRecord& guest);
+// A guest as GET /api/v1/guests lists it: GuestJson with "pairCount", serialised.
+std::string GuestListItem(const storage::GuestRecord& guest, int64_t pair_count);
 Json SpaceJson(const storage::SpaceRecord& space);
 Json MessageJson(const service::MessageView& message);
 // {"id", "title", "members": [{"id", "displayName"}]}: a space as a confirmation lists it.

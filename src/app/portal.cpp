@@ -24,6 +24,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include "api/api.hpp"
+#include "api/json_views.hpp"
 #include "app/portal_metrics.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
@@ -271,6 +272,7 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
                                                *p.audit, p.intents, p.clock);
   p.guests = std::make_unique<service::Guests>(*p.storage, *p.sessions, *p.audit, p.clock, config.password_hash);
   p.policy = std::make_unique<service::Policy>(*p.storage, *p.audit, p.clock);
+  p.policy->SetDirectoryRenderer(api::GuestListItem);
   p.guest_auth = std::make_unique<service::GuestAuth>(*p.storage, *p.sessions, *p.app_admin, *p.guest_tokens,
                                                       *p.throttle, *p.pool, *p.audit, p.clock, config.password_hash);
   service::AdminAuthOptions admin_options;
@@ -324,7 +326,7 @@ Result<std::unique_ptr<Portal>> Portal::Create(const Config& config) {
                                                    *p.notices, *p.audit, p.clock, meeting_options);
   p.admin_auth->SetHosts(p.hosts.get());
   p.metrics->Watch(
-      {*p.events, *p.app_admin, *p.hosts, *p.guest_tokens, *p.reconciler, *p.storage, *p.pool});
+      {*p.events, *p.app_admin, *p.hosts, *p.guest_tokens, *p.reconciler, *p.policy, *p.storage, *p.pool});
   p.reconciler->SetHosts(p.hosts.get());
   api::ApiOptions options;
   options.secure_cookies = config.public_url_is_https;

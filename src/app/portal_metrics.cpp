@@ -10,6 +10,7 @@
 #include "service/events.hpp"
 #include "service/guest_tokens.hpp"
 #include "service/hosts.hpp"
+#include "service/policy.hpp"
 #include "service/reconciler.hpp"
 #include "storage/storage.hpp"
 
@@ -175,6 +176,18 @@ void PortalMetrics::Watch(const Sources& sources) {
       "Times a meeting found no free pool host (all instances, from the database; read at "
       "scrape time).",
       [this] { return pool_exhaustions_.load(std::memory_order_relaxed); });
+  auto& policy = sources.policy;
+  const std::string refreshes_of_directory = "guest_portal_directory_refreshes_total";
+  const std::string directory_help =
+      "Times the admin lists' guest directory caught up with a change: rebuilt from the database "
+      "(how=build: first use, or a change by another process) or updated in place (how=update: "
+      "a change this instance made).";
+  registry_.AddCounterFunc(refreshes_of_directory, directory_help,
+                           [&policy] { return static_cast<double>(policy.directory_builds()); },
+                           {{"how", "build"}});
+  registry_.AddCounterFunc(refreshes_of_directory, directory_help,
+                           [&policy] { return static_cast<double>(policy.directory_updates()); },
+                           {{"how", "update"}});
   auto& pool = sources.pool;
   registry_.AddGaugeFunc("guest_portal_work_pool_pending",
                          "Work waiting for or running on the worker pool.",

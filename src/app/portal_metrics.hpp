@@ -23,6 +23,7 @@ class AppAdmin;
 class Events;
 class GuestTokens;
 class Hosts;
+class Policy;
 class Reconciler;
 }  // namespace gp::service
 
@@ -51,6 +52,7 @@ class PortalMetrics {
     service::Hosts& hosts;
     service::GuestTokens& guest_tokens;
     service::Reconciler& reconciler;
+    service::Policy& policy;
     storage::Storage& storage;
     WorkPool& pool;
   };

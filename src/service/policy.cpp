@@ -16,7 +16,9 @@ namespace gp::service {
 Policy::Policy(storage::Storage& storage, Audit& audit, Clock clock)
     : storage_(storage), audit_(audit), clock_(std::move(clock)) {}
 
-Result<std::vector<Pair>> Policy::Pairs() { return storage_.ListPairs(); }
+Result<std::vector<Pair>> Policy::Pairs() {
+  return storage_.ListPairs();
+}
 
 namespace {
 
@@ -175,7 +177,8 @@ Result<Explanation> Policy::Explain(const std::string& a, const std::string& b) 
       explanation.reasons.push_back({"disabled", guest->id, guest->display_name + " is disabled."});
     } else if (guest->expires_at && *guest->expires_at <= clock_()) {
       // Past its end, before the expiry task has disabled it: sign-in is refused already.
-      explanation.reasons.push_back({"expired", guest->id, guest->display_name + "'s account has expired."});
+      explanation.reasons.push_back(
+          {"expired", guest->id, guest->display_name + "'s account has expired."});
     }
   }
   auto spaces = storage_.ListSpacesForGuest(a, true);
@@ -197,8 +200,8 @@ Result<GuestOverview> Policy::Overview(const std::string& id) {
   if (entry == nullptr) return Fail(ErrorCode::kNotFound, "not_found", "No such guest.");
   GuestOverview overview;
   overview.guest = entry->guest;
-  const auto& all = (*directory)->Entries();
-  for (int contact : entry->contacts) overview.contacts.push_back(all[contact].guest);
+  for (const auto* contact : (*directory)->Contacts(*entry))
+    overview.contacts.push_back(contact->guest);
   auto spaces = storage_.ListSpacesForGuest(id, true);
   if (!spaces) return tl::unexpected(spaces.error());
   overview.spaces = std::move(*spaces);
@@ -221,30 +224,75 @@ Result<GuestOverview> Policy::Overview(const std::string& id) {
 }
 
 Result<std::shared_ptr<const GuestDirectory>> Policy::Directory() {
-  // Read before the data, so that a change made meanwhile only costs a rebuild.
-  auto version = storage_.Version();
-  if (version) {
-    if (auto directory = directory_cache_.Get("", *version)) return std::move(*directory);
+  auto current = CurrentDirectory();
+  if (!current) return tl::unexpected(current.error());
+  return std::move(current->directory);
+}
+
+Result<GuestDirectory::Update> Policy::UpdateFor(
+    const std::vector<storage::DirectoryChange>& changes) {
+  std::set<std::string> ids;
+  std::map<storage::PairRecord, bool> pairs;  // pair -> there after the last change naming it
+  for (const auto& change : changes) {
+    ids.insert(change.guests.begin(), change.guests.end());
+    for (const auto& pair : change.removed) pairs[pair] = false;
+    for (const auto& pair : change.added) pairs[pair] = true;
   }
-  auto guests = storage_.ListGuests();
-  if (!guests) return tl::unexpected(guests.error());
-  auto pairs = storage_.ListPairs();
-  if (!pairs) return tl::unexpected(pairs.error());
-  auto directory = std::make_shared<const GuestDirectory>(std::move(*guests), *pairs);
-  if (version) directory_cache_.Put("", *version, directory);
-  return directory;
+  GuestDirectory::Update update;
+  // Read now, the guests may be newer than the last change: applying a later change again then
+  // leaves them as they are.
+  for (const auto& id : ids) {
+    auto guest = storage_.GetGuest(id);
+    if (guest) {
+      update.guests.push_back(std::move(*guest));
+    } else if (guest.error().code == ErrorCode::kNotFound) {
+      update.deleted.push_back(id);
+    } else {
+      return tl::unexpected(guest.error());
+    }
+  }
+  for (const auto& [pair, there] : pairs) (there ? update.added : update.removed).push_back(pair);
+  return update;
+}
+
+Result<Policy::DirectoryAt> Policy::CurrentDirectory() {
+  // Above this many changed guests a rebuild costs less than reading each one.
+  constexpr std::size_t kMaxGuestsUpdated = 200;
+  std::lock_guard lock(directory_mutex_);
+  auto delta = storage_.DirectoryChangesSince(directory_.version);
+  if (!delta) return tl::unexpected(delta.error());
+  if (directory_.directory && delta->version == directory_.version) return directory_;
+  std::size_t guests_changed = 0;
+  if (delta->changes) {
+    for (const auto& change : *delta->changes) guests_changed += change.guests.size();
+  }
+  if (directory_.directory && delta->changes && guests_changed <= kMaxGuestsUpdated) {
+    auto update = UpdateFor(*delta->changes);
+    if (!update) return tl::unexpected(update.error());
+    directory_.directory =
+        std::make_shared<const GuestDirectory>(directory_.directory->With(*update));
+    ++directory_updates_;
+  } else {
+    // Read after the version: the data is at least that new, and a later change moves the version.
+    auto guests = storage_.ListGuests();
+    if (!guests) return tl::unexpected(guests.error());
+    auto pairs = storage_.ListPairs();
+    if (!pairs) return tl::unexpected(pairs.error());
+    directory_.directory =
+        std::make_shared<const GuestDirectory>(std::move(*guests), *pairs, render_);
+    ++directory_builds_;
+  }
+  directory_.version = delta->version;
+  return directory_;
 }
 
 Result<std::string> Policy::Rendered(
     const std::string& key, const std::function<std::string(const GuestDirectory&)>& render) {
-  auto version = storage_.Version();
-  if (version) {
-    if (auto body = rendered_cache_.Get(key, *version)) return std::move(*body);
-  }
-  auto directory = Directory();
-  if (!directory) return tl::unexpected(directory.error());
-  std::string body = render(**directory);
-  if (version) rendered_cache_.Put(key, *version, body);
+  auto current = CurrentDirectory();
+  if (!current) return tl::unexpected(current.error());
+  if (auto body = rendered_cache_.Get(key, current->version)) return std::move(*body);
+  std::string body = render(*current->directory);
+  rendered_cache_.Put(key, current->version, body);
   return body;
 }
 

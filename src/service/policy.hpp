@@ -4,8 +4,10 @@
 // once, and the Reconciler removes their Webex memberships afterwards. Blocking: runs on the pool
 // (or in the CLI).
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,10 +49,11 @@ struct Explanation {
 
 // One guest as the admin console's per-guest view shows it (GET /api/v1/guests/{id}/overview).
 struct GuestOverview {
-  storage::GuestRecord guest;                   // without its password hash
-  std::vector<storage::GuestRecord> contacts;   // every paired guest, disabled ones too, by display name
-  std::vector<storage::SpaceRecord> spaces;     // open and closed, latest activity first
-  std::vector<storage::AuditRecord> activity;   // newest first, at most kOverviewActivity
+  storage::GuestRecord guest;  // without its password hash
+  std::vector<storage::GuestRecord>
+      contacts;  // every paired guest, disabled ones too, by display name
+  std::vector<storage::SpaceRecord> spaces;    // open and closed, latest activity first
+  std::vector<storage::AuditRecord> activity;  // newest first, at most kOverviewActivity
 };
 inline constexpr int kOverviewActivity = 20;
 
@@ -85,10 +88,16 @@ class Policy {
   // actor is the guest ("guest:<id>", and "guest:<username>" for sign-ins).
   Result<GuestOverview> Overview(const std::string& id);
 
-  // The guests and pairs indexed for the data's current version (built once per version, then
-  // shared by every reader until the data changes).
+  // The guests and pairs indexed at the current directory version (Storage::DirectoryChangesSince),
+  // shared by every reader until the guests or pairs change. A change this process made is applied
+  // to the index (GuestDirectory::With); any other change rebuilds it from storage.
   Result<std::shared_ptr<const GuestDirectory>> Directory();
-  // A body rendered from the directory, kept per `key` for the data's current version.
+  // How the directory renders each guest for the lists (set once, before the first request).
+  void SetDirectoryRenderer(GuestDirectory::Renderer render) { render_ = std::move(render); }
+  // How many times the directory was built from storage, and updated in place (for tests).
+  int64_t directory_builds() const { return directory_builds_.load(); }
+  int64_t directory_updates() const { return directory_updates_.load(); }
+  // A body rendered from the directory, kept per `key` for the current directory version.
   Result<std::string> Rendered(const std::string& key,
                                const std::function<std::string(const GuestDirectory&)>& render);
   // The enabled guests `guest_id` may connect with, by display name.
@@ -111,8 +120,22 @@ class Policy {
   Clock clock_;
   std::function<void()> on_queued_;
   std::function<void(const std::vector<std::string>&)> on_closed_;
-  VersionedCache<storage::DataVersion, std::shared_ptr<const GuestDirectory>> directory_cache_{1};
-  VersionedCache<storage::DataVersion, std::string> rendered_cache_{256};
+  struct DirectoryAt {
+    std::shared_ptr<const GuestDirectory> directory;
+    int64_t version = -1;  // the directory version it reflects (its data may be newer)
+  };
+  Result<DirectoryAt> CurrentDirectory();
+  // The changed guests as stored now, and the net effect on the pairs, of this process's changes.
+  Result<GuestDirectory::Update> UpdateFor(const std::vector<storage::DirectoryChange>& changes);
+
+  GuestDirectory::Renderer render_;
+  // One caller at a time brings the directory up to date; callers at the same time wait for it
+  // rather than repeat the work, and readers of an older one keep it while they use it.
+  std::mutex directory_mutex_;
+  DirectoryAt directory_;  // guarded by directory_mutex_
+  std::atomic<int64_t> directory_builds_{0};
+  std::atomic<int64_t> directory_updates_{0};
+  VersionedCache<int64_t, std::string> rendered_cache_{256};
 };
 
 }  // namespace gp::service
