@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "domain/policy.hpp"
 #include "fakes.hpp"
 
@@ -210,7 +213,7 @@ TEST_F(PolicyTest, ExplainGivesEveryReasonAndTheSharedSpacesOpenFirst) {
   EXPECT_EQ(unknown.error().field, "b");
 }
 
-TEST_F(PolicyTest, TheDirectoryIsRebuiltWhenTheDataChanges) {
+TEST_F(PolicyTest, TheDirectoryFollowsEachChangeByUpdatingItself) {
   auto first = policy_->Directory();
   ASSERT_TRUE(first);
   auto again = policy_->Directory();
@@ -222,6 +225,33 @@ TEST_F(PolicyTest, TheDirectoryIsRebuiltWhenTheDataChanges) {
   ASSERT_TRUE(after);
   EXPECT_NE(first->get(), after->get());
   EXPECT_EQ((*after)->Find(ann_.id)->pair_count, 1);
+  EXPECT_EQ((*first)->Find(ann_.id)->pair_count, 2);  // a reader of the old one still sees it whole
+  EXPECT_EQ(policy_->directory_builds(), 1);
+  EXPECT_EQ(policy_->directory_updates(), 1);
+}
+
+TEST_F(PolicyTest, CallersAtTheSameTimeShareOneRefreshOfTheDirectory) {
+  ASSERT_TRUE(policy_->Directory());
+  ASSERT_TRUE(policy_->Replace({{ann_.id, cy_.id}}, "admin:admin@example.com"));
+  const auto builds = policy_->directory_builds();
+  const auto updates = policy_->directory_updates();
+  constexpr int kThreads = 8;
+  std::vector<const GuestDirectory*> seen(kThreads, nullptr);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([this, &seen, i] {
+      auto directory = policy_->Directory();
+      if (directory) seen[i] = directory->get();
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto* directory : seen) {
+    ASSERT_NE(directory, nullptr);
+    EXPECT_EQ(directory, seen.front());  // one index for all of them
+  }
+  EXPECT_EQ(policy_->directory_builds(), builds);
+  EXPECT_EQ(policy_->directory_updates(), updates + 1);  // the change was applied once
+  EXPECT_EQ(seen.front()->Find(ann_.id)->pair_count, 1);
 }
 
 }  // namespace
