@@ -121,7 +121,9 @@ TEST(DirectoryJournalTest, ThreadsRecordingAndReadingAtOnceLoseNothing) {
   std::thread reader([&] {
     while (!done.load()) {
       auto chain = journal.Since(0, kThreads * kEach);
-      if (chain) EXPECT_EQ(chain->size(), static_cast<size_t>(kThreads * kEach));
+      if (chain) {
+        EXPECT_EQ(chain->size(), static_cast<size_t>(kThreads * kEach));
+      }
     }
   });
   for (int t = 0; t < kThreads; ++t) {
