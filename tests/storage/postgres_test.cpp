@@ -479,11 +479,12 @@ TEST_F(PostgresStorage, ConnectionsTerminatedDuringATransactionFailCleanly) {
 // A statement that skips the writers' lock (a hand-made fix in psql, another build) and moves the
 // directory version without committing yet: a journaled write waits for it at its first read of the
 // version (FOR UPDATE), so its recorded step is only its own, and the chain from before the other
-// statement is refused. Read without the lock, the journaled write would have counted the other's step
-// as its own.
+// statement is refused. Read without the lock, the journaled write would have counted the other's
+// step as its own.
 TEST_F(PostgresStorage, AJournaledWriteNeverCountsAnUncommittedStepOfAnotherWriter) {
   const std::string name = "gp_" + backend_.schema;
-  auto opened = OpenStorage(WithParameter(backend_.url, "application_name=" + name), StorageOptions{});
+  auto opened =
+      OpenStorage(WithParameter(backend_.url, "application_name=" + name), StorageOptions{});
   ASSERT_TRUE(opened) << opened.error().message;
   Storage& store = **opened;
   GP_ASSERT_OK(store.Migrate());
@@ -503,8 +504,9 @@ TEST_F(PostgresStorage, AJournaledWriteNeverCountsAnUncommittedStepOfAnotherWrit
   int waiting = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (waiting == 0 && std::chrono::steady_clock::now() < deadline) {
-    waiting = std::stoi(watcher.QueryText("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '" +
-                                          name + "' AND wait_event_type = 'Lock'"));
+    waiting = std::stoi(
+        watcher.QueryText("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '" +
+                          name + "' AND wait_event_type = 'Lock'"));
   }
   other.Execute("COMMIT");
   writer.join();
