@@ -35,7 +35,8 @@ using testing::ClusterUrl;
     ASSERT_TRUE(gp_result_) << #expr << ": " << gp_result_.error().message;    \
   } while (0)
 
-// The tables of the portal's data; schema_migrations, runners and directory_version are each database's own.
+// The tables of the portal's data; schema_migrations, runners and directory_version are each
+// database's own.
 const std::vector<std::string> kDataTables = {
     "allowed_pairs", "app_admin", "audit_log",  "guest_tokens",  "guests",        "hosts",
     "leases",        "oauth_states", "read_marks", "sessions",   "settings",      "space_files",

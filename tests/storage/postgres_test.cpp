@@ -476,6 +476,55 @@ TEST_F(PostgresStorage, ConnectionsTerminatedDuringATransactionFailCleanly) {
   EXPECT_EQ(store.ListPairs()->size(), 1u);
 }
 
+// A statement that skips the writers' lock (a hand-made fix in psql, another build) and moves the
+// directory version without committing yet: a journaled write waits for it at its first read of the
+// version (FOR UPDATE), so its recorded step is only its own, and the chain from before the other
+// statement is refused. Read without the lock, the journaled write would have counted the other's
+// step as its own.
+TEST_F(PostgresStorage, AJournaledWriteNeverCountsAnUncommittedStepOfAnotherWriter) {
+  const std::string name = "gp_" + backend_.schema;
+  auto opened =
+      OpenStorage(WithParameter(backend_.url, "application_name=" + name), StorageOptions{});
+  ASSERT_TRUE(opened) << opened.error().message;
+  Storage& store = **opened;
+  GP_ASSERT_OK(store.Migrate());
+  GP_ASSERT_OK(store.CreateGuest(MakeGuest("a", "alice")));
+  GP_ASSERT_OK(store.CreateGuest(MakeGuest("b", "bob")));
+  auto start = store.DirectoryChangesSince(0);
+  ASSERT_TRUE(start) << start.error().message;
+  const int64_t v0 = start->version;
+
+  RawPg other(backend_.url);
+  other.Execute("BEGIN");
+  other.Execute("UPDATE guests SET display_name = 'By hand' WHERE id = 'a'");
+  Result<void> enabled = {};
+  std::jthread writer([&] { enabled = store.EnableGuest("b", 100); });
+  // Wait (with a deadline) until the write is held up by the other transaction's lock.
+  RawPg watcher(backend_.cluster);
+  int waiting = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (waiting == 0 && std::chrono::steady_clock::now() < deadline) {
+    waiting = std::stoi(
+        watcher.QueryText("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '" +
+                          name + "' AND wait_event_type = 'Lock'"));
+  }
+  other.Execute("COMMIT");
+  writer.join();
+  ASSERT_EQ(waiting, 1);
+  GP_ASSERT_OK(enabled);
+
+  auto delta = store.DirectoryChangesSince(v0);
+  ASSERT_TRUE(delta) << delta.error().message;
+  EXPECT_EQ(delta->version, v0 + 2);
+  EXPECT_FALSE(delta->changes) << "the chain took the other transaction's step as this storage's";
+  auto own = store.DirectoryChangesSince(v0 + 1);
+  ASSERT_TRUE(own) << own.error().message;
+  ASSERT_TRUE(own->changes);
+  ASSERT_EQ(own->changes->size(), 1U);
+  EXPECT_EQ(own->changes->front().before, v0 + 1);
+  EXPECT_EQ(own->changes->front().guests, std::vector<std::string>{"b"});
+}
+
 TEST_F(PostgresStorage, AnUnreachableServerIsUnavailableQuicklyAndTheMessageHasNoPassword) {
   for (bool listening : {false, true}) {
     // Refused, or accepted by the kernel and never answered (a server that hangs).
