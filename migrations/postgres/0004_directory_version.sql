@@ -23,3 +23,12 @@ CREATE TRIGGER guests_directory_version AFTER INSERT OR UPDATE OR DELETE OR TRUN
   FOR EACH STATEMENT EXECUTE FUNCTION bump_directory_version();
 CREATE TRIGGER allowed_pairs_directory_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON allowed_pairs
   FOR EACH STATEMENT EXECUTE FUNCTION bump_directory_version();
+
+-- The journaled changes, for the other processes and instances: one row per change, its guests and
+-- pairs as JSON ({"guests": [ids], "added": [[a, b]], "removed": [[a, b]]}). Each write prunes the
+-- rows 1024 or more versions behind it.
+CREATE TABLE directory_changes (
+  version_after BIGINT PRIMARY KEY,
+  version_before BIGINT NOT NULL,
+  change TEXT NOT NULL
+);

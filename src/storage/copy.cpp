@@ -21,7 +21,8 @@ namespace {
 
 // Tables that describe a database rather than hold the portal's data: each database keeps its own.
 const std::set<std::string, std::less<>> kNotCopied = {"schema_migrations", "runners",
-                                                       "directory_version"};
+                                                       "directory_version",
+                                                       "directory_changes"};
 // Rows per INSERT: few round trips, and far below PostgreSQL's 65535 parameters per statement.
 constexpr int64_t kMaxRowsPerInsert = 500;
 constexpr int64_t kMaxParamsPerInsert = 30000;

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 namespace gp::storage {
 
 void DirectoryJournal::Record(DirectoryChange change) {
@@ -24,6 +26,41 @@ std::optional<std::vector<DirectoryChange>> DirectoryJournal::Since(int64_t sinc
     at = step->second.after;
   }
   return chain;
+}
+
+std::string DirectoryJournal::Encode(const DirectoryChange& change) {
+  auto pairs = [](const std::vector<PairRecord>& list) {
+    auto json = nlohmann::json::array();
+    for (const auto& [a, b] : list) json.push_back({a, b});
+    return json;
+  };
+  nlohmann::json json = {
+      {"guests", change.guests}, {"added", pairs(change.added)}, {"removed", pairs(change.removed)}};
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<DirectoryChange> DirectoryJournal::Decode(int64_t before, int64_t after,
+                                                        const std::string& json) {
+  auto parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) return std::nullopt;
+  DirectoryChange change;
+  change.before = before;
+  change.after = after;
+  auto guests = parsed.find("guests");
+  if (guests == parsed.end() || !guests->is_array()) return std::nullopt;
+  for (const auto& id : *guests) {
+    if (!id.is_string()) return std::nullopt;
+    change.guests.push_back(id.get<std::string>());
+  }
+  for (auto [key, list] : {std::pair("added", &change.added), std::pair("removed", &change.removed)}) {
+    auto pairs = parsed.find(key);
+    if (pairs == parsed.end() || !pairs->is_array()) return std::nullopt;
+    for (const auto& pair : *pairs) {
+      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) return std::nullopt;
+      list->emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+    }
+  }
+  return change;
 }
 
 size_t DirectoryJournal::Size() const {

@@ -5,6 +5,9 @@
 // apply them; when one is missing (another process, instance or CLI command moved the version, or
 // the step is too old) it gets std::nullopt and reads the guests and pairs again.
 //
+// Each backend also writes every change into the table directory_changes, in the transaction that
+// makes it (Encode), so that other processes and instances can follow the chain too (Decode).
+//
 // Thread-safe: Record and Since take one mutex. Bounded: it keeps the newest kCapacity (1024)
 // changes, by version; older ones are forgotten, and a chain that needs them is std::nullopt.
 
@@ -13,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "storage/records.hpp"
@@ -34,6 +38,12 @@ class DirectoryJournal {
 
   // How many changes are kept (at most kCapacity).
   [[nodiscard]] size_t Size() const;
+
+  // A change's guests and pairs as the JSON stored in directory_changes.change, and back (nullopt
+  // for text that is not such JSON).
+  [[nodiscard]] static std::string Encode(const DirectoryChange& change);
+  [[nodiscard]] static std::optional<DirectoryChange> Decode(int64_t before, int64_t after,
+                                                             const std::string& json);
 
  private:
   mutable std::mutex mutex_;

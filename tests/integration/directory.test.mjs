@@ -2,9 +2,12 @@
 // administrator makes, GET /api/v1/guests and the paged GET /api/v1/policy/pairs answer exactly what
 // the database holds, and the portal got there by updating the directory in place (the metric
 // guest_portal_directory_refreshes_total{how="update"}), not by rebuilding it. A change made by
-// another process (the CLI on the same database) is seen too, through a rebuild.
+// another process through the portal's storage (the CLI) is followed through the journal table; a
+// raw SQL statement, which leaves no journal entry, through a rebuild.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { startWorld, stopAll, show, runPortal } from '../lib/harness.mjs';
 import { parsePrometheusText, sampleValue } from '../lib/prometheus.mjs';
 
@@ -101,17 +104,27 @@ test('each change an administrator makes is in the next list, through an update 
   }
 });
 
-test('a change made by another process is in the next list, through a rebuild', async () => {
+test('a change by another process is in the next list: the CLI\'s through its journal, raw SQL through a rebuild', async () => {
   const eve = await world.createGuest('dir.eve', 'Eve Evans');
   const fay = await world.createGuest('dir.fay', 'Fay Fisher');
   await assertListsMatchTheDatabase('before the CLI');
   const start = await refreshes();
   const r = runPortal(['policy', 'allow', eve.username, fay.username], world.portal.env);
   assert.equal(r.status, 0, r.stderr);
-  const listed = await assertListsMatchTheDatabase('after the CLI');
+  let listed = await assertListsMatchTheDatabase('after the CLI');
   assert.equal(listed.items.find((g) => g.id === eve.id).pairCount, 1);
+  const afterCli = await refreshes();
+  assert.equal(afterCli.build, start.build, 'the CLI\'s journaled change rebuilt the directory');
+  assert.ok(afterCli.update > start.update);
+
+  // A statement that did not go through the portal's storage leaves no journal entry.
+  const sql = `UPDATE guests SET display_name = 'Fay by hand' WHERE id = '${fay.id}';`;
+  const w = spawnSync('sqlite3', ['-cmd', '.timeout 10000', path.join(world.portal.dir, 'portal.db'), sql], { encoding: 'utf8' });
+  assert.equal(w.status, 0, w.stderr);
+  listed = await assertListsMatchTheDatabase('after raw SQL');
+  assert.equal(listed.items.find((g) => g.id === fay.id).displayName, 'Fay by hand');
   const now = await refreshes();
-  assert.equal(now.build, start.build + 1, 'the directory was not rebuilt after another process changed the pairs');
+  assert.equal(now.build, afterCli.build + 1, 'the directory was not rebuilt after a change it could not follow');
 });
 
 test('writes that touch neither guests nor pairs leave the directory as it is', async () => {

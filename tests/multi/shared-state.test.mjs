@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { show, assertError, openEvents, waitFor, request } from '../lib/harness.mjs';
 import { startCluster, via } from '../lib/multi.mjs';
+import { parsePrometheusText, sampleValue } from '../lib/prometheus.mjs';
 
 let world;
 let A, B;
@@ -101,6 +102,35 @@ test('a guest renamed on A shows with the new name in B\'s next room list', asyn
   assert.ok(contacts.json.items.some((c) => c.id === G4.id && c.displayName === 'Otto Renamed'), show(contacts));
   const session = await g4.get('/api/v1/session');
   assert.equal(session.json.guest.displayName, 'Otto Renamed', `B's session shows the old name: ${show(session)}`);
+});
+
+test('the admin lists on B follow A\'s changes through the journal, without a rebuild', async () => {
+  const refreshes = async (portal) => {
+    const r = await portal.call('GET', '/metrics');
+    assert.equal(r.status, 200, show(r));
+    const families = parsePrometheusText(r.text);
+    const of = (how) => sampleValue(families, 'guest_portal_directory_refreshes_total', { how });
+    return { build: of('build'), update: of('update') };
+  };
+  const listOnB = async () => {
+    const r = await adminAt(B).get('/api/v1/guests?query=');
+    assert.equal(r.status, 200, show(r));
+    return new Map(r.json.items.map((g) => [g.id, g]));
+  };
+  const first = await listOnB();
+  const start = await refreshes(B);
+  assert.ok(start.build >= 1);
+  const changed = await adminAt(A).patch('/api/v1/policy/pairs', { json: { add: [[G2.id, G3.id]] } });
+  assert.equal(changed.status, 200, show(changed));
+  const renamed = await adminAt(A).patch(`/api/v1/guests/${G3.id}`, { json: { displayName: 'Nora Listed' } });
+  assert.equal(renamed.status, 200, show(renamed));
+  const after = await listOnB();
+  assert.equal(after.get(G2.id).pairCount, first.get(G2.id).pairCount + 1);
+  assert.equal(after.get(G3.id).pairCount, first.get(G3.id).pairCount + 1);
+  assert.equal(after.get(G3.id).displayName, 'Nora Listed');
+  const now = await refreshes(B);
+  assert.equal(now.build, start.build, 'B rebuilt its directory after A\'s change');
+  assert.ok(now.update > start.update, 'B did not update its directory');
 });
 
 test('disabling a guest on A refuses them on B and ends their stream held on B', async () => {

@@ -955,7 +955,7 @@ TYPED_TEST_P(StorageSuite, AFailedDirectoryWriteRecordsNothing) {
   EXPECT_EQ(next.changes->front().guests, std::vector<std::string>{"c"});
 }
 
-TYPED_TEST_P(StorageSuite, AChangeFromElsewhereBreaksTheChain) {
+TYPED_TEST_P(StorageSuite, AChangeFromElsewhereChainsThroughTheDatabase) {
   Storage& first = this->store();
   auto opened = this->backend_.Open();
   ASSERT_TRUE(opened) << opened.error().message;
@@ -968,24 +968,30 @@ TYPED_TEST_P(StorageSuite, AChangeFromElsewhereBreaksTheChain) {
   GP_ASSERT_OK(second.AddPairs({{"a", "b"}}));
   const int64_t v2 = DirectoryVersionOf(second);
 
-  // The first saw its own step only: from v0 or v1 it cannot account for the version now.
+  // The first follows the second's steps from the table directory_changes, in order.
   DirectoryDelta from_first = DirectoryOf(first, v0);
   EXPECT_EQ(from_first.version, v2);
-  EXPECT_FALSE(from_first.changes);
-  EXPECT_FALSE(DirectoryOf(first, v1).changes);
-  // The second has the chain of its own two changes.
-  DirectoryDelta from_second = DirectoryOf(second, v1);
+  ASSERT_TRUE(from_first.changes);
+  ASSERT_EQ(from_first.changes->size(), 3U);
+  EXPECT_EQ(from_first.changes->at(0).guests, std::vector<std::string>{"a"});
+  EXPECT_EQ(from_first.changes->at(1).guests, std::vector<std::string>{"b"});
+  EXPECT_EQ(from_first.changes->at(2).added, (std::vector<PairRecord>{{"a", "b"}}));
+  EXPECT_EQ(from_first.changes->back().after, v2);
+  auto from_v1 = DirectoryOf(first, v1).changes;
+  ASSERT_TRUE(from_v1);
+  EXPECT_EQ(from_v1->size(), 2U);
+  // The second's from its own memory and from the table alike.
+  DirectoryDelta from_second = DirectoryOf(second, v0);
   ASSERT_TRUE(from_second.changes);
-  ASSERT_EQ(from_second.changes->size(), 2U);
-  EXPECT_EQ(from_second.changes->at(0).guests, std::vector<std::string>{"b"});
-  EXPECT_EQ(from_second.changes->at(1).added, (std::vector<PairRecord>{{"a", "b"}}));
-  EXPECT_FALSE(DirectoryOf(second, v0).changes);
+  EXPECT_EQ(*from_second.changes, *from_first.changes);
 
-  // A statement that did not go through Storage (a hand-made fix, another build) moves it for both.
+  // A statement that did not go through Storage (a hand-made fix, another build) moves it with no
+  // journaled step: neither can follow it.
   this->backend_.Execute("UPDATE guests SET display_name = 'Zoe by hand' WHERE id = 'a'");
   const int64_t v3 = DirectoryVersionOf(first);
   EXPECT_GT(v3, v2);
   EXPECT_FALSE(DirectoryOf(second, v1).changes);
+  EXPECT_FALSE(DirectoryOf(first, v0).changes);
   EXPECT_FALSE(DirectoryOf(first, v2).changes);
   this->backend_.Execute("DELETE FROM allowed_pairs");
   EXPECT_GT(DirectoryVersionOf(second), v3);
@@ -996,6 +1002,25 @@ TYPED_TEST_P(StorageSuite, AChangeFromElsewhereBreaksTheChain) {
   ASSERT_TRUE(again.changes);
   ASSERT_EQ(again.changes->size(), 1U);
   EXPECT_EQ(again.changes->front().guests, std::vector<std::string>{"a"});
+}
+
+// The table keeps the newest 1024 steps: a reader further behind than that rebuilds.
+TYPED_TEST_P(StorageSuite, TheJournalTableKeepsTheNewest1024Steps) {
+  Storage& reader = this->store();
+  auto opened = this->backend_.Open();
+  ASSERT_TRUE(opened) << opened.error().message;
+  Storage& writer = **opened;
+  GP_ASSERT_OK(writer.CreateGuest(MakeGuest("a", "zoe")));
+  const int64_t v0 = DirectoryVersionOf(reader);
+  for (int i = 0; i < 1030; ++i) GP_ASSERT_OK(writer.SetGuestDisplayName("a", "Zoe " + std::to_string(i), 1100));
+  const int64_t now = DirectoryVersionOf(reader);
+  ASSERT_EQ(now, v0 + 1030);
+  EXPECT_FALSE(DirectoryOf(reader, v0).changes);
+  auto recent = DirectoryOf(reader, now - 1000).changes;
+  ASSERT_TRUE(recent);
+  EXPECT_EQ(recent->size(), 1000U);
+  EXPECT_TRUE(DirectoryOf(reader, now - 1024).changes);
+  EXPECT_FALSE(DirectoryOf(reader, now - 1025).changes);
 }
 
 TYPED_TEST_P(StorageSuite, DeletingAPairedGuestIsOneChangeNamingTheGuest) {
@@ -1082,10 +1107,10 @@ TYPED_TEST_P(StorageSuite, ConcurrentDirectoryWritesFormOneCompleteChain) {
   EXPECT_EQ(enabled.size() + added.size(), static_cast<size_t>(2 * kThreads));
 }
 
-// Two storages on one database (two instances) writing at once: neither ever answers a chain that
-// skips a step the other made. Every call below moves the version by exactly one (one row, one
-// statement), so a chain that hid the other's step would have a step longer than one, or fewer
-// steps than the version moved.
+// Two storages on one database (two instances) writing at once: each follows the other's steps from
+// the table, and no chain ever skips or garbles a step. Every call below moves the version by exactly
+// one (one row, one statement), so a chain that hid a step would have a step longer than one, or
+// fewer steps than the version moved; and each step names exactly the pair its writer changed.
 TYPED_TEST_P(StorageSuite, AChainNeverSkipsAnotherInstancesChange) {
   auto opened = this->backend_.Open();
   ASSERT_TRUE(opened) << opened.error().message;
@@ -1125,11 +1150,10 @@ TYPED_TEST_P(StorageSuite, AChainNeverSkipsAnotherInstancesChange) {
             EXPECT_EQ(static_cast<int64_t>(delta->changes->size()), delta->version - since);
             for (const auto& step : *delta->changes) {
               EXPECT_EQ(step.after - step.before, 1) << "storage " << s;
-              // Each step is this storage's own pair change, never one of the other's.
-              for (const auto& p : step.added)
-                EXPECT_EQ(p.first.substr(0, 2), "x" + std::to_string(s));
-              for (const auto& p : step.removed)
-                EXPECT_EQ(p.first.substr(0, 2), "x" + std::to_string(s));
+              // Each step is one pair change of one writer, whichever storage made it.
+              EXPECT_EQ(step.added.size() + step.removed.size(), 1U);
+              for (const auto& p : step.added) EXPECT_EQ(p.second, "y" + p.first.substr(1));
+              for (const auto& p : step.removed) EXPECT_EQ(p.second, "y" + p.first.substr(1));
             }
           } else {
             ++chains_refused;
@@ -1143,9 +1167,13 @@ TYPED_TEST_P(StorageSuite, AChainNeverSkipsAnotherInstancesChange) {
   EXPECT_EQ(failures.load(), 0);
   // Every call moved the version once, and all of them were counted.
   EXPECT_EQ(DirectoryVersionOf(this->store()), v0 + 2 * kThreadsEach * kEach);
-  EXPECT_GT(chains_seen.load() + chains_refused.load(), 0);
-  // Both wrote: the first's chain from the start, which would take the second's steps, is refused.
-  EXPECT_FALSE(DirectoryOf(this->store(), v0).changes);
+  EXPECT_GT(chains_seen.load(), 0);
+  // Every step up to a version read is committed with its row, so no chain is ever missing one.
+  EXPECT_EQ(chains_refused.load(), 0);
+  // The first's chain from the start holds every step of both, each once.
+  auto all = DirectoryOf(this->store(), v0).changes;
+  ASSERT_TRUE(all);
+  EXPECT_EQ(static_cast<int64_t>(all->size()), 2 * kThreadsEach * kEach);
 }
 
 // ---- Spaces ----
@@ -2444,7 +2472,8 @@ REGISTER_TYPED_TEST_SUITE_P(StorageSuite, MigrateIsIdempotentAndRecordsEveryVers
                             ReplacePairsClosesTheOpenSpacesOfRevokedPairs, AddPairsKeepsTheSetAndCountsWhatIsNew,
                             DirectoryVersionMovesWithGuestsAndPairsOnly,
                             DirectoryChangesSinceIsTheChainOfThisStoragesChanges, AFailedDirectoryWriteRecordsNothing,
-                            AChangeFromElsewhereBreaksTheChain, DeletingAPairedGuestIsOneChangeNamingTheGuest,
+                            AChangeFromElsewhereChainsThroughTheDatabase, TheJournalTableKeepsTheNewest1024Steps,
+                            DeletingAPairedGuestIsOneChangeNamingTheGuest,
                             ConcurrentDirectoryWritesFormOneCompleteChain, AChainNeverSkipsAnotherInstancesChange,
                             SpaceRoundTripsWithMembersInOrder, OneOpenSpacePerMemberSetUntilClosed,
                             CreateSpaceFailingOnAMemberLeavesNothing, SpaceIdAndWebexRoomAreUnique,

@@ -31,6 +31,17 @@ inline constexpr Statement kDirectoryVersion{"directory_version",
 inline constexpr Statement kLockDirectoryVersion{
     "lock_directory_version", "SELECT n FROM directory_version WHERE id = 1 FOR UPDATE"};
 
+
+// The journaled changes (directory_changes): the rows after a version, up to another, and pruning.
+inline constexpr Statement kInsertDirectoryChange{
+    "insert_directory_change",
+    "INSERT INTO directory_changes (version_after, version_before, change) VALUES ($1, $2, $3)"};
+inline constexpr Statement kPruneDirectoryChanges{"prune_directory_changes",
+                                                  "DELETE FROM directory_changes WHERE version_after <= $1"};
+inline constexpr Statement kListDirectoryChanges{
+    "list_directory_changes",
+    "SELECT version_before, version_after, change FROM directory_changes"
+    " WHERE version_after > $1 AND version_after <= $2 ORDER BY version_after"};
 // Guests.
 #define GP_GUEST_COLUMNS \
   "id, username, display_name, password_hash, disabled, webex_person_id, created_at, updated_at," \

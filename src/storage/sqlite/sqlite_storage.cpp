@@ -367,6 +367,20 @@ Result<std::set<PairRecord>> CheckedPairs(Connection& db, const std::vector<Pair
   return checked;
 }
 
+DirectoryChange ReadDirectoryChange(const Query& q) {
+  // A row whose JSON cannot be read becomes a change that cannot chain (before == after).
+  auto change = DirectoryJournal::Decode(q.Int(0), q.Int(1), q.Text(2));
+  if (!change) return DirectoryChange{q.Int(1), q.Int(1), {}, {}, {}};
+  return std::move(*change);
+}
+
+// The chain from `since` to `now` through `rows`, or nullopt when a step is missing.
+std::optional<std::vector<DirectoryChange>> ChainOf(std::vector<DirectoryChange>& rows, int64_t since, int64_t now) {
+  DirectoryJournal found;
+  for (auto& row : rows) found.Record(std::move(row));
+  return found.Since(since, now);
+}
+
 PairRecord ReadPair(const Query& q) { return {q.Text(0), q.Text(1)}; }
 
 // Why a space may no longer be committed, or nullopt when it may: the intent was abandoned meanwhile, a
@@ -477,12 +491,21 @@ auto SqliteStorage::JournaledWrite(Work&& work, Describe&& describe) {
     if (!result) return result;  // the transaction rolls back as it goes
     auto after = OneRow(db, sql::kDirectoryVersion, "directory version", FirstInt);
     if (!after) return tl::unexpected(after.error());
-    auto committed = tx->Commit();
-    if (!committed) return tl::unexpected(committed.error());
     DirectoryChange change;
     change.before = *before;
     change.after = *after;
     describe(change, result);
+    if (change.after > change.before) {
+      // For the other processes and instances, in the same transaction as the change itself.
+      auto kept = ChangeAny(db, sql::kInsertDirectoryChange, change.after, change.before,
+                            DirectoryJournal::Encode(change));
+      if (!kept) return tl::unexpected(kept.error());
+      auto pruned = ChangeAny(db, sql::kPruneDirectoryChanges,
+                              change.after - static_cast<int64_t>(DirectoryJournal::kCapacity));
+      if (!pruned) return tl::unexpected(pruned.error());
+    }
+    auto committed = tx->Commit();
+    if (!committed) return tl::unexpected(committed.error());
     journal_.Record(std::move(change));
     return result;
   });
@@ -558,7 +581,15 @@ Result<DirectoryDelta> SqliteStorage::DirectoryChangesSince(int64_t since) {
     return OneRow(db, sql::kDirectoryVersion, "directory version", FirstInt);
   });
   if (!now) return tl::unexpected(now.error());
-  return DirectoryDelta{*now, journal_.Since(since, *now)};
+  DirectoryDelta delta{*now, journal_.Since(since, *now)};
+  if (delta.changes || since < 0 || since > *now) return delta;
+  // Not all this process's own: the changes other processes journaled, when none is missing.
+  auto rows = Read([&](Connection& db) {
+    return Rows(db, sql::kListDirectoryChanges, ReadDirectoryChange, since, *now);
+  });
+  if (!rows) return tl::unexpected(rows.error());
+  delta.changes = ChainOf(*rows, since, *now);
+  return delta;
 }
 
 Result<DataVersion> SqliteStorage::Version() {

@@ -143,5 +143,24 @@ TEST(DirectoryJournalTest, ThreadsRecordingAndReadingAtOnceLoseNothing) {
   for (size_t i = 0; i < chain->size(); ++i) EXPECT_EQ((*chain)[i].before, static_cast<int64_t>(i));
 }
 
+TEST(DirectoryJournalTest, EncodesAChangeAsJsonAndReadsItBack) {
+  DirectoryChange change;
+  change.before = 4;
+  change.after = 6;
+  change.guests = {"g1", "g\"2"};
+  change.added = {{"a", "b"}};
+  change.removed = {{"c", "d"}, {"e", "f"}};
+  const std::string json = DirectoryJournal::Encode(change);
+  EXPECT_EQ(json, R"({"added":[["a","b"]],"guests":["g1","g\"2"],"removed":[["c","d"],["e","f"]]})");
+  auto back = DirectoryJournal::Decode(4, 6, json);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, change);
+  for (const char* bad : {"", "[]", "{}", R"({"guests":[1],"added":[],"removed":[]})",
+                          R"({"guests":[],"added":[["a"]],"removed":[]})",
+                          R"({"guests":[],"added":[],"removed":"x"})"}) {
+    EXPECT_FALSE(DirectoryJournal::Decode(1, 2, bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace gp::storage
