@@ -34,8 +34,9 @@ std::string DirectoryJournal::Encode(const DirectoryChange& change) {
     for (const auto& [a, b] : list) json.push_back({a, b});
     return json;
   };
-  nlohmann::json json = {
-      {"guests", change.guests}, {"added", pairs(change.added)}, {"removed", pairs(change.removed)}};
+  nlohmann::json json = {{"guests", change.guests},
+                         {"added", pairs(change.added)},
+                         {"removed", pairs(change.removed)}};
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -52,11 +53,13 @@ std::optional<DirectoryChange> DirectoryJournal::Decode(int64_t before, int64_t 
     if (!id.is_string()) return std::nullopt;
     change.guests.push_back(id.get<std::string>());
   }
-  for (auto [key, list] : {std::pair("added", &change.added), std::pair("removed", &change.removed)}) {
+  for (auto [key, list] :
+       {std::pair("added", &change.added), std::pair("removed", &change.removed)}) {
     auto pairs = parsed.find(key);
     if (pairs == parsed.end() || !pairs->is_array()) return std::nullopt;
     for (const auto& pair : *pairs) {
-      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) return std::nullopt;
+      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string())
+        return std::nullopt;
       list->emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
     }
   }

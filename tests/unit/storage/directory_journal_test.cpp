@@ -151,7 +151,8 @@ TEST(DirectoryJournalTest, EncodesAChangeAsJsonAndReadsItBack) {
   change.added = {{"a", "b"}};
   change.removed = {{"c", "d"}, {"e", "f"}};
   const std::string json = DirectoryJournal::Encode(change);
-  EXPECT_EQ(json, R"({"added":[["a","b"]],"guests":["g1","g\"2"],"removed":[["c","d"],["e","f"]]})");
+  EXPECT_EQ(json,
+            R"({"added":[["a","b"]],"guests":["g1","g\"2"],"removed":[["c","d"],["e","f"]]})");
   auto back = DirectoryJournal::Decode(4, 6, json);
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, change);
