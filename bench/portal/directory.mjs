@@ -184,7 +184,7 @@ try {
   line('GET /api/v1/guests?query= right after a pair change', cold);
   line('GET /api/v1/guests?query=lee&limit=50 right after a pair change', coldPaged);
   line('GET /api/v1/guests?query= right after a guest renamed', renamed);
-  line('GET /api/v1/guests?query= after another process changed a guest', foreign);
+  line('GET /api/v1/guests?query= after sqlite3 changed a guest (rebuilt)', foreign);
   const status = fs.readFileSync(`/proc/${portal.child.pid}/status`, 'utf8');
   console.log(`portal VmRSS ${status.match(/VmRSS:\s+(\d+)/)[1]} kB, VmHWM ${status.match(/VmHWM:\s+(\d+)/)[1]} kB`);
   console.log('target: GET /api/v1/guests?query= < 50 ms with 10,000 guests and 50,000 pairs');
