@@ -28,6 +28,13 @@ std::optional<std::vector<DirectoryChange>> DirectoryJournal::Since(int64_t sinc
   return chain;
 }
 
+std::optional<std::vector<DirectoryChange>> DirectoryJournal::Chain(
+    std::vector<DirectoryChange> changes, int64_t since, int64_t now) {
+  DirectoryJournal found;
+  for (auto& change : changes) found.Record(std::move(change));
+  return found.Since(since, now);
+}
+
 std::string DirectoryJournal::Encode(const DirectoryChange& change) {
   auto pairs = [](const std::vector<PairRecord>& list) {
     auto json = nlohmann::json::array();

@@ -39,6 +39,11 @@ class DirectoryJournal {
   // How many changes are kept (at most kCapacity).
   [[nodiscard]] size_t Size() const;
 
+  // The chain from `since` to `now` through `changes` (rows read from directory_changes), as Since
+  // answers it.
+  [[nodiscard]] static std::optional<std::vector<DirectoryChange>> Chain(
+      std::vector<DirectoryChange> changes, int64_t since, int64_t now);
+
   // A change's guests and pairs as the JSON stored in directory_changes.change, and back (nullopt
   // for text that is not such JSON).
   [[nodiscard]] static std::string Encode(const DirectoryChange& change);

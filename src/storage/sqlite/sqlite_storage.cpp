@@ -374,13 +374,6 @@ DirectoryChange ReadDirectoryChange(const Query& q) {
   return std::move(*change);
 }
 
-// The chain from `since` to `now` through `rows`, or nullopt when a step is missing.
-std::optional<std::vector<DirectoryChange>> ChainOf(std::vector<DirectoryChange>& rows, int64_t since, int64_t now) {
-  DirectoryJournal found;
-  for (auto& row : rows) found.Record(std::move(row));
-  return found.Since(since, now);
-}
-
 PairRecord ReadPair(const Query& q) { return {q.Text(0), q.Text(1)}; }
 
 // Why a space may no longer be committed, or nullopt when it may: the intent was abandoned meanwhile, a
@@ -588,7 +581,7 @@ Result<DirectoryDelta> SqliteStorage::DirectoryChangesSince(int64_t since) {
     return Rows(db, sql::kListDirectoryChanges, ReadDirectoryChange, since, *now);
   });
   if (!rows) return tl::unexpected(rows.error());
-  delta.changes = ChainOf(*rows, since, *now);
+  delta.changes = DirectoryJournal::Chain(std::move(*rows), since, *now);
   return delta;
 }
 

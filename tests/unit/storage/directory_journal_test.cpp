@@ -163,5 +163,22 @@ TEST(DirectoryJournalTest, EncodesAChangeAsJsonAndReadsItBack) {
   }
 }
 
+TEST(DirectoryJournalTest, ChainsRowsReadFromTheTableWhateverTheirOrder) {
+  auto step = [](int64_t before, int64_t after, const std::string& guest) {
+    DirectoryChange change;
+    change.before = before;
+    change.after = after;
+    change.guests = {guest};
+    return change;
+  };
+  auto chain = DirectoryJournal::Chain({step(3, 5, "b"), step(1, 3, "a")}, 1, 5);
+  ASSERT_TRUE(chain);
+  ASSERT_EQ(chain->size(), 2U);
+  EXPECT_EQ(chain->front().guests, std::vector<std::string>{"a"});
+  EXPECT_EQ(chain->back().guests, std::vector<std::string>{"b"});
+  EXPECT_FALSE(DirectoryJournal::Chain({step(3, 5, "b")}, 1, 5));
+  EXPECT_FALSE(DirectoryJournal::Chain({step(1, 3, "a"), step(3, 5, "b")}, 1, 6));
+}
+
 }  // namespace
 }  // namespace gp::storage
